@@ -1,0 +1,4 @@
+export * from './types';
+export * from './catalog';
+export { lint, looksLikeKubemark } from './engine';
+export { applyEdits, SourceText } from './source';

@@ -1,0 +1,33 @@
+/// <reference types="mocha" />
+import * as assert from 'assert';
+import * as vscode from 'vscode';
+import { activeExtension, canScreenshot, EXTENSION_ID, screenshot, workspaceFolder } from './helpers';
+
+suite('Extension activation', () => {
+  test('activates', async () => {
+    const ext = await activeExtension();
+    assert.strictEqual(ext.id, EXTENSION_ID);
+    assert.strictEqual(ext.isActive, true);
+  });
+
+  test('registers every command contributed in package.json', async () => {
+    const ext = await activeExtension();
+    const contributed: string[] = (ext.packageJSON?.contributes?.commands ?? []).map((c: { command: string }) => c.command);
+    assert.ok(contributed.length > 0, 'package.json contributes no commands');
+    const registered = new Set(await vscode.commands.getCommands(true));
+    const missing = contributed.filter((c) => !registered.has(c));
+    assert.deepStrictEqual(missing, [], `contributed but not registered: ${missing.join(', ')}`);
+  });
+
+  test('a workspace folder is open', () => {
+    assert.strictEqual(workspaceFolder().uri.scheme, 'file');
+  });
+
+  test('the Kubemark view container opens (screenshot)', async function () {
+    await activeExtension();
+    await vscode.commands.executeCommand('workbench.view.extension.kubemark');
+    if (!canScreenshot()) this.skip();
+    const file = await screenshot('activation-kubemark-view');
+    assert.ok(file);
+  });
+});
