@@ -233,7 +233,8 @@ async function main() {
   await page.exposeFunction('codeAutomationLog', (level, args) => {
     const text = Array.isArray(args) ? format(...args) : String(args);
     for (const l of text.split('\n')) {
-      if (l.startsWith(LINE_PREFIX)) onLine(l.slice(LINE_PREFIX.length));
+      const ours = l.startsWith(LINE_PREFIX);
+      if (ours || /KUBEMARK-(RESULT|SCREENSHOT) /.test(l)) onLine(ours ? l.slice(LINE_PREFIX.length) : l.slice(l.indexOf('KUBEMARK-')));
       else {
         workbenchLog.push(`[${level}] ${l}`);
         if (workbenchLog.length > 60) workbenchLog.shift();

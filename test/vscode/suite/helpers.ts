@@ -2,6 +2,7 @@
 // Wait on events, never on sleeps: `eventually` re-checks a condition each time an event fires.
 import * as fs from 'fs';
 import * as path from 'path';
+import * as util from 'util';
 import * as vscode from 'vscode';
 
 export const EXTENSION_ID = 'kubemark-workbench.kubemark-workbench';
@@ -118,4 +119,13 @@ export async function screenshot(name: string, timeoutMs = 30_000): Promise<stri
   fs.rmSync(done, { force: true });
   if (status !== 'ok') throw new Error(`the runner could not save ${file}: ${status}`);
   return file;
+}
+
+/**
+ * console.log for tests: under the code-server runner only prefixed lines are shown (the
+ * workbench's own log arrives on the same channel), so print through this to be seen.
+ */
+export function log(...args: unknown[]): void {
+  const text = util.format(...args);
+  console.log(process.env.KUBEMARK_TEST_RUNNER === 'code-server' ? text.split('\n').map((l) => `KUBEMARK| ${l}`).join('\n') : text);
 }

@@ -13,18 +13,14 @@ import Mocha from 'mocha';
 
 /**
  * Under code-server everything the extension host prints reaches the runner mixed with the
- * workbench's own log; prefixing each line of ours (the suite's, mocha's, the extension's)
- * lets the runner print only those.
+ * workbench's own log, and VS Code locks `console` in the extension host so it cannot be
+ * wrapped: mocha's reporter prints through this instead, each line prefixed so the runner
+ * shows only those (plus the KUBEMARK-* marker lines, recognised anywhere).
  */
 const LINE_PREFIX = 'KUBEMARK| ';
-function prefixConsole(): void {
-  for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) {
-    const original = console[level].bind(console);
-    console[level] = (...args: unknown[]) =>
-      original(util.format(...args).split('\n').map((l) => LINE_PREFIX + l).join('\n'));
-  }
-  // mocha's reporters print through Base.consoleLog, captured when mocha was loaded.
-  Mocha.reporters.Base.consoleLog = (...args: unknown[]) => console.log(...args);
+function prefixMochaOutput(): void {
+  Mocha.reporters.Base.consoleLog = (...args: unknown[]) =>
+    console.log(util.format(...args).split('\n').map((l) => LINE_PREFIX + l).join('\n'));
 }
 
 interface Result {
@@ -42,7 +38,7 @@ function report(result: Result): void {
 }
 
 export function run(): Promise<void> {
-  if (process.env.KUBEMARK_TEST_RUNNER === 'code-server') prefixConsole();
+  if (process.env.KUBEMARK_TEST_RUNNER === 'code-server') prefixMochaOutput();
   const mocha = new Mocha({
     ui: 'tdd',
     reporter: 'spec',
