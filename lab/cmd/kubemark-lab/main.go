@@ -30,14 +30,14 @@ import (
 )
 
 var commands = map[string]func() *cobra.Command{
-	"apiserver":          apiserver.NewAPIServerCommand,
-	"kube-apiserver":     apiserver.NewAPIServerCommand,
-	"controller-manager": controllermanager.NewControllerManagerCommand,
+	"apiserver":               apiserver.NewAPIServerCommand,
+	"kube-apiserver":          apiserver.NewAPIServerCommand,
+	"controller-manager":      controllermanager.NewControllerManagerCommand,
 	"kube-controller-manager": controllermanager.NewControllerManagerCommand,
-	"scheduler":          func() *cobra.Command { return scheduler.NewSchedulerCommand() },
-	"kube-scheduler":     func() *cobra.Command { return scheduler.NewSchedulerCommand() },
-	"kubemark":           kubemark.NewHollowNodeCommand,
-	"hollow-node":        kubemark.NewHollowNodeCommand,
+	"scheduler":               func() *cobra.Command { return scheduler.NewSchedulerCommand() },
+	"kube-scheduler":          func() *cobra.Command { return scheduler.NewSchedulerCommand() },
+	"kubemark":                kubemark.NewHollowNodeCommand,
+	"hollow-node":             kubemark.NewHollowNodeCommand,
 }
 
 func usage() {

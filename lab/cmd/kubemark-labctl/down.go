@@ -2,11 +2,11 @@ package main
 
 import (
 	"encoding/json"
-	"net/http"
 	"errors"
 	"flag"
 	"fmt"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -203,18 +203,18 @@ type podRunnerState struct {
 }
 
 type runningEntry struct {
-	Namespace  string   `json:"namespace"`
-	Pod        string   `json:"pod"`
-	PodUID     string   `json:"podUID"`
-	Container  string   `json:"container"`
-	Pid        int      `json:"pid"`
-	Running    bool     `json:"running"`
-	Restarts   int      `json:"restarts"`
-	KubeletPort int     `json:"kubeletPort,omitempty"`
-	LogFile    string   `json:"logFile"`
-	Argv       []string `json:"argv"`
-	LastError  string   `json:"lastError,omitempty"`
-	RSSKiB     int64    `json:"rssKiB,omitempty"`
+	Namespace   string   `json:"namespace"`
+	Pod         string   `json:"pod"`
+	PodUID      string   `json:"podUID"`
+	Container   string   `json:"container"`
+	Pid         int      `json:"pid"`
+	Running     bool     `json:"running"`
+	Restarts    int      `json:"restarts"`
+	KubeletPort int      `json:"kubeletPort,omitempty"`
+	LogFile     string   `json:"logFile"`
+	Argv        []string `json:"argv"`
+	LastError   string   `json:"lastError,omitempty"`
+	RSSKiB      int64    `json:"rssKiB,omitempty"`
 }
 
 func printStatus(st *LabState, asJSON bool) error {

@@ -74,8 +74,8 @@ type exitErr struct {
 	msg  string
 }
 
-func (e exitErr) Error() string  { return e.msg }
-func (e exitErr) ExitCode() int  { return e.code }
+func (e exitErr) Error() string { return e.msg }
+func (e exitErr) ExitCode() int { return e.code }
 
 // binDir is the directory of this executable (lab/bin).
 func binDir() string {

@@ -274,7 +274,7 @@ func (r *runner) ensureLogsCR(p *corev1.Pod, entries []any) {
 	obj := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "kwok.x-k8s.io/v1alpha1", "kind": "Logs",
 		"metadata": map[string]any{"name": p.Name, "namespace": p.Namespace,
-			"labels": map[string]any{"app.kubernetes.io/managed-by": "kubemark-lab-podrunner"},
+			"labels":          map[string]any{"app.kubernetes.io/managed-by": "kubemark-lab-podrunner"},
 			"ownerReferences": []any{map[string]any{"apiVersion": "v1", "kind": "Pod", "name": p.Name, "uid": string(p.UID)}}},
 		"spec": map[string]any{"logs": entries},
 	}}
@@ -767,7 +767,7 @@ func (r *runner) materializeVolumes(ctx context.Context, pr *podRun, p *corev1.P
 		}
 		host := dir
 		if vm.SubPath != "" {
-			host = filepath.Join(dir, filepath.Clean("/" + vm.SubPath))
+			host = filepath.Join(dir, filepath.Clean("/"+vm.SubPath))
 		}
 		out = append(out, mount{containerPath: path.Clean(vm.MountPath), hostPath: host})
 	}

@@ -190,12 +190,12 @@ func randHex(n int) string {
 
 // clusterPKI holds one cluster's certificates.
 type clusterPKI struct {
-	name              string
-	dir               string
+	name               string
+	dir                string
 	ca, serving, admin *keyPair
-	saKey, saPub      string
-	adminKubeconfig   string
-	server            string
+	saKey, saPub       string
+	adminKubeconfig    string
+	server             string
 }
 
 func makeClusterPKI(dir, name string, port int) (*clusterPKI, error) {
@@ -306,7 +306,7 @@ func cmdUp(args []string) error {
 			"workers": {Server: wp.server, Context: ctxWorkers, EtcdPrefix: "/workers", Auth: "token", AdminKubeconfig: wp.adminKubeconfig},
 			"masters": {Server: mp.server, Context: ctxMasters, EtcdPrefix: "/masters", Auth: "client-certificate", AdminKubeconfig: mp.adminKubeconfig},
 		},
-		Ports: ports,
+		Ports:     ports,
 		PodRunner: PodRunnerInfo{StateFile: filepath.Join(dir, "podrunner", "state.json"), PodsDir: filepath.Join(dir, "pods"), PortMode: "rewrite"},
 	}
 	l := &launcher{dir: dir, state: st, waiters: map[string]chan error{}}
