@@ -3,6 +3,7 @@
 import { Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import { asScalar, asSeq, child, nodeEnd, nodeStart, pairOf, scalarSubSpan, seqItems, str } from './ast';
 import { SourceText } from './source';
+import { findFlag } from '../flags';
 
 export interface ArgToken {
   text: string;
@@ -259,4 +260,12 @@ export function envNames(container: YAMLMap<unknown, unknown>): Map<string, YAML
 
 export function hasKey(map: unknown, key: string): boolean {
   return pairOf(map, key) !== undefined;
+}
+
+/** Only known non-boolean flags take the next argument as their value; unknown ones fail first. */
+export function parseKubemarkArgs(args: ArgToken[]): ParsedArgs {
+  return parseArgs(args, (name) => {
+    const spec = findFlag(name);
+    return !spec || spec.kind === 'bool';
+  });
 }

@@ -60,6 +60,13 @@ export function nodeEnd(n: unknown): number {
   return ((n as Node | undefined)?.range?.[1]) ?? 0;
 }
 
+/** End of a node's content: collections' ranges run on to the next line; stop at the last character. */
+export function contentEnd(src: SourceText, n: unknown): number {
+  let e = nodeEnd(n);
+  while (e > nodeStart(n) && /\s/.test(src.text[e - 1]!)) e--;
+  return e;
+}
+
 export function keyNode(p: Pair<unknown, unknown>): Node | undefined {
   return p.key as Node | undefined;
 }

@@ -1,5 +1,5 @@
 import { REMOVED_LOG_FLAGS, checkFlagValue, closest, findFlag, suggestFlag, MORPHS, DEFAULT_CONTENT_TYPE } from '../../flags';
-import { ArgToken, ParsedFlag, envNames, parseArgs } from '../argv';
+import { ArgToken, ParsedFlag, envNames, parseKubemarkArgs } from '../argv';
 import { child, getIn, nodeEnd, nodeStart, str } from '../ast';
 import { Check, LintContext } from '../context';
 import { insertArgAfter, removeArg, replaceArg } from '../edits';
@@ -30,7 +30,7 @@ export const checkKubemarkArgs: Check = (ctx, d) => {
   for (const c of containersOf(ctx.src, d)) {
     const inv = c.invocation;
     if (!inv) continue;
-    const { flags, positionals } = parseArgs(inv.args, isBool);
+    const { flags, positionals } = parseKubemarkArgs(inv.args);
     const env = envNames(c.map);
 
     if (!flags.some((f) => f.name === 'morph')) {
@@ -46,7 +46,7 @@ export const checkKubemarkArgs: Check = (ctx, d) => {
       if (f.singleDash && f.written !== 'h') {
         ctx.report('single-dash-flag', s, e, `"-${f.written}" has one dash: kubemark's flags take two, --${f.written}. With one dash it fails as an unknown shorthand flag.`, {
           title: `Write --${f.written}`,
-          edits: [ctx.src.edit(f.token.start, f.token.start, '-')],
+          edits: [replaceArg(ctx.src, f.token, `-${f.token.text}`)],
         });
         continue;
       }

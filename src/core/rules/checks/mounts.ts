@@ -1,12 +1,9 @@
 import { YAMLMap } from 'yaml';
-import { findFlag } from '../../flags';
-import { ParsedFlag, parseArgs } from '../argv';
+import { ParsedFlag, parseKubemarkArgs } from '../argv';
 import { asMap, child, getIn, nodeEnd, nodeStart, podSpecOf, seqItems, str } from '../ast';
 import { Check, LintContext } from '../context';
 import { insertArgAfter, replaceArg } from '../edits';
 import { containersOf } from './containers';
-
-const isBool = (name: string) => findFlag(name)?.kind === 'bool';
 
 interface Mount {
   mountPath: string;
@@ -93,7 +90,7 @@ export const checkMounts: Check = (ctx, d) => {
   for (const c of containersOf(ctx.src, d)) {
     const inv = c.invocation;
     if (!inv) continue;
-    const { flags } = parseArgs(inv.args, isBool);
+    const { flags } = parseKubemarkArgs(inv.args);
     const mounts = mountsOf(c.map, podSpec);
     const morphFlag = flags.find((f) => f.name === 'morph');
     const morph = morphFlag?.value;

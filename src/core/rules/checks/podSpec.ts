@@ -1,5 +1,5 @@
 import { YAMLMap } from 'yaml';
-import { asMap, child, getIn, keyNode, mapKeyColumn, nodeEnd, nodeStart, pairOf, podSpecOf, seqIndentStyle, seqItems, str } from '../ast';
+import { asMap, child, contentEnd, getIn, keyNode, mapKeyColumn, nodeEnd, nodeStart, pairOf, podSpecOf, seqIndentStyle, seqItems, str } from '../ast';
 import { Check, LintContext } from '../context';
 import { insertLinesAfter } from '../edits';
 import { containersOf, isKubemarkWorkload } from './containers';
@@ -7,7 +7,7 @@ import { containersOf, isKubemarkWorkload } from './containers';
 /** Appends `lines` as new keys at the end of a block map. */
 function appendToMap(ctx: LintContext, map: YAMLMap<unknown, unknown>, lines: string[]) {
   const last = map.items[map.items.length - 1];
-  const end = last ? nodeEnd(last.value ?? last.key) : nodeEnd(map);
+  const end = contentEnd(ctx.src, last ? last.value ?? last.key : map);
   return insertLinesAfter(ctx.src, end, mapKeyColumn(ctx.src, map), lines);
 }
 
@@ -36,7 +36,7 @@ export const checkPodSpec: Check = (ctx, d) => {
     const initSeq = initPair && (initPair.value as { items?: unknown[]; flow?: boolean });
     const lastInit = initSeq?.items?.[initSeq.items.length - 1];
     const edit = initPair && lastInit && !initSeq.flow
-      ? insertLinesAfter(ctx.src, nodeEnd(lastInit), ctx.src.indentAt(nodeStart(lastInit)) - 2 >= 0 ? ctx.src.positionAt(nodeStart(lastInit)).character - 2 : 0, block.map((l) => l.slice(seqIndent.length)))
+      ? insertLinesAfter(ctx.src, contentEnd(ctx.src, lastInit), Math.max(0, ctx.src.positionAt(nodeStart(lastInit)).character - 2), block.map((l) => l.slice(seqIndent.length)))
       : initPair
         ? undefined
         : appendToMap(ctx, spec, ['initContainers:', ...block]);
@@ -81,7 +81,7 @@ export const checkPodSpec: Check = (ctx, d) => {
     const lastTol = tolSeq?.items?.[tolSeq.items.length - 1];
     let edit;
     if (!tolPair) edit = appendToMap(ctx, spec, ['tolerations:', ...items.map((l) => seqIndent + l)]);
-    else if (lastTol && !tolSeq?.flow) edit = insertLinesAfter(ctx.src, nodeEnd(lastTol), ctx.src.positionAt(nodeStart(lastTol)).character - 2, items);
+    else if (lastTol && !tolSeq?.flow) edit = insertLinesAfter(ctx.src, contentEnd(ctx.src, lastTol), Math.max(0, ctx.src.positionAt(nodeStart(lastTol)).character - 2), items);
     const at = tolPair ? keyNode(tolPair) : anchor;
     ctx.report('missing-noexecute-tolerations', nodeStart(at), nodeEnd(at), `No NoExecute toleration for ${missing.join(' and ')}: when a workers node blips, its hollow-node pods are evicted and their fake nodes vanish mid-test. Tolerate them (operator Exists, effect NoExecute).`, edit ? { title: 'Add NoExecute tolerations', edits: [edit] } : undefined);
   }
