@@ -19,8 +19,11 @@ suite('Extension activation', () => {
     assert.deepStrictEqual(missing, [], `contributed but not registered: ${missing.join(', ')}`);
   });
 
-  test('a workspace folder is open', () => {
-    assert.strictEqual(workspaceFolder().uri.scheme, 'file');
+  test('the runner opened its workspace folder and passed its environment', () => {
+    const folder = workspaceFolder();
+    assert.strictEqual(folder.uri.scheme, 'file');
+    assert.ok(process.env.KUBEMARK_TEST_RUNNER, 'KUBEMARK_TEST_RUNNER is not set in the extension host');
+    assert.strictEqual(folder.uri.fsPath, process.env.KUBEMARK_TEST_WORKSPACE);
   });
 
   test('the Kubemark view container opens (screenshot)', async function () {
