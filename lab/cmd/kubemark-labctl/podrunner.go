@@ -61,7 +61,9 @@ type podRun struct {
 	wg        sync.WaitGroup
 	mu        sync.Mutex
 	ctrs      map[string]*ctrState
+	volMu     sync.Mutex // containers of a pod share its volumes
 	graceSecs int64
+	stopping  bool
 }
 
 type ctrState struct {
@@ -306,10 +308,12 @@ func (r *runner) stopPod(uid types.UID, reason string) {
 func (r *runner) stopPodWait(uid types.UID, reason string, removeDir bool) {
 	r.mu.Lock()
 	pr, ok := r.pods[uid]
-	r.mu.Unlock()
-	if !ok {
+	if !ok || (pr.stopping && removeDir) {
+		r.mu.Unlock()
 		return
 	}
+	pr.stopping = true
+	r.mu.Unlock()
 	fmt.Fprintf(os.Stderr, "podrunner: stopping pod %s/%s: %s\n", pr.ns, pr.name, reason)
 	pr.cancel()
 	pr.wg.Wait()
@@ -318,9 +322,15 @@ func (r *runner) stopPodWait(uid types.UID, reason string, removeDir bool) {
 	delete(r.usedPorts, pr.port)
 	r.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	err := r.dyn.Resource(logsGVR).Namespace(pr.ns).Delete(ctx, pr.name, metav1.DeleteOptions{Preconditions: nil})
+	// Only our own Logs object: a StatefulSet may already have a new pod of that name.
+	if obj, err := r.dyn.Resource(logsGVR).Namespace(pr.ns).Get(ctx, pr.name, metav1.GetOptions{}); err == nil {
+		refs := obj.GetOwnerReferences()
+		if len(refs) == 1 && refs[0].UID == pr.uid {
+			uid := obj.GetUID()
+			_ = r.dyn.Resource(logsGVR).Namespace(pr.ns).Delete(ctx, pr.name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}})
+		}
+	}
 	cancel()
-	_ = err // also garbage-collected through its owner reference
 	if removeDir {
 		_ = os.RemoveAll(pr.dir)
 	}
@@ -470,7 +480,9 @@ func (r *runner) runOnce(ctx context.Context, pr *podRun, p *corev1.Pod, c *core
 	if err != nil {
 		return -1, err
 	}
+	pr.volMu.Lock()
 	mounts, err := r.materializeVolumes(ctx, pr, p, c)
+	pr.volMu.Unlock()
 	if err != nil {
 		return -1, err
 	}
