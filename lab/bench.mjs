@@ -1,0 +1,77 @@
+// Figures for the lab: per-hollow-node memory (RSS) and apply -> N Ready fake nodes.
+//   npm run lab:bench [-- N]      (default N=20; env KUBEMARK_LAB_BENCH_SETTLE seconds, default 60)
+// Runs its own lab in a temporary KUBEMARK_LAB_DIR (ports shifted by 200), applies the
+// hollow-node manifest with N replicas to the workers cluster, waits for N Ready nodes in
+// the masters cluster, lets them settle, samples the RSS of every kubemark process, stops the lab.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir, totalmem } from 'node:os';
+import path from 'node:path';
+import { hollowNodeManifest } from '../test/lab/manifest.mjs';
+import { REPO, run, waitFor } from '../test/lab/helpers.mjs';
+
+const N = Number(process.argv[2] ?? process.env.KUBEMARK_LAB_BENCH_NODES ?? 20);
+const SETTLE = Number(process.env.KUBEMARK_LAB_BENCH_SETTLE ?? 60);
+const dir = process.env.KUBEMARK_LAB_DIR ?? mkdtempSync(path.join(tmpdir(), 'kubemark-lab-bench-'));
+const env = { KUBEMARK_LAB_DIR: dir, KUBEMARK_LAB_PORT_OFFSET: process.env.KUBEMARK_LAB_PORT_OFFSET ?? '200',
+  KUBEMARK_LAB_WORKER_NODES: String(Math.max(3, Math.ceil(N / 50))) };
+const kubeconfig = path.join(dir, 'kubeconfig');
+const lab = (...a) => run('bash', [path.join(REPO, 'lab', 'lab.sh'), ...a], { env, timeoutMs: 90 * 60_000, echo: true });
+const kubectl = (ctx, args, opts = {}) => run('kubectl', ['--kubeconfig', kubeconfig, '--context', ctx, ...args], { timeoutMs: 60_000, ...opts });
+const mib = (kib) => (kib / 1024).toFixed(0);
+const memUsedKiB = () => {
+  const m = Object.fromEntries(readFileSync('/proc/meminfo', 'utf8').split('\n').filter(Boolean).map((l) => { const [k, v] = l.split(':'); return [k, parseInt(v, 10)]; }));
+  return m.MemTotal - m.MemAvailable;
+};
+
+let up = false;
+try {
+  const memBefore = memUsedKiB();
+  const tUp = Date.now();
+  const r = await lab('up');
+  if (r.code !== 0) throw new Error('lab up failed');
+  up = true;
+  const upSecs = (Date.now() - tUp) / 1000;
+  const memLab = memUsedKiB();
+  const mk = await kubectl('kubemark-lab-masters', ['config', 'view', '--minify', '--flatten']);
+  const manifest = hollowNodeManifest({ replicas: N, mastersKubeconfig: mk.stdout, nodeLabels: { 'kubemark-lab/bench': 'yes' } });
+  const t0 = Date.now();
+  const a = await kubectl('kubemark-lab-workers', ['apply', '-f', '-'], { input: manifest });
+  if (a.code !== 0) throw new Error(a.stderr);
+  let firstReady = 0;
+  await waitFor(`${N} Ready fake nodes`, async () => {
+    const g = await kubectl('kubemark-lab-masters', ['get', 'nodes', '-l', 'kubemark-lab/bench=yes', '-o', 'json']);
+    if (g.code !== 0) return false;
+    const ready = JSON.parse(g.stdout).items.filter((n) => n.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
+    if (ready > 0 && !firstReady) firstReady = Date.now();
+    return ready >= N;
+  }, { timeoutMs: 15 * 60_000, intervalMs: 500 });
+  const readySecs = (Date.now() - t0) / 1000;
+  console.error(`bench: ${N} Ready after ${readySecs.toFixed(1)} s; settling ${SETTLE} s before sampling memory`);
+  await new Promise((res) => setTimeout(res, SETTLE * 1000));
+  const st = JSON.parse((await lab('status', '--json')).stdout);
+  const byPod = new Map();
+  for (const c of st.hollowContainers) {
+    const e = byPod.get(c.pod) ?? { kubelet: 0, proxy: 0 };
+    if (c.container === 'hollow-kubelet') e.kubelet = c.rssKiB; else e.proxy = c.rssKiB;
+    byPod.set(c.pod, e);
+  }
+  const per = [...byPod.values()].map((e) => e.kubelet + e.proxy);
+  const kub = [...byPod.values()].map((e) => e.kubelet);
+  const prx = [...byPod.values()].map((e) => e.proxy);
+  const avg = (xs) => xs.reduce((s, x) => s + x, 0) / xs.length;
+  const cp = st.components.reduce((s, c) => s + c.rssKiB, 0);
+  const memAll = memUsedKiB();
+  const out = [
+    `kubemark lab figures (kubernetes ${JSON.parse(readFileSync(path.join(dir, 'lab.json'), 'utf8')).kubernetesVersion}, ${N} hollow nodes, ${new Date().toISOString()})`,
+    `  lab up (warm build): ${upSecs.toFixed(1)} s`,
+    `  apply -> first Ready fake node: ${((firstReady - t0) / 1000).toFixed(1)} s; -> ${N} Ready: ${readySecs.toFixed(1)} s`,
+    `  RSS per hollow node (kubelet + proxy), after ${SETTLE} s: avg ${mib(avg(per))} MiB, min ${mib(Math.min(...per))}, max ${mib(Math.max(...per))}` +
+      ` (hollow-kubelet avg ${mib(avg(kub))} MiB, hollow-proxy avg ${mib(avg(prx))} MiB)`,
+    `  RSS of all ${N} hollow nodes: ${mib(per.reduce((s, x) => s + x, 0))} MiB; control plane (etcd, 2 apiservers, 2 controller-managers, 2 schedulers, kwok, pod runner): ${mib(cp)} MiB`,
+    `  machine memory in use: before ${mib(memBefore)} MiB, lab idle ${mib(memLab)} MiB, with ${N} hollow nodes ${mib(memAll)} MiB (of ${mib(totalmem() / 1024)} MiB)`,
+  ];
+  console.log(out.join('\n'));
+} finally {
+  if (up) await lab('down', '--purge');
+  if (!process.env.KUBEMARK_LAB_DIR) rmSync(dir, { recursive: true, force: true });
+}

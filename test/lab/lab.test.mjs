@@ -1,0 +1,218 @@
+// npm run test:lab — the local kubemark lab end to end.
+// Brings the lab up through the same entry as `npm run lab:up` (lab/lab.sh) in a
+// temporary KUBEMARK_LAB_DIR with shifted ports, applies the hollow-node manifest
+// (3 replicas) to the workers cluster and checks, with kubectl (an independent
+// client) and with @kubernetes/client-node (the project's client), that real
+// hollow nodes register in the masters cluster, that their logs come back
+// through the workers apiserver, that deleting a pod turns its node NotReady and
+// that lab:down leaves no process behind.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import * as k8s from '@kubernetes/client-node';
+import { hollowNodeManifest } from './manifest.mjs';
+import { REPO, run, waitFor, processesOfLab } from './helpers.mjs';
+
+const LAB_DIR = process.env.KUBEMARK_LAB_TEST_DIR ?? mkdtempSync(path.join(tmpdir(), 'kubemark-lab-test-'));
+const ENV = {
+  KUBEMARK_LAB_DIR: LAB_DIR,
+  // keep clear of a developer's own lab on the default ports
+  KUBEMARK_LAB_PORT_OFFSET: process.env.KUBEMARK_LAB_TEST_PORT_OFFSET ?? '100',
+};
+const KUBECONFIG = path.join(LAB_DIR, 'kubeconfig');
+const WORKERS = 'kubemark-lab-workers';
+const MASTERS = 'kubemark-lab-masters';
+const REPLICAS = 3;
+const NODE_LABELS = { 'kubemark-lab/test': 'yes', 'topology.kubernetes.io/zone': 'lab-a' };
+const NS = 'kubemark';
+
+const kubectl = (ctx, args, opts = {}) => run('kubectl', ['--kubeconfig', KUBECONFIG, '--context', ctx, ...args], { timeoutMs: 60_000, ...opts });
+const lab = (verb, ...args) => run('bash', [path.join(REPO, 'lab', 'lab.sh'), verb, ...args], { env: ENV, timeoutMs: 90 * 60_000, echo: true });
+
+function kc(context) {
+  const c = new k8s.KubeConfig();
+  c.loadFromFile(KUBECONFIG);
+  c.setCurrentContext(context);
+  return c;
+}
+
+function ready(node) {
+  return node.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+}
+
+let labUp = false;
+
+describe('kubemark lab', { timeout: 100 * 60_000 }, () => {
+  before(async () => {
+    // Build first (cold: minutes; warm: seconds), so that `up` itself is timed on its own.
+    const b = await run('bash', [path.join(REPO, 'lab', 'build.sh')], { timeoutMs: 90 * 60_000, echo: true });
+    assert.equal(b.code, 0, `lab build failed:\n${b.stderr.slice(-3000)}`);
+  });
+
+  after(async () => {
+    if (labUp) await lab('down', '--purge');
+    if (!process.env.KUBEMARK_LAB_TEST_DIR) rmSync(LAB_DIR, { recursive: true, force: true });
+  });
+
+  it('comes up with `lab:up` and writes kubeconfig and lab.json', async () => {
+    const t0 = Date.now();
+    const r = await lab('up');
+    labUp = true;
+    assert.equal(r.code, 0, `lab up failed:\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
+    console.log(`lab up took ${((Date.now() - t0) / 1000).toFixed(1)} s (including a no-op build)`);
+    const state = JSON.parse(readFileSync(path.join(LAB_DIR, 'lab.json'), 'utf8'));
+    assert.equal(state.kubeconfig, KUBECONFIG);
+    assert.deepEqual(state.contexts, { workers: WORKERS, masters: MASTERS });
+    assert.ok(state.readyAt, 'lab.json has readyAt');
+    const names = state.components.map((c) => c.name).sort();
+    assert.deepEqual(names, ['etcd', 'kwok', 'masters-apiserver', 'masters-controller-manager', 'masters-scheduler', 'podrunner',
+      'workers-apiserver', 'workers-controller-manager', 'workers-scheduler']);
+    const st = await lab('status');
+    assert.equal(st.code, 0, `lab status reports a problem:\n${st.stdout}`);
+  });
+
+  it('serves both clusters (kubectl and client-node)', async () => {
+    for (const ctx of [WORKERS, MASTERS]) {
+      const v = await kubectl(ctx, ['version', '-o', 'json']);
+      assert.equal(v.code, 0, v.stderr);
+      assert.match(JSON.parse(v.stdout).serverVersion.gitVersion, /^v1\.\d+\.\d+$/);
+      const nodes = await kc(ctx).makeApiClient(k8s.CoreV1Api).listNode();
+      if (ctx === WORKERS) {
+        assert.ok(nodes.items.length >= 1 && nodes.items.every(ready), 'KWOK nodes are Ready in the workers cluster');
+      }
+    }
+    const users = readFileSync(KUBECONFIG, 'utf8');
+    assert.match(users, /client-certificate-data/, 'masters context authenticates with a client certificate');
+    assert.match(users, /token:/, 'workers context authenticates with a token');
+  });
+
+  it(`runs the generated manifest: ${REPLICAS} Ready fake nodes with the asked labels and resources`, async () => {
+    const exported = await kubectl(MASTERS, ['config', 'view', '--minify', '--flatten']);
+    assert.equal(exported.code, 0, exported.stderr);
+    const manifest = hollowNodeManifest({ replicas: REPLICAS, mastersKubeconfig: exported.stdout, nodeLabels: NODE_LABELS });
+    const t0 = Date.now();
+    const applied = await kubectl(WORKERS, ['apply', '-f', '-'], { input: manifest });
+    assert.equal(applied.code, 0, applied.stderr);
+
+    const masters = kc(MASTERS).makeApiClient(k8s.CoreV1Api);
+    const nodes = await waitFor(`${REPLICAS} Ready hollow nodes in the masters cluster`, async () => {
+      const list = await masters.listNode();
+      const hollow = list.items.filter((n) => n.metadata.name.startsWith('hollow-node-') && ready(n));
+      return hollow.length === REPLICAS ? hollow : false;
+    }, { timeoutMs: 180_000, intervalMs: 1000 });
+    console.log(`apply -> ${REPLICAS} Ready fake nodes: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    for (const n of nodes) {
+      for (const [k, v] of Object.entries(NODE_LABELS)) assert.equal(n.metadata.labels[k], v, `label ${k} on ${n.metadata.name}`);
+      assert.equal(n.status.capacity['nvidia.com/gpu'], '8', `extended resource on ${n.metadata.name}`);
+      assert.equal(n.status.allocatable['nvidia.com/gpu'], '8');
+    }
+    // the same through kubectl
+    const k = await kubectl(MASTERS, ['get', 'nodes', '-l', 'kubemark-lab/test=yes', '-o', 'json']);
+    assert.equal(k.code, 0, k.stderr);
+    const knodes = JSON.parse(k.stdout).items;
+    assert.deepEqual(knodes.map((n) => n.metadata.name).sort(), ['hollow-node-0', 'hollow-node-1', 'hollow-node-2']);
+    assert.ok(knodes.every(ready));
+    // pods are Running on KWOK nodes of the workers cluster
+    const pods = JSON.parse((await kubectl(WORKERS, ['-n', NS, 'get', 'pods', '-o', 'json'])).stdout).items;
+    assert.equal(pods.length, REPLICAS);
+    for (const p of pods) {
+      assert.equal(p.status.phase, 'Running');
+      assert.match(p.spec.nodeName, /^kwok-worker-/);
+    }
+  });
+
+  it('returns the real kubemark logs through the workers apiserver (kubectl, client-node, follow)', async () => {
+    const kl = await waitFor('hollow-kubelet log lines', async () => {
+      const r = await kubectl(WORKERS, ['-n', NS, 'logs', 'hollow-node-0', '-c', 'hollow-kubelet']);
+      return r.code === 0 && /hollow-kubelet/.test(r.stdout) ? r.stdout : false;
+    }, { timeoutMs: 30_000 });
+    assert.match(kl, /Using .* as root dir for hollow-kubelet/);
+    const proxyLog = await kubectl(WORKERS, ['-n', NS, 'logs', 'hollow-node-0', '-c', 'hollow-proxy']);
+    assert.equal(proxyLog.code, 0, proxyLog.stderr);
+    assert.ok(proxyLog.stdout.split('\n').length > 3, 'hollow-proxy wrote log lines');
+    assert.doesNotMatch(proxyLog.stdout, /panic:/);
+
+    const workers = kc(WORKERS);
+    const text = await workers.makeApiClient(k8s.CoreV1Api).readNamespacedPodLog({ name: 'hollow-node-1', namespace: NS, container: 'hollow-kubelet', tailLines: 50 });
+    assert.ok(text.trim().split('\n').length > 1, 'client-node reads the log');
+    assert.match(text, /^[IWE]\d{4} /m, 'klog lines');
+
+    // follow: new lines arrive while the hollow kubelet runs
+    const lines = [];
+    const sink = new Writable({ write(chunk, _enc, cb) { lines.push(...chunk.toString().split('\n').filter(Boolean)); cb(); } });
+    const ctl = await new k8s.Log(workers).log(NS, 'hollow-node-1', 'hollow-kubelet', sink, { follow: true, tailLines: 1 });
+    try {
+      await waitFor('followed log lines', () => lines.length >= 2, { timeoutMs: 45_000 });
+    } finally {
+      ctl.abort();
+    }
+  });
+
+  it('fails a bad flag exactly as a real cluster would (shell-form command)', async () => {
+    const pod = {
+      apiVersion: 'v1', kind: 'Pod',
+      metadata: { name: 'bad-flag', namespace: NS },
+      spec: {
+        containers: [{
+          name: 'hollow-kubelet', image: 'registry.k8s.io/kubemark:v1.37.2',
+          command: ['/bin/sh', '-c', '/kubemark --morph=kubelet --name=$(NODE_NAME) --kubeconfig=/kubeconfig/kubelet.kubeconfig $(CONTENT_TYPE)'],
+          env: [
+            { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+            { name: 'CONTENT_TYPE', valueFrom: { configMapKeyRef: { name: 'node-configmap', key: 'content.type' } } },
+          ],
+          volumeMounts: [{ name: 'kubeconfig-volume', mountPath: '/kubeconfig' }],
+        }],
+        volumes: [{ name: 'kubeconfig-volume', secret: { secretName: 'kubeconfig' } }],
+      },
+    };
+    const r = await kubectl(WORKERS, ['apply', '-f', '-'], { input: JSON.stringify(pod) });
+    assert.equal(r.code, 0, r.stderr);
+    // the seed's bare $(CONTENT_TYPE) positional argument is rejected by kubemark itself
+    await waitFor('the kubemark error in the pod log', async () => {
+      const l = await kubectl(WORKERS, ['-n', NS, 'logs', 'bad-flag', '-c', 'hollow-kubelet']);
+      return /does not take any arguments/.test(l.stdout + l.stderr);
+    }, { timeoutMs: 60_000 });
+    const del = await kubectl(WORKERS, ['-n', NS, 'delete', 'pod', 'bad-flag', '--wait=false']);
+    assert.equal(del.code, 0, del.stderr);
+  });
+
+  it('turns the fake node NotReady in the masters cluster when its pod is deleted', async () => {
+    // orphan the pods so that the StatefulSet does not bring hollow-node-2 back
+    let r = await kubectl(WORKERS, ['-n', NS, 'delete', 'statefulset', 'hollow-node', '--cascade=orphan']);
+    assert.equal(r.code, 0, r.stderr);
+    const before = JSON.parse(readFileSync(path.join(LAB_DIR, 'podrunner', 'state.json'), 'utf8'));
+    const pids = before.containers.filter((c) => c.pod === 'hollow-node-2').map((c) => c.pid);
+    assert.equal(pids.length, 2, 'two kubemark processes ran for hollow-node-2');
+    r = await kubectl(WORKERS, ['-n', NS, 'delete', 'pod', 'hollow-node-2', '--wait=false']);
+    assert.equal(r.code, 0, r.stderr);
+    await waitFor('the hollow-node-2 processes to stop', () => pids.every((pid) => {
+      try { process.kill(pid, 0); } catch { return true; }
+      try { return readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z'); } catch { return true; }
+    }), { timeoutMs: 30_000 });
+    const t0 = Date.now();
+    await waitFor('node hollow-node-2 NotReady', async () => {
+      const k = await kubectl(MASTERS, ['get', 'node', 'hollow-node-2', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']);
+      return k.code === 0 && k.stdout.trim() !== 'True';
+    }, { timeoutMs: 90_000, intervalMs: 1000 });
+    console.log(`pod deleted -> node NotReady: ${((Date.now() - t0) / 1000).toFixed(1)} s after its processes stopped`);
+    const n = await kc(MASTERS).makeApiClient(k8s.CoreV1Api).readNode({ name: 'hollow-node-2' });
+    assert.notEqual(n.status.conditions.find((c) => c.type === 'Ready').status, 'True');
+    // the other nodes stay Ready
+    for (const name of ['hollow-node-0', 'hollow-node-1']) {
+      assert.ok(ready(await kc(MASTERS).makeApiClient(k8s.CoreV1Api).readNode({ name })), `${name} still Ready`);
+    }
+  });
+
+  it('stops everything with `lab:down` and leaves no process behind', async () => {
+    assert.ok(processesOfLab(LAB_DIR).length > 5, 'lab processes are visible before down');
+    const r = await lab('down', '--purge');
+    assert.equal(r.code, 0, `lab down failed:\n${r.stdout}\n${r.stderr}`);
+    labUp = false;
+    await waitFor('no lab process left', () => processesOfLab(LAB_DIR).length === 0, { timeoutMs: 15_000 });
+    const k = await run('kubectl', ['--server', `https://127.0.0.1:${26443 + Number(ENV.KUBEMARK_LAB_PORT_OFFSET)}`, '--insecure-skip-tls-verify', 'get', 'ns'], { timeoutMs: 20_000 });
+    assert.notEqual(k.code, 0, 'the workers apiserver no longer answers');
+  });
+});
