@@ -23,7 +23,7 @@ CODE_SERVER_VERSION=4.139.1
 PLAYWRIGHT_CORE_VERSION=1.65.1
 APT_PACKAGES=(chromium libkrb5-dev)
 
-CACHE="${KUBEMARK_VSCODE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubemark-workbench/vscode}"
+CACHE="${KUBEMARK_VSCODE_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/kubemark-workbench/vscode}"
 if [[ "${1:-}" == "--print" ]]; then echo "$CACHE"; exit 0; fi
 
 mkdir -p "$CACHE"
@@ -86,7 +86,8 @@ stage_start "code-server@$CODE_SERVER_VERSION"
 # code-server's install scripts need Node 24 and build native addons: run npm under Node 24
 # and point node-gyp at Node 24's headers (the machine's npmrc may name another nodedir).
 npm_install "$CODE_SERVER_DIR" "code-server@$CODE_SERVER_VERSION" \
-  PATH="$NODE24_ROOT/bin:$PATH" npm_config_nodedir="$NODE24_ROOT" npm_config_engine_strict=false
+  PATH="$NODE24_ROOT/bin:$PATH" npm_config_nodedir="$NODE24_ROOT" npm_config_engine_strict=false \
+  npm_config_ignore_scripts=false
 CODE_SERVER_ENTRY="$CODE_SERVER_DIR/node_modules/code-server/out/node/entry.js"
 [[ -f "$CODE_SERVER_ENTRY" ]] || { echo "vscode-deps: $CODE_SERVER_ENTRY missing" >&2; exit 1; }
 
