@@ -1,4 +1,5 @@
 // Shared by the two runners of the in-VS Code suite (run-code-server.mjs, run-electron.mjs).
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -23,9 +24,16 @@ export function forwardedEnv(env = process.env) {
   return out;
 }
 
-/** The extension under test: the repo, or $KUBEMARK_EXTENSION_DIR. Checks its `main` is built. */
+/**
+ * The extension under test: the repo, or $KUBEMARK_EXTENSION_DIR. Builds the repo's first
+ * (`npm run build`) unless `--no-build` is among the runner's arguments; checks `main` exists.
+ */
 export function extensionDir() {
   const dir = resolve(process.env.KUBEMARK_EXTENSION_DIR || repoRoot);
+  if (dir === repoRoot && !process.argv.includes('--no-build')) {
+    const r = spawnSync('npm', ['run', '--silent', 'build'], { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] });
+    if (r.status !== 0) throw new Error(`npm run build failed (exit ${r.status ?? r.signal})`);
+  }
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
   const main = pkg.main ? resolve(dir, pkg.main) : undefined;
   if (main && !existsSync(main) && !existsSync(`${main}.js`)) {

@@ -4,7 +4,8 @@
 // playwright-core, with the smoke-test driver's payload loading this extension as the
 // extension under development and the suite as its tests. See test/vscode/README.md.
 //
-//   node test/vscode/run-code-server.mjs      (npm run test:vscode builds first, then runs this)
+//   npm run test:vscode                      (= node test/vscode/run-code-server.mjs)
+//   node test/vscode/run-code-server.mjs --no-build   (skip `npm run build`)
 //
 // Ends with one line `N passed, N failed` and exits non-zero when a test failed, none ran,
 // or the run timed out. Everything it starts is stopped at the end, pass or fail.
@@ -151,7 +152,7 @@ let outcome;
 try {
   outcome = await main();
 } catch (err) {
-  log(`ERROR: ${err?.stack ?? err}`);
+  log(`ERROR: ${(VERBOSE ? err?.stack : err?.message) ?? err}`);
   outcome = { error: err };
 } finally {
   await session?.stop();

@@ -3,7 +3,7 @@
 // @vscode/test-electron, for contributors whose machine can download VS Code (it cannot on
 // the project's CI machines: use `npm run test:vscode`, the code-server runner, there).
 //
-//   npm run test:electron                      (builds, then runs this)
+//   npm run test:electron                      (= node test/vscode/run-electron.mjs [--no-build])
 //   VSCODE_TEST_VERSION=1.100.0 npm run test:electron
 //
 // Same contract as the code-server runner: forwards KUBECONFIG, KUBEMARK_LAB_DIR,
