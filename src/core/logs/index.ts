@@ -1,0 +1,4 @@
+export * from './lineSplitter';
+export * from './noise';
+export * from './classifier';
+export * from './format';
