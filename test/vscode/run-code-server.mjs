@@ -140,6 +140,10 @@ async function main() {
     }
   } else {
     log(`extension host exited with code ${exitCode} after ${elapsed(tPage)}`);
+    if (exitCode !== 0) {
+      const shot = join(SCREENSHOT_DIR, 'failure.png');
+      await page.screenshot({ path: shot }).then(() => log(`screenshot of the workbench after the failed run: ${shot}`), () => {});
+    }
   }
   if (!result && exitCode !== undefined && exitCode !== 0) {
     log(`no KUBEMARK-RESULT line: the suite failed to start. Workbench log tail:\n${workbenchLog.slice(-15).join('\n')}`);
