@@ -1,1 +1,38 @@
-export function activate() {} export function deactivate() {}
+// Composition root: builds the services, registers commands, views and providers, returns.
+// Nothing runs at import time.
+import * as vscode from 'vscode';
+import { lint } from './core/rules';
+import { ManifestDiagnostics, ManifestFixes } from './editor/diagnostics';
+import { Log } from './editor/log';
+import { COMMANDS } from './editor/commands/ids';
+import { registerCommand } from './editor/commands/registry';
+import { newManifest } from './editor/commands/newManifest';
+import { activateClusters, ClusterApi } from './editor/clusters';
+
+export interface KubemarkApi extends Partial<ClusterApi> {
+  lint: typeof lint;
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<KubemarkApi> {
+  const log = new Log();
+  context.subscriptions.push(log);
+
+  const diagnostics = new ManifestDiagnostics(vscode.workspace);
+  context.subscriptions.push(
+    diagnostics,
+    vscode.languages.registerCodeActionsProvider({ language: 'yaml' }, new ManifestFixes(diagnostics), {
+      providedCodeActionKinds: ManifestFixes.kinds,
+    }),
+  );
+
+  registerCommand(context, log, COMMANDS.newManifest, newManifest);
+  registerCommand(context, log, COMMANDS.showOutput, () => log.show());
+
+  const clusters = activateClusters(context, log);
+  log.info('Kubemark Workbench activated');
+  return { lint, ...clusters };
+}
+
+export function deactivate(): void {
+  // Everything is owned by context.subscriptions.
+}

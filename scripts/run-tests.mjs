@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+// `npm test`: every suite the project has, in order, then one line totalling them:
+// "N passed, N failed". Suites that need clusters share one lab, started here and always
+// stopped at the end, pass or fail.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+const only = process.env.KUBEMARK_TEST_SUITES ? new Set(process.env.KUBEMARK_TEST_SUITES.split(',')) : undefined;
+const results = [];
+
+function run(cmd, args, env = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      process.stdout.write(d);
+      out += d.toString();
+      if (out.length > 4_000_000) out = out.slice(-1_000_000);
+    });
+    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 1 : 0), out }));
+  });
+}
+
+/** Counts from Node's test runner (TAP) or a plain "N passed, N failed" line, whichever is last. */
+function counts(out) {
+  let passed;
+  let failed;
+  for (const line of out.split('\n')) {
+    let m = /^# pass (\d+)/.exec(line);
+    if (m) passed = Number(m[1]);
+    m = /^# fail (\d+)/.exec(line);
+    if (m) failed = Number(m[1]);
+    m = /^(?:\w+: )?(\d+) passed, (\d+) failed/.exec(line.trim());
+    if (m) [passed, failed] = [Number(m[1]), Number(m[2])];
+  }
+  return { passed, failed };
+}
+
+async function suite(name, cmd, args, env) {
+  if (only && !only.has(name)) return;
+  const started = Date.now();
+  console.log(`\n=== suite ${name}: ${cmd} ${args.join(' ')}`);
+  const { code, out } = await run(cmd, args, env);
+  let { passed, failed } = counts(out);
+  if (passed === undefined) passed = 0;
+  // A suite that crashed before reporting counts as one failure.
+  if (failed === undefined) failed = code === 0 ? 0 : 1;
+  if (code !== 0 && failed === 0) failed = 1;
+  results.push({ name, passed, failed, seconds: (Date.now() - started) / 1000 });
+  console.log(`=== suite ${name}: ${passed} passed, ${failed} failed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+let labUp = false;
+try {
+  await suite('unit', npm, ['run', '--silent', 'test:unit', '--', '--test-reporter=tap']);
+  if (existsSync('test/lab')) await suite('lab', npm, ['run', '--silent', 'test:lab']);
+  const needLab = !only || only.has('cluster') || only.has('vscode');
+  if (needLab && (existsSync('test/cluster') || existsSync('test/vscode'))) {
+    console.log('\n=== starting the shared lab for the cluster and VS Code suites');
+    const up = await run(npm, ['run', '--silent', 'lab:up']);
+    labUp = true;
+    if (up.code !== 0) {
+      results.push({ name: 'lab:up', passed: 0, failed: 1, seconds: 0 });
+    } else {
+      if (existsSync('test/cluster')) await suite('cluster', npm, ['run', '--silent', 'test:cluster']);
+      if (existsSync('test/vscode')) await suite('vscode', npm, ['run', '--silent', 'test:vscode']);
+    }
+  }
+} finally {
+  if (labUp) {
+    console.log('\n=== stopping the shared lab');
+    await run(npm, ['run', '--silent', 'lab:down']);
+  }
+}
+
+console.log('\nSuites:');
+for (const r of results) console.log(`  ${r.name.padEnd(8)} ${String(r.passed).padStart(4)} passed, ${r.failed} failed  (${r.seconds.toFixed(1)} s)`);
+const passed = results.reduce((a, r) => a + r.passed, 0);
+const failed = results.reduce((a, r) => a + r.failed, 0);
+console.log(`${passed} passed, ${failed} failed`);
+process.exitCode = failed > 0 || results.length === 0 ? 1 : 0;

@@ -1,0 +1,72 @@
+// Follows pods/log through the workers apiserver; each chunk goes to a callback with its source.
+import { Writable } from 'node:stream';
+import { ClusterSession } from './session';
+
+export interface LogTarget {
+  namespace: string;
+  pod: string;
+  container: string;
+}
+
+export interface LogFollower {
+  /** Resolves when every stream has ended (pod gone, or stopped). */
+  done: Promise<void>;
+  stop(): void;
+}
+
+export function sourceName(t: LogTarget): string {
+  return `${t.pod}/${t.container}`;
+}
+
+export function followLogs(
+  session: ClusterSession,
+  targets: LogTarget[],
+  onChunk: (source: string, chunk: Buffer) => void,
+  onEnd: (source: string, error?: Error) => void,
+  options: { tailLines?: number } = {},
+): LogFollower {
+  const controllers: AbortController[] = [];
+  let stopped = false;
+  const done = Promise.all(
+    targets.map(
+      (t) =>
+        new Promise<void>((resolve) => {
+          const source = sourceName(t);
+          let ended = false;
+          const end = (err?: Error) => {
+            if (ended) return;
+            ended = true;
+            onEnd(source, stopped ? undefined : err);
+            resolve();
+          };
+          const sink = new Writable({
+            write(chunk: Buffer, _enc, cb) {
+              onChunk(source, chunk);
+              cb();
+            },
+            final(cb) {
+              end();
+              cb();
+            },
+          });
+          session.log
+            .log(t.namespace, t.pod, t.container, sink, (err: unknown) => end(err ? (session.explain(err, `follow logs of ${source}`) as Error) : undefined), {
+              follow: true,
+              tailLines: options.tailLines ?? 200,
+            })
+            .then((c) => {
+              controllers.push(c);
+              if (stopped) c.abort();
+            })
+            .catch((err: unknown) => end(session.explain(err, `follow logs of ${source}`)));
+        }),
+    ),
+  ).then(() => undefined);
+  return {
+    done,
+    stop() {
+      stopped = true;
+      for (const c of controllers) c.abort();
+    },
+  };
+}

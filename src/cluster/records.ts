@@ -1,0 +1,142 @@
+// Slim records: what the tree shows, and no more. The masters cluster may hold 5,000 nodes, so
+// whole objects are never kept.
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+export type Condition = 'Ready' | 'NotReady' | 'Unknown';
+
+export interface NodeRecord {
+  name: string;
+  condition: Condition;
+  /** Why it is not Ready (reason of the Ready condition), when it is not. */
+  reason?: string;
+  kubeletVersion: string;
+  capacity: Record<string, string>;
+  labels: Record<string, string>;
+  taints: string[];
+  created: string;
+  unschedulable: boolean;
+}
+
+export interface ContainerRecord {
+  name: string;
+  ready: boolean;
+  restarts: number;
+  state: string;
+}
+
+export interface PodRecord {
+  name: string;
+  namespace: string;
+  phase: string;
+  /** Phase as kubectl shows it (CrashLoopBackOff, Terminating, ...). */
+  status: string;
+  readyContainers: number;
+  containers: ContainerRecord[];
+  restarts: number;
+  created: string;
+  nodeName?: string;
+  ownerName?: string;
+  deleting: boolean;
+}
+
+export interface StatefulSetRecord {
+  name: string;
+  namespace: string;
+  desired: number;
+  ready: number;
+  current: number;
+  selector: Record<string, string>;
+  managedByUs: boolean;
+}
+
+export interface ObjectPresence {
+  name: string;
+  /** Keys of a ConfigMap or Secret (never values). */
+  keys: string[];
+  managedByUs: boolean;
+}
+
+const DEFAULT_LABELS = /^(kubernetes\.io\/(hostname|os|arch)|beta\.kubernetes\.io\/(os|arch))$/;
+
+export function slimNode(n: any): NodeRecord {
+  const ready = (n.status?.conditions ?? []).find((c: any) => c.type === 'Ready');
+  const condition: Condition = ready?.status === 'True' ? 'Ready' : ready?.status === 'False' ? 'NotReady' : 'Unknown';
+  const labels: Record<string, string> = {};
+  for (const [k, v] of Object.entries(n.metadata?.labels ?? {})) if (!DEFAULT_LABELS.test(k)) labels[k] = String(v);
+  const rec: NodeRecord = {
+    name: n.metadata?.name ?? '',
+    condition,
+    kubeletVersion: n.status?.nodeInfo?.kubeletVersion ?? '',
+    capacity: { ...(n.status?.capacity ?? {}) },
+    labels,
+    taints: (n.spec?.taints ?? []).map((t: any) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`),
+    created: toIso(n.metadata?.creationTimestamp),
+    unschedulable: Boolean(n.spec?.unschedulable),
+  };
+  if (condition !== 'Ready' && ready?.reason) rec.reason = ready.reason;
+  return rec;
+}
+
+function toIso(t: unknown): string {
+  if (!t) return '';
+  return t instanceof Date ? t.toISOString() : String(t);
+}
+
+export function slimPod(p: any): PodRecord {
+  const statuses: any[] = p.status?.containerStatuses ?? [];
+  const specContainers: any[] = p.spec?.containers ?? [];
+  const containers: ContainerRecord[] = specContainers.map((c: any) => {
+    const s = statuses.find((x) => x.name === c.name);
+    const state = s?.state?.waiting?.reason ?? (s?.state?.terminated ? s.state.terminated.reason ?? 'Terminated' : s?.state?.running ? 'Running' : 'Waiting');
+    return { name: c.name, ready: Boolean(s?.ready), restarts: s?.restartCount ?? 0, state };
+  });
+  const deleting = Boolean(p.metadata?.deletionTimestamp);
+  const phase = p.status?.phase ?? 'Pending';
+  const waiting = containers.find((c) => c.state !== 'Running' && c.state !== 'Waiting' && c.state !== 'Terminated');
+  const rec: PodRecord = {
+    name: p.metadata?.name ?? '',
+    namespace: p.metadata?.namespace ?? '',
+    phase,
+    status: deleting ? 'Terminating' : waiting?.state ?? p.status?.reason ?? phase,
+    readyContainers: containers.filter((c) => c.ready).length,
+    containers,
+    restarts: containers.reduce((a, c) => a + c.restarts, 0),
+    created: toIso(p.metadata?.creationTimestamp),
+    deleting,
+  };
+  if (p.spec?.nodeName) rec.nodeName = p.spec.nodeName;
+  const owner = (p.metadata?.ownerReferences ?? []).find((o: any) => o.controller);
+  if (owner) rec.ownerName = owner.name;
+  return rec;
+}
+
+export function slimStatefulSet(s: any): StatefulSetRecord {
+  return {
+    name: s.metadata?.name ?? '',
+    namespace: s.metadata?.namespace ?? '',
+    desired: s.spec?.replicas ?? 1,
+    ready: s.status?.readyReplicas ?? 0,
+    current: s.status?.replicas ?? 0,
+    selector: { ...(s.spec?.selector?.matchLabels ?? {}) },
+    managedByUs: s.metadata?.labels?.['app.kubernetes.io/managed-by'] === 'kubemark-workbench',
+  };
+}
+
+export function slimPresence(o: any): ObjectPresence {
+  return {
+    name: o.metadata?.name ?? '',
+    keys: [...Object.keys(o.data ?? {}), ...Object.keys(o.binaryData ?? {})].sort(),
+    managedByUs: o.metadata?.labels?.['app.kubernetes.io/managed-by'] === 'kubemark-workbench',
+  };
+}
+
+export function countByCondition(nodes: Iterable<NodeRecord>): Record<Condition, number> {
+  const out: Record<Condition, number> = { Ready: 0, NotReady: 0, Unknown: 0 };
+  for (const n of nodes) out[n.condition]++;
+  return out;
+}
+
+/** Natural order: hollow-node-2 before hollow-node-10. */
+export function naturalCompare(a: string, b: string): number {
+  return a.localeCompare(b, 'en', { numeric: true });
+}

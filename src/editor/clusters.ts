@@ -1,0 +1,89 @@
+// The live-cluster half of the extension: model, tree, status bar, logs and their commands.
+import * as vscode from 'vscode';
+import { statusText } from '../cluster/viewModel';
+import { ClusterModel } from './model';
+import { Log } from './log';
+import { LogsController } from './logsView';
+import { ClustersTreeProvider, SnapshotNode, snapshot } from './tree/provider';
+import { WorkersClusterNode } from './tree/workersClusterNode';
+import { MastersClusterNode } from './tree/mastersClusterNode';
+import { COMMANDS } from './commands/ids';
+import { registerCommand } from './commands/registry';
+import { selectCluster } from './commands/selectCluster';
+import { scaffoldCommand } from './commands/scaffold';
+import { deployCommand } from './commands/deploy';
+import { deleteNotReadyCommand, scaleCommand, stopHollowNodeCommand, teardownCommand } from './commands/manage';
+import { tailLogsCommand } from './commands/tailLogs';
+
+/** What tests and other extensions can read. */
+export interface ClusterApi {
+  model: ClusterModel;
+  logs: LogsController;
+  /** The tree as rendered, to a depth. */
+  tree(depth?: number): SnapshotNode[];
+  /** Fires after the tree was redrawn (coalesced). */
+  onDidRefreshTree: vscode.Event<void>;
+  statusBarText(): string | undefined;
+}
+
+export function activateClusters(context: vscode.ExtensionContext, log: Log): ClusterApi {
+  const model = new ClusterModel(context.workspaceState, log);
+  const workersNode = new WorkersClusterNode(model);
+  const mastersNode = new MastersClusterNode(model);
+  const provider = new ClustersTreeProvider([workersNode, mastersNode]);
+  const view = vscode.window.createTreeView('kubemark.clusters', { treeDataProvider: provider, showCollapseAll: true });
+  const logs = new LogsController(log);
+  const status = vscode.window.createStatusBarItem('kubemark.status', vscode.StatusBarAlignment.Left, 100);
+  status.name = 'Kubemark';
+  status.command = 'kubemark.clusters.focus';
+  const refreshed = new vscode.EventEmitter<void>();
+  context.subscriptions.push(model, provider, view, logs, status, refreshed, provider.onDidChangeTreeData(() => refreshed.fire()));
+
+  let statusTimer: ReturnType<typeof setTimeout> | undefined;
+  const updateStatus = () => {
+    statusTimer = undefined;
+    const text = model.masters ? statusText(model.masters.nodes.items.values()) : undefined;
+    if (text) {
+      status.text = `$(server) ${text}`;
+      status.tooltip = `Fake nodes in ${model.mastersContext}. Click to open the Kubemark view.`;
+      status.show();
+    } else status.hide();
+  };
+  context.subscriptions.push({ dispose: () => statusTimer && clearTimeout(statusTimer) });
+  context.subscriptions.push(
+    model.onDidChange((what) => {
+      if (what === 'workers') provider.refresh(workersNode);
+      else if (what === 'masters') provider.refresh(mastersNode);
+      else provider.refresh();
+      if ((what === 'masters' || what === 'contexts') && !statusTimer) statusTimer = setTimeout(updateStatus, 250);
+    }),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('kubemark.kubeconfig')) model.load();
+      else if (e.affectsConfiguration('kubemark.namespace')) model.restart('workers');
+    }),
+  );
+
+  registerCommand(context, log, COMMANDS.selectWorkersCluster, selectCluster(model, 'workers'));
+  registerCommand(context, log, COMMANDS.selectMastersCluster, selectCluster(model, 'masters'));
+  registerCommand(context, log, COMMANDS.refresh, async () => {
+    model.load();
+    await model.refresh();
+  });
+  registerCommand(context, log, COMMANDS.scaffold, scaffoldCommand(model));
+  registerCommand(context, log, COMMANDS.deploy, deployCommand(model, log));
+  registerCommand(context, log, COMMANDS.scale, scaleCommand(model));
+  registerCommand(context, log, COMMANDS.teardown, teardownCommand(model));
+  registerCommand(context, log, COMMANDS.deleteNotReadyNodes, deleteNotReadyCommand(model));
+  registerCommand(context, log, COMMANDS.stopHollowNode, stopHollowNodeCommand(model));
+  registerCommand(context, log, COMMANDS.tailLogs, tailLogsCommand(model, logs));
+  registerCommand(context, log, COMMANDS.stopLogs, () => logs.stop());
+
+  model.load();
+  return {
+    model,
+    logs,
+    tree: (depth = 6) => snapshot(provider, depth),
+    onDidRefreshTree: refreshed.event,
+    statusBarText: () => (status.text ? status.text.replace(/^\$\([^)]*\)\s*/, '') : undefined),
+  };
+}

@@ -1,0 +1,129 @@
+// Tail Logs: follows hollow-node pods into one output channel through the log filter. Noise is
+// counted (a running summary), errors are marked; lines are batched so many pods at once do not
+// freeze the editor.
+import * as vscode from 'vscode';
+import { LogFilter, LogFormatter, formatSummary, LogFilterSummary } from '../core/logs';
+import { LogFollower, LogTarget, followLogs } from '../cluster/logs';
+import { ClusterSession } from '../cluster/session';
+import { Log } from './log';
+
+const FLUSH_MS = 200;
+const SUMMARY_MS = 5000;
+/** Lines kept per flush when a burst exceeds it; the rest are counted as dropped. */
+const MAX_LINES_PER_FLUSH = 2000;
+
+export interface TailSession {
+  targets: LogTarget[];
+  summary(): LogFilterSummary;
+  /** Every line written to the channel by this session (for tests: bounded). */
+  readonly written: string[];
+  stop(): void;
+  done: Promise<void>;
+}
+
+export class LogsController implements vscode.Disposable {
+  readonly channel = vscode.window.createOutputChannel('Kubemark Logs');
+  private readonly status = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Left, 99);
+  private current: TailSession | undefined;
+
+  constructor(private readonly log: Log) {
+    this.status.command = 'kubemark.stopLogs';
+  }
+
+  get active(): TailSession | undefined {
+    return this.current;
+  }
+
+  start(session: ClusterSession, targets: LogTarget[], extraPatterns: readonly unknown[]): TailSession {
+    this.stop();
+    const filter = new LogFilter({ extraPatterns, emitNoise: false });
+    for (const p of filter.problems) this.log.warn(`kubemark.logs.extraNoisePatterns: ${p.message}`);
+    const formatter = new LogFormatter({ showSource: targets.length > 1 });
+    const written: string[] = [];
+    let buffer: string[] = [];
+    let dropped = 0;
+    this.channel.clear();
+    this.channel.show(true);
+    this.channel.appendLine(`Following ${targets.length} container${targets.length === 1 ? '' : 's'} in ${session.context}: ${targets.map((t) => `${t.pod}/${t.container}`).join(', ')}`);
+    this.channel.appendLine('Known kubemark noise is suppressed and counted; errors are marked ✖. Stop with "Kubemark: Stop Tailing Logs".');
+    const flush = () => {
+      if (buffer.length === 0 && dropped === 0) return;
+      let text = buffer.join('\n');
+      if (dropped > 0) text += `${text ? '\n' : ''}… ${dropped} lines not shown (burst too large; they were classified and counted)`;
+      this.channel.appendLine(text);
+      if (written.length < 10_000) written.push(...buffer.slice(0, 10_000 - written.length));
+      buffer = [];
+      dropped = 0;
+    };
+    let lastSummary = '';
+    const writeSummary = () => {
+      const s = formatSummary(filter.summary());
+      if (s !== lastSummary) {
+        lastSummary = s;
+        flush();
+        this.channel.appendLine(`── ${s}`);
+      }
+      this.updateStatus(filter.summary(), targets.length);
+    };
+    const flushTimer = setInterval(flush, FLUSH_MS);
+    const summaryTimer = setInterval(writeSummary, SUMMARY_MS);
+    const follower: LogFollower = followLogs(
+      session,
+      targets,
+      (source, chunk) => {
+        filter.write(chunk, source, (c) => {
+          const text = formatter.format(c);
+          if (text === undefined) return;
+          if (buffer.length < MAX_LINES_PER_FLUSH) buffer.push(text);
+          else dropped++;
+        });
+      },
+      (source, error) => {
+        for (const c of filter.flush(source)) {
+          const text = formatter.format(c);
+          if (text !== undefined) buffer.push(text);
+        }
+        buffer.push(error ? `── ${source}: ${error.message}` : `── ${source}: log stream ended`);
+      },
+    );
+    const tail: TailSession = {
+      targets,
+      written,
+      summary: () => filter.summary(),
+      stop: () => follower.stop(),
+      done: follower.done.then(() => {
+        clearInterval(flushTimer);
+        clearInterval(summaryTimer);
+        lastSummary = '';
+        writeSummary();
+        flush();
+        this.channel.appendLine('── stopped');
+        if (this.current === tail) {
+          this.current = undefined;
+          void vscode.commands.executeCommand('setContext', 'kubemark.tailing', false);
+          this.status.hide();
+        }
+      }),
+    };
+    this.current = tail;
+    void vscode.commands.executeCommand('setContext', 'kubemark.tailing', true);
+    this.updateStatus(filter.summary(), targets.length);
+    this.status.show();
+    return tail;
+  }
+
+  private updateStatus(s: LogFilterSummary, n: number): void {
+    this.status.text = `$(output) ${n} log${n === 1 ? '' : 's'} · ${s.suppressed} suppressed · ${s.errors} error${s.errors === 1 ? '' : 's'}`;
+    this.status.tooltip = `${formatSummary(s)}\nClick to stop tailing.`;
+  }
+
+  stop(): void {
+    this.current?.stop();
+  }
+
+  dispose(): void {
+    this.stop();
+    this.status.dispose();
+    this.channel.dispose();
+  }
+}

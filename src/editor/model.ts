@@ -1,0 +1,145 @@
+// Which contexts are the workers and masters clusters, their sessions and live state.
+// Remembered per workspace; reloaded when the kubeconfig files change.
+import * as vscode from 'vscode';
+import * as path from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { loadKubeConfig } from '../core/kubeconfig';
+import { ClusterSession } from '../cluster/session';
+import { MastersState, WorkersState } from '../cluster/state';
+import { Log } from './log';
+
+const WORKERS_KEY = 'kubemark.workersContext';
+const MASTERS_KEY = 'kubemark.mastersContext';
+
+export type Role = 'workers' | 'masters';
+
+export class ClusterModel implements vscode.Disposable {
+  kc: KubeConfig | undefined;
+  files: string[] = [];
+  loadError: string | undefined;
+  workersContext: string | undefined;
+  mastersContext: string | undefined;
+  workers: WorkersState | undefined;
+  masters: MastersState | undefined;
+  private readonly emitter = new vscode.EventEmitter<Role | 'contexts'>();
+  readonly onDidChange = this.emitter.event;
+  private watchers: vscode.Disposable[] = [];
+  private reloadTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(private readonly memento: vscode.Memento, private readonly log: Log) {
+    this.workersContext = memento.get<string>(WORKERS_KEY);
+    this.mastersContext = memento.get<string>(MASTERS_KEY);
+  }
+
+  get namespace(): string {
+    return vscode.workspace.getConfiguration('kubemark').get<string>('namespace', 'kubemark') || 'kubemark';
+  }
+
+  /** Loads kubeconfig as kubectl does, plus the kubemark.kubeconfig setting, and (re)starts the states. */
+  load(): void {
+    const extra = vscode.workspace.getConfiguration('kubemark').get<string>('kubeconfig', '');
+    const extraPaths = extra ? extra.split(path.delimiter).map((p) => p.trim()).filter(Boolean) : [];
+    const loaded = loadKubeConfig({ kubeconfigEnv: process.env.KUBECONFIG, extraPaths });
+    this.kc = loaded.kubeConfig;
+    this.files = loaded.files;
+    for (const p of loaded.problems) this.log.warn(`kubeconfig: ${p.message}`);
+    const contexts = this.kc.getContexts().map((c) => c.name);
+    this.loadError = contexts.length === 0
+      ? `No kubeconfig contexts found${loaded.problems.length ? ` (${loaded.problems.map((p) => p.message).join('; ')})` : ''}. Set KUBECONFIG or the kubemark.kubeconfig setting.`
+      : undefined;
+    this.log.info(`kubeconfig: ${contexts.length} contexts from ${this.files.join(', ') || 'no files'}`);
+    if (this.workersContext && !contexts.includes(this.workersContext)) this.workersContext = undefined;
+    if (this.mastersContext && !contexts.includes(this.mastersContext)) this.mastersContext = undefined;
+    this.watchFiles();
+    this.restart('workers');
+    this.restart('masters');
+    this.emitter.fire('contexts');
+  }
+
+  private watchFiles(): void {
+    for (const w of this.watchers) w.dispose();
+    this.watchers = this.files.map((f) => {
+      const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(path.dirname(f)), path.basename(f)));
+      const reload = () => this.scheduleReload();
+      w.onDidChange(reload);
+      w.onDidCreate(reload);
+      w.onDidDelete(reload);
+      return w;
+    });
+  }
+
+  private scheduleReload(): void {
+    if (this.reloadTimer) clearTimeout(this.reloadTimer);
+    this.reloadTimer = setTimeout(() => {
+      this.log.info('kubeconfig changed; reloading');
+      this.load();
+    }, 300);
+  }
+
+  contexts(): Array<{ name: string; server: string; cluster: string; user: string }> {
+    if (!this.kc) return [];
+    return this.kc.getContexts().map((c) => ({
+      name: c.name,
+      cluster: c.cluster,
+      user: c.user,
+      server: this.kc!.getCluster(c.cluster)?.server ?? '',
+    }));
+  }
+
+  async select(role: Role, context: string): Promise<void> {
+    if (role === 'workers') {
+      this.workersContext = context;
+      await this.memento.update(WORKERS_KEY, context);
+    } else {
+      this.mastersContext = context;
+      await this.memento.update(MASTERS_KEY, context);
+    }
+    this.restart(role);
+  }
+
+  session(role: Role): ClusterSession | undefined {
+    return role === 'workers' ? this.workers?.session : this.masters?.session;
+  }
+
+  restart(role: Role): void {
+    const ctx = role === 'workers' ? this.workersContext : this.mastersContext;
+    if (role === 'workers') {
+      this.workers?.dispose();
+      this.workers = undefined;
+    } else {
+      this.masters?.dispose();
+      this.masters = undefined;
+    }
+    if (ctx && this.kc) {
+      try {
+        const session = new ClusterSession(this.kc, ctx);
+        if (role === 'workers') {
+          const s = new WorkersState(session, this.namespace);
+          this.workers = s;
+          s.onChange(() => this.emitter.fire('workers'));
+          void s.start();
+        } else {
+          const s = new MastersState(session);
+          this.masters = s;
+          s.onChange(() => this.emitter.fire('masters'));
+          void s.start();
+        }
+      } catch (err) {
+        this.log.error(`Cannot use context ${ctx}`, err);
+      }
+    }
+    this.emitter.fire(role);
+  }
+
+  async refresh(): Promise<void> {
+    await Promise.all([this.workers?.refresh(), this.masters?.refresh()]);
+  }
+
+  dispose(): void {
+    if (this.reloadTimer) clearTimeout(this.reloadTimer);
+    for (const w of this.watchers) w.dispose();
+    this.workers?.dispose();
+    this.masters?.dispose();
+    this.emitter.dispose();
+  }
+}

@@ -1,0 +1,51 @@
+import * as vscode from 'vscode';
+import { Condition, countByCondition } from '../../cluster/records';
+import { nodesWithCondition } from '../../cluster/viewModel';
+import { ClusterModel } from '../model';
+import { CONTEXT, TreeNode } from './node';
+import { MessageNode } from './messageNode';
+import { NodeGroupNode } from './nodeGroupNode';
+
+const CONDITIONS: Condition[] = ['Ready', 'NotReady', 'Unknown'];
+
+/** Masters cluster → fake nodes counted by condition → (pages) → nodes. */
+export class MastersClusterNode extends TreeNode {
+  constructor(private readonly model: ClusterModel) {
+    super();
+  }
+
+  getTreeItem(): vscode.TreeItem {
+    const ctx = this.model.mastersContext;
+    const state = this.model.masters;
+    const item = new vscode.TreeItem(ctx ? `Masters: ${ctx}` : 'Masters cluster', vscode.TreeItemCollapsibleState.Expanded);
+    item.id = 'm:root';
+    item.contextValue = CONTEXT.mastersCluster;
+    item.iconPath = new vscode.ThemeIcon('server');
+    if (state) {
+      const reach = state.reach;
+      const c = countByCondition(state.nodes.items.values());
+      const version = reach.state === 'reachable' ? reach.version.gitVersion : reach.state === 'error' ? 'unreachable' : 'connecting…';
+      item.description = `${version} · ${c.Ready}/${c.Ready + c.NotReady + c.Unknown} Ready`;
+      item.tooltip = `Context ${ctx}\nServer ${state.session.server}\n${reach.state === 'error' ? reach.error.message : version}`;
+    } else {
+      item.description = 'not selected';
+    }
+    return item;
+  }
+
+  override getChildren(): TreeNode[] {
+    const state = this.model.masters;
+    if (this.model.loadError) return [];
+    if (!state) {
+      return [new MessageNode('m:select', 'Select the masters cluster…', { icon: 'plug', command: { command: 'kubemark.selectMastersCluster', title: 'Select Masters Cluster' } })];
+    }
+    const reach = state.reach;
+    if (reach.state === 'connecting') return [MessageNode.loading('m:loading', 'masters cluster')];
+    if (reach.state === 'error') return [MessageNode.error('m:error', reach.error.message)];
+    if (state.nodes.state === 'error' && state.nodes.error) return [MessageNode.error('m:watch-error', state.nodes.error.message)];
+    if (state.nodes.state === 'loading') return [MessageNode.loading('m:loading', 'nodes')];
+    if (state.nodes.items.size === 0) return [new MessageNode('m:empty', 'No nodes registered yet', { icon: 'info' })];
+    const all = [...state.nodes.items.values()];
+    return CONDITIONS.map((c) => new NodeGroupNode(c, nodesWithCondition(all, c))).filter((g, i) => i === 0 || g.nodes.length > 0);
+  }
+}

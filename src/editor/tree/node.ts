@@ -1,0 +1,31 @@
+import * as vscode from 'vscode';
+
+/** One abstract node: renders a record the stores already hold; never fetches. */
+export abstract class TreeNode {
+  abstract getTreeItem(): vscode.TreeItem;
+
+  getChildren(): TreeNode[] {
+    return [];
+  }
+}
+
+/**
+ * Stable contextValue tokens used by package.json menus (`viewItem == …`). Documented in the
+ * README; never built by concatenation.
+ */
+export const CONTEXT = {
+  workersCluster: 'kubemark.workersCluster',
+  mastersCluster: 'kubemark.mastersCluster',
+  setup: 'kubemark.setup',
+  setupItem: 'kubemark.setupItem',
+  statefulSet: 'kubemark.statefulSet',
+  podPage: 'kubemark.podPage',
+  pod: 'kubemark.pod',
+  container: 'kubemark.container',
+  nodeGroup: 'kubemark.nodeGroup',
+  nodeGroupReady: 'kubemark.nodeGroupReady',
+  nodePage: 'kubemark.nodePage',
+  node: 'kubemark.node',
+  detail: 'kubemark.detail',
+  message: 'kubemark.message',
+} as const;

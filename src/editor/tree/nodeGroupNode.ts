@@ -1,0 +1,43 @@
+import * as vscode from 'vscode';
+import { Condition, NodeRecord } from '../../cluster/records';
+import { PAGE_SIZE, conditionLabel, paginate } from '../../cluster/viewModel';
+import { CONTEXT, TreeNode } from './node';
+import { FakeNodeNode } from './fakeNodeNode';
+
+/** Nodes of one condition; pages of PAGE_SIZE when there are more. */
+export class NodeGroupNode extends TreeNode {
+  constructor(readonly condition: Condition, readonly nodes: NodeRecord[]) {
+    super();
+  }
+
+  getTreeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem(conditionLabel(this.condition, this.nodes.length), this.condition === 'Ready' ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded);
+    item.id = `m:group:${this.condition}`;
+    item.contextValue = this.condition === 'Ready' ? CONTEXT.nodeGroupReady : CONTEXT.nodeGroup;
+    item.iconPath = new vscode.ThemeIcon(this.condition === 'Ready' ? 'pass' : this.condition === 'NotReady' ? 'error' : 'warning');
+    return item;
+  }
+
+  override getChildren(): TreeNode[] {
+    if (this.nodes.length <= PAGE_SIZE) return this.nodes.map((n) => new FakeNodeNode(n));
+    return paginate(this.nodes, (n) => n.name).map((p) => new NodePageNode(`m:group:${this.condition}:page:${p.index}`, p.label, p.items));
+  }
+}
+
+export class NodePageNode extends TreeNode {
+  constructor(private readonly id: string, private readonly label: string, private readonly nodes: NodeRecord[]) {
+    super();
+  }
+
+  getTreeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem(this.label, vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = this.id;
+    item.description = `${this.nodes.length} nodes`;
+    item.contextValue = CONTEXT.nodePage;
+    return item;
+  }
+
+  override getChildren(): TreeNode[] {
+    return this.nodes.map((n) => new FakeNodeNode(n));
+  }
+}

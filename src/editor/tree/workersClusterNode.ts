@@ -1,0 +1,59 @@
+import * as vscode from 'vscode';
+import { sortByName } from '../../cluster/viewModel';
+import { CONFIGMAP_NAME, SECRET_NAME } from '../../core/manifest/options';
+import { ClusterModel } from '../model';
+import { CONTEXT, TreeNode } from './node';
+import { MessageNode } from './messageNode';
+import { SetupNode } from './setupNode';
+import { StatefulSetNode } from './statefulSetNode';
+
+/** Workers cluster → Setup → hollow-node StatefulSets → pods → containers. */
+export class WorkersClusterNode extends TreeNode {
+  constructor(private readonly model: ClusterModel) {
+    super();
+  }
+
+  getTreeItem(): vscode.TreeItem {
+    const ctx = this.model.workersContext;
+    const state = this.model.workers;
+    const item = new vscode.TreeItem(ctx ? `Workers: ${ctx}` : 'Workers cluster', vscode.TreeItemCollapsibleState.Expanded);
+    item.id = 'w:root';
+    item.contextValue = CONTEXT.workersCluster;
+    item.iconPath = new vscode.ThemeIcon('server-environment');
+    if (state) {
+      const reach = state.reach;
+      const version = reach.state === 'reachable' ? reach.version.gitVersion : reach.state === 'error' ? 'unreachable' : 'connecting…';
+      item.description = `${version} · ${state.session.server}`;
+      item.tooltip = `Context ${ctx}\nServer ${state.session.server}\nNamespace ${state.namespace}\n${reach.state === 'error' ? reach.error.message : version}`;
+    } else {
+      item.description = 'not selected';
+    }
+    return item;
+  }
+
+  override getChildren(): TreeNode[] {
+    const state = this.model.workers;
+    if (this.model.loadError) return [MessageNode.error('w:kubeconfig-error', this.model.loadError)];
+    if (!state) {
+      return [new MessageNode('w:select', 'Select the workers cluster…', { icon: 'plug', command: { command: 'kubemark.selectWorkersCluster', title: 'Select Workers Cluster' } })];
+    }
+    const reach = state.reach;
+    if (reach.state === 'connecting') return [MessageNode.loading('w:loading', 'workers cluster')];
+    if (reach.state === 'error') return [MessageNode.error('w:error', reach.error.message)];
+    const watches = [state.namespaces, state.configMaps, state.secrets, state.statefulSets, state.pods];
+    const failed = watches.find((w) => w.state === 'error');
+    if (failed?.error) return [MessageNode.error('w:watch-error', failed.error.message)];
+    if (watches.some((w) => w.state === 'loading')) return [MessageNode.loading('w:loading', `namespace ${state.namespace}`)];
+    const setup = new SetupNode({
+      namespace: state.namespace,
+      ...(state.namespaces.items.get(state.namespace) ? { ns: state.namespaces.items.get(state.namespace)! } : {}),
+      ...(state.configMaps.items.get(`${state.namespace}/${CONFIGMAP_NAME}`) ? { configMap: state.configMaps.items.get(`${state.namespace}/${CONFIGMAP_NAME}`)! } : {}),
+      ...(state.secrets.items.get(`${state.namespace}/${SECRET_NAME}`) ? { secret: state.secrets.items.get(`${state.namespace}/${SECRET_NAME}`)! } : {}),
+    });
+    const sets = sortByName(state.statefulSets.items.values());
+    if (sets.length === 0) {
+      return [setup, new MessageNode('w:empty', 'No hollow nodes yet', { icon: 'rocket', description: 'Deploy Hollow Nodes', command: { command: 'kubemark.deploy', title: 'Deploy Hollow Nodes' } })];
+    }
+    return [setup, ...sets.map((s) => new StatefulSetNode(s, state.podsOf(s)))];
+  }
+}

@@ -1,0 +1,40 @@
+// Access to the running local lab for the cluster tests (started by `npm run lab:up`).
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { ClusterSession } from '../../src/cluster/session';
+
+export const REPO = join(__dirname, '..', '..', '..');
+export const LAB_DIR = process.env.KUBEMARK_LAB_DIR ?? join(REPO, '.kubemark-lab');
+export const KUBECONFIG = join(LAB_DIR, 'kubeconfig');
+export const WORKERS = 'kubemark-lab-workers';
+export const MASTERS = 'kubemark-lab-masters';
+
+export function labKubeConfig(): KubeConfig {
+  if (!existsSync(KUBECONFIG)) throw new Error(`No lab kubeconfig at ${KUBECONFIG}: start the lab with "npm run lab:up" first.`);
+  const kc = new KubeConfig();
+  kc.loadFromFile(KUBECONFIG);
+  return kc;
+}
+
+export function sessions(): { kc: KubeConfig; workers: ClusterSession; masters: ClusterSession } {
+  const kc = labKubeConfig();
+  return { kc, workers: new ClusterSession(kc, WORKERS), masters: new ClusterSession(kc, MASTERS) };
+}
+
+/** Polls fn until it returns a truthy value, or throws with the last value at the deadline. */
+export async function waitFor<T>(what: string, fn: () => Promise<T> | T, timeoutMs = 90_000, intervalMs = 500): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+      last = v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
