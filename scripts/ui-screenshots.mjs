@@ -16,9 +16,11 @@
 // and point KUBECONFIG at it, or the Deploy step shows the no-cluster state.
 // Look at every picture before committing it.
 //
-// STATE: skeleton. Steps 01-03 work against any build; step 04 (Deploy) waits for a tree row
-// whose label is given by DEPLOY_DONE_ROW below, to be settled once the lab-backed tree and
-// Deploy exist.
+// STATE: skeleton. Steps 01-03 work with the real .vsix (checked: the view shows the
+// Workers/Masters cluster rows, the palette offers Deploy). Step 04 runs Deploy, which without
+// a lab stops at "No workers cluster is selected"; still to do once the lab is wired in:
+// select the workers and masters clusters first (Kubemark: Select Workers/Masters Cluster),
+// answer Deploy's prompts, and wait for the row named by DEPLOY_DONE_ROW below.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
