@@ -13,3 +13,8 @@ export function redact(text: string): string {
   for (const [re, to] of PATTERNS) out = out.replace(re, to);
   return out;
 }
+
+/** The manifest for review, without credentials: the kubeconfig Secret's values are replaced. */
+export function redactSecretData(yaml: string): string {
+  return yaml.replace(/^(\s+(?:kubelet|kubeproxy)\.kubeconfig:\s*)(\S+)$/gm, (_m, key: string, value: string) => `${key}<${Math.round((value.length * 3) / 4)} bytes of kubeconfig, not shown>`);
+}

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { CancelledError, KubemarkError } from '../../core/errors';
+import { KubemarkError } from '../../core/errors';
 import { HollowNodeOptions, withDefaults } from '../../core/manifest';
 import { DeployResult, deploy } from '../../cluster/services';
 import { PreflightCheck, defaultImage } from '../../cluster/preflight';
@@ -7,6 +7,7 @@ import { ClusterModel } from '../model';
 import { Log } from '../log';
 import { TreeNode } from '../tree/node';
 import { askImage, askReplicas } from './newManifest';
+import { redactSecretData } from '../../core/redact';
 import { mastersKubeconfig, optionsOf, requireSession, withCancellableProgress } from './common';
 
 export interface DeployCommandOptions extends Partial<Omit<HollowNodeOptions, 'mastersKubeconfig' | 'namespace'>> {
@@ -17,11 +18,6 @@ export interface DeployCommandOptions extends Partial<Omit<HollowNodeOptions, 'm
   skipPreflight?: boolean;
   timeoutSeconds?: number;
   throwOnError?: boolean;
-}
-
-/** Shows the YAML without credentials: the Secret's values are replaced. */
-export function redactSecretData(yaml: string): string {
-  return yaml.replace(/^(\s+(?:kubelet|kubeproxy)\.kubeconfig:\s*)(\S+)$/gm, (_m, key: string, value: string) => `${key}<${Math.round((value.length * 3) / 4)} bytes of kubeconfig, not shown>`);
 }
 
 /** "Kubemark: Deploy Hollow Nodes". */
@@ -81,4 +77,3 @@ export function deployCommand(model: ClusterModel, log: Log) {
   };
 }
 
-export { CancelledError };

@@ -1,0 +1,35 @@
+// package.json's contributions agree with the code: every command in the typed table, under
+// category Kubemark, and the menus use only documented contextValue tokens.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = join(__dirname, '..', '..', '..', '..');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const ids = readFileSync(join(root, 'src', 'editor', 'commands', 'ids.ts'), 'utf8');
+const nodeTs = readFileSync(join(root, 'src', 'editor', 'tree', 'node.ts'), 'utf8');
+
+test('every command is contributed under category Kubemark, led by Deploy Hollow Nodes', () => {
+  const commands: Array<{ command: string; title: string; category: string }> = pkg.contributes.commands;
+  assert.equal(commands[0]!.command, 'kubemark.deploy');
+  assert.equal(commands[0]!.title, 'Deploy Hollow Nodes');
+  for (const c of commands) assert.equal(c.category, 'Kubemark', c.command);
+  const tableIds = [...ids.matchAll(/'(kubemark\.[A-Za-z]+)'/g)].map((m) => m[1]);
+  assert.deepEqual([...new Set(tableIds)].sort(), commands.map((c) => c.command).sort());
+  for (const c of commands) assert.ok(ids.includes(`'${c.command}': '${c.title}'`), `title of ${c.command} differs between package.json and ids.ts`);
+});
+
+test('menus use the documented contextValue tokens', () => {
+  const tokens = new Set([...nodeTs.matchAll(/'(kubemark\.[A-Za-z]+)'/g)].map((m) => m[1]));
+  for (const m of pkg.contributes.menus['view/item/context']) {
+    for (const t of String(m.when).matchAll(/viewItem == (kubemark\.[A-Za-z]+)/g)) assert.ok(tokens.has(t[1]), t[1]);
+  }
+});
+
+test('activation only from contributions, settings described', () => {
+  assert.deepEqual(pkg.activationEvents, []);
+  for (const [k, v] of Object.entries(pkg.contributes.configuration.properties) as Array<[string, { description?: string; markdownDescription?: string }]>) {
+    assert.ok(v.description || v.markdownDescription, k);
+  }
+});
