@@ -68,7 +68,7 @@ describe('view model', () => {
     assert.equal(pages.length, 49);
     assert.ok(pages.every((p) => p.items.length === PAGE_SIZE));
     assert.equal(pages[0]!.label, 'hollow-node-0 … hollow-node-101'); // 7 and 57 are NotReady
-    assert.equal(pages[0]!.items[9]!.name, 'hollow-node-9');
+    assert.equal(pages[0]!.items[8]!.name, 'hollow-node-9'); // natural order: 9 before 10, with 7 skipped
     assert.equal(statusText(nodes), 'Kubemark: 4900/5000 Ready');
     assert.equal(statusText([]), undefined);
   });
