@@ -219,8 +219,10 @@ export class LogClassifier {
     return s;
   }
 
-  /** @internal */
-  classifyIn(s: SourceState, line: string, source: string | undefined): ClassifiedLine {
+  /** @internal With dropNoise, noise lines are counted and null is returned (no allocation). */
+  classifyIn(s: SourceState, line: string, source: string | undefined): ClassifiedLine;
+  classifyIn(s: SourceState, line: string, source: string | undefined, dropNoise: boolean): ClassifiedLine | null;
+  classifyIn(s: SourceState, line: string, source: string | undefined, dropNoise = false): ClassifiedLine | null {
     s.linesSeen++;
     const at = contentOffset(line);
     const severity = klogSeverity(line, at);
@@ -257,6 +259,7 @@ export class LogClassifier {
     if (noise !== -1) {
       s.counts[noise]++;
       s.suppressed++;
+      if (dropNoise) return null;
       return result('noise', line, (this.entries[noise] as PatternEntry).id, undefined, source, false);
     }
 
@@ -353,10 +356,10 @@ export class LogFilter {
   write(chunk: string | Uint8Array, source: string | undefined, onLine: (line: ClassifiedLine) => void): void {
     const state = this.classifier.state(source);
     const classifier = this.classifier;
-    const emitNoise = this.emitNoise;
+    const dropNoise = !this.emitNoise;
     this.splitter(source).write(chunk, (line) => {
-      const c = classifier.classifyIn(state, line, source);
-      if (emitNoise || c.kind !== 'noise') onLine(c);
+      const c = classifier.classifyIn(state, line, source, dropNoise);
+      if (c !== null) onLine(c);
     });
   }
 
@@ -370,8 +373,8 @@ export class LogFilter {
       const src = key === NO_SOURCE && source === undefined ? undefined : key;
       const state = this.classifier.state(src);
       splitter.end((line) => {
-        const c = this.classifier.classifyIn(state, line, src);
-        if (this.emitNoise || c.kind !== 'noise') out.push(c);
+        const c = this.classifier.classifyIn(state, line, src, !this.emitNoise);
+        if (c !== null) out.push(c);
       });
       this.truncatedInClosed += splitter.truncatedLines;
       this.splitters.delete(key);
