@@ -147,14 +147,21 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
-/** Offset of the log text after an optional `kubectl logs --timestamps` RFC 3339 prefix. */
+/**
+ * Offset of the log text after the optional prefixes of `kubectl logs --prefix`
+ * (`[pod/name/container] `) and `--timestamps` (RFC 3339, `2026-11-25T16:48:49.123456789Z `).
+ */
 function contentOffset(line: string): number {
-  // 2026-11-25T16:48:49.123456789Z <text>
-  if (line.length > 20 && line.charCodeAt(4) === 45 /* - */ && line.charCodeAt(10) === 84 /* T */ && isDigit(line.charCodeAt(0))) {
-    const sp = line.indexOf(' ', 19);
-    if (sp !== -1 && sp < 40) return sp + 1;
+  let at = 0;
+  if (line.charCodeAt(0) === 91 /* [ */ && line.startsWith('[pod/')) {
+    const end = line.indexOf('] ', 5);
+    if (end !== -1) at = end + 2;
   }
-  return 0;
+  if (line.length > at + 20 && line.charCodeAt(at + 4) === 45 /* - */ && line.charCodeAt(at + 10) === 84 /* T */ && isDigit(line.charCodeAt(at))) {
+    const sp = line.indexOf(' ', at + 19);
+    if (sp !== -1 && sp < at + 40) at = sp + 1;
+  }
+  return at;
 }
 
 function isDigit(c: number): boolean {

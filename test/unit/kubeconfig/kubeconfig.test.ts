@@ -183,6 +183,9 @@ describe('exportStandaloneKubeconfig', () => {
     assert.match(err.remedy, /client certificate/);
     assert.match(err.remedy, /ServiceAccount/);
     assertNoSecret(err.message);
+    // As in kubectl, an exec command given as a relative path is relative to the kubeconfig file.
+    const rel = write('exec/rel', kubeconfigYaml([{ ctx: 'x', cluster: 'k', user: 'h', clusterBody: 'server: https://10.0.0.1', userBody: 'exec:\n  apiVersion: client.authentication.k8s.io/v1\n  command: ./bin/helper' }]));
+    assert.equal((load(rel).kubeConfig.getUser('h')?.exec as { command: string }).command, path.join(tmp, 'exec/bin/helper'));
   });
 
   test('refuses auth-provider users', () => {

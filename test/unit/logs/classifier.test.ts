@@ -126,13 +126,15 @@ describe('error catalogue', () => {
     assert.equal(c.classify(K('E', 'dial tcp [::1]:6443: connect: connection refused')).patternId, 'loopback-apiserver');
   });
 
-  test('I and W lines pass; lines with a kubectl --timestamps prefix keep their severity', () => {
+  test('I and W lines pass; lines with kubectl --timestamps / --prefix prefixes keep their severity', () => {
     const c = new LogClassifier();
     assert.equal(c.classify(K('I', 'hello')).kind, 'pass');
     assert.equal(c.classify(K('W', 'careful')).kind, 'pass');
     assert.equal(c.classify('Error without klog header').kind, 'pass');
     assert.equal(c.classify('2026-11-25T16:48:49.123456789Z ' + K('E', 'boom')).patternId, 'klog-error');
     assert.equal(c.classify('2026-11-25T16:48:49.123456789Z ' + K('I', 'Eviction manager: synchronize housekeeping')).kind, 'noise');
+    assert.equal(c.classify('[pod/hollow-node-0/hollow-kubelet] ' + K('F', 'boom')).patternId, 'klog-fatal');
+    assert.equal(c.classify('[pod/hollow-node-0/hollow-kubelet] 2026-11-25T16:48:49.123Z ' + K('E', 'boom')).patternId, 'klog-error');
   });
 
   test('the goroutine trace after a panic stays visible, per source, until the next klog line', () => {
