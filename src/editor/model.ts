@@ -16,6 +16,8 @@ export type Role = 'workers' | 'masters';
 export class ClusterModel implements vscode.Disposable {
   kc: KubeConfig | undefined;
   files: string[] = [];
+  /** Files looked for but absent: watched too, so creating one reloads. */
+  missing: string[] = [];
   loadError: string | undefined;
   workersContext: string | undefined;
   mastersContext: string | undefined;
@@ -42,6 +44,7 @@ export class ClusterModel implements vscode.Disposable {
     const loaded = loadKubeConfig({ kubeconfigEnv: process.env.KUBECONFIG, extraPaths });
     this.kc = loaded.kubeConfig;
     this.files = loaded.files;
+    this.missing = loaded.missing;
     for (const p of loaded.problems) this.log.warn(`kubeconfig: ${p.message}`);
     const contexts = this.kc.getContexts().map((c) => c.name);
     this.loadError = contexts.length === 0
@@ -58,7 +61,7 @@ export class ClusterModel implements vscode.Disposable {
 
   private watchFiles(): void {
     for (const w of this.watchers) w.dispose();
-    this.watchers = this.files.map((f) => {
+    this.watchers = [...this.files, ...this.missing].map((f) => {
       const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(path.dirname(f)), path.basename(f)));
       const reload = () => this.scheduleReload();
       w.onDidChange(reload);

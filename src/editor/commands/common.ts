@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { KubemarkError, CancelledError } from '../../core/errors';
-import { exportStandaloneKubeconfig } from '../../core/kubeconfig';
+import { KubeconfigExportError, exportStandaloneKubeconfig } from '../../core/kubeconfig';
 import { ClusterSession } from '../../cluster/session';
 import { ClusterModel, Role } from '../model';
 
@@ -23,7 +23,14 @@ export function requireSession(model: ClusterModel, role: Role): ClusterSession 
  */
 export async function mastersKubeconfig(model: ClusterModel, allowWarnings: boolean | undefined): Promise<string> {
   const masters = requireSession(model, 'masters');
-  const result = exportStandaloneKubeconfig(model.kc!, masters.context);
+  let result;
+  try {
+    result = exportStandaloneKubeconfig(model.kc!, masters.context);
+  } catch (err) {
+    // Reason and remedy, naming files and contexts only.
+    if (err instanceof KubeconfigExportError) throw new KubemarkError(`Cannot build the hollow nodes' kubeconfig from context ${masters.context}: ${err.message}`);
+    throw err;
+  }
   if (result.warnings.length > 0 && !allowWarnings) {
     if (allowWarnings === false) {
       throw new KubemarkError(`The masters kubeconfig has problems for use inside pods: ${result.warnings.map((w) => w.message).join(' ')}`);
