@@ -15,7 +15,7 @@ const dir = process.env.KUBEMARK_LAB_DIR ?? mkdtempSync(path.join(tmpdir(), 'kub
 const env = { KUBEMARK_LAB_DIR: dir, KUBEMARK_LAB_PORT_OFFSET: process.env.KUBEMARK_LAB_PORT_OFFSET ?? '200',
   KUBEMARK_LAB_WORKER_NODES: String(Math.max(3, Math.ceil(N / 50))) };
 const kubeconfig = path.join(dir, 'kubeconfig');
-const lab = (...a) => run('bash', [path.join(REPO, 'lab', 'lab.sh'), ...a], { env, timeoutMs: 90 * 60_000, echo: true });
+const lab = (...a) => run('bash', [path.join(REPO, 'lab', 'lab.sh'), ...a], { env, timeoutMs: 90 * 60_000, echo: a[0] !== 'status' });
 const kubectl = (ctx, args, opts = {}) => run('kubectl', ['--kubeconfig', kubeconfig, '--context', ctx, ...args], { timeoutMs: 60_000, ...opts });
 const mib = (kib) => (kib / 1024).toFixed(0);
 const memUsedKiB = () => {
@@ -51,24 +51,29 @@ try {
   const st = JSON.parse((await lab('status', '--json')).stdout);
   const byPod = new Map();
   for (const c of st.hollowContainers) {
-    const e = byPod.get(c.pod) ?? { kubelet: 0, proxy: 0 };
+    const e = byPod.get(c.pod) ?? { rss: 0, pss: 0, priv: 0, kubelet: 0, proxy: 0 };
+    e.rss += c.rssKiB ?? 0; e.pss += c.pssKiB ?? 0; e.priv += c.privateKiB ?? 0;
     if (c.container === 'hollow-kubelet') e.kubelet = c.rssKiB; else e.proxy = c.rssKiB;
     byPod.set(c.pod, e);
   }
-  const per = [...byPod.values()].map((e) => e.kubelet + e.proxy);
-  const kub = [...byPod.values()].map((e) => e.kubelet);
-  const prx = [...byPod.values()].map((e) => e.proxy);
+  const nodes = [...byPod.values()];
+  const pick = (k) => nodes.map((e) => e[k]);
   const avg = (xs) => xs.reduce((s, x) => s + x, 0) / xs.length;
-  const cp = st.components.reduce((s, c) => s + c.rssKiB, 0);
+  const sum = (xs) => xs.reduce((s, x) => s + x, 0);
+  const cpRss = sum(st.components.map((c) => c.rssKiB));
+  const cpPss = sum(st.components.map((c) => c.pssKiB ?? 0));
   const memAll = memUsedKiB();
   const out = [
     `kubemark lab figures (kubernetes ${JSON.parse(readFileSync(path.join(dir, 'lab.json'), 'utf8')).kubernetesVersion}, ${N} hollow nodes, ${new Date().toISOString()})`,
     `  lab up (warm build): ${upSecs.toFixed(1)} s`,
     `  apply -> first Ready fake node: ${((firstReady - t0) / 1000).toFixed(1)} s; -> ${N} Ready: ${readySecs.toFixed(1)} s`,
-    `  RSS per hollow node (kubelet + proxy), after ${SETTLE} s: avg ${mib(avg(per))} MiB, min ${mib(Math.min(...per))}, max ${mib(Math.max(...per))}` +
-      ` (hollow-kubelet avg ${mib(avg(kub))} MiB, hollow-proxy avg ${mib(avg(prx))} MiB)`,
-    `  RSS of all ${N} hollow nodes: ${mib(per.reduce((s, x) => s + x, 0))} MiB; control plane (etcd, 2 apiservers, 2 controller-managers, 2 schedulers, kwok, pod runner): ${mib(cp)} MiB`,
-    `  machine memory in use: before ${mib(memBefore)} MiB, lab idle ${mib(memLab)} MiB, with ${N} hollow nodes ${mib(memAll)} MiB (of ${mib(totalmem() / 1024)} MiB)`,
+    `  per hollow node (hollow-kubelet + hollow-proxy processes), ${SETTLE} s after Ready:`,
+    `    RSS     avg ${mib(avg(pick('rss')))} MiB (min ${mib(Math.min(...pick('rss')))}, max ${mib(Math.max(...pick('rss')))}; kubelet ${mib(avg(pick('kubelet')))}, proxy ${mib(avg(pick('proxy')))})`,
+    `    PSS     avg ${mib(avg(pick('pss')))} MiB (shared binary pages split among the processes)`,
+    `    private avg ${mib(avg(pick('priv')))} MiB (memory that one more hollow node adds)`,
+    `  all ${N} hollow nodes: RSS ${mib(sum(pick('rss')))} MiB, PSS ${mib(sum(pick('pss')))} MiB`,
+    `  control plane (etcd, 2 apiservers, 2 controller-managers, 2 schedulers, kwok, pod runner): RSS ${mib(cpRss)} MiB, PSS ${mib(cpPss)} MiB`,
+    `  machine memory in use (MemTotal - MemAvailable, includes other users): before ${mib(memBefore)} MiB, lab idle ${mib(memLab)} MiB, with ${N} hollow nodes ${mib(memAll)} MiB (of ${mib(totalmem() / 1024)} MiB)`,
   ];
   console.log(out.join('\n'));
 } finally {

@@ -135,6 +135,8 @@ type compStatus struct {
 	Healthy bool   `json:"healthy"`
 	Detail  string `json:"detail,omitempty"`
 	RSSKiB  int64  `json:"rssKiB"`
+	PSSKiB  int64  `json:"pssKiB"`
+	PrivKiB int64  `json:"privateKiB"`
 }
 
 func componentStatus(st *LabState) []compStatus {
@@ -144,7 +146,7 @@ func componentStatus(st *LabState) []compStatus {
 	for _, c := range st.Components {
 		cs := compStatus{Component: c, Running: alive(c.Pid)}
 		if cs.Running {
-			cs.RSSKiB = rssKiB(c.Pid)
+			cs.RSSKiB, cs.PSSKiB, cs.PrivKiB = memKiB(c.Pid)
 			var err error
 			switch {
 			case strings.HasPrefix(c.Health, "file://"):
@@ -215,6 +217,8 @@ type runningEntry struct {
 	Argv        []string `json:"argv"`
 	LastError   string   `json:"lastError,omitempty"`
 	RSSKiB      int64    `json:"rssKiB,omitempty"`
+	PSSKiB      int64    `json:"pssKiB,omitempty"`
+	PrivKiB     int64    `json:"privateKiB,omitempty"`
 }
 
 func printStatus(st *LabState, asJSON bool) error {
@@ -225,7 +229,8 @@ func printStatus(st *LabState, asJSON bool) error {
 	}
 	for i := range pr.Containers {
 		if pr.Containers[i].Running {
-			pr.Containers[i].RSSKiB = rssKiB(pr.Containers[i].Pid)
+			c := &pr.Containers[i]
+			c.RSSKiB, c.PSSKiB, c.PrivKiB = memKiB(c.Pid)
 		}
 	}
 	allOK := len(comps) > 0

@@ -45,6 +45,7 @@ type runner struct {
 	cs                     kubernetes.Interface
 	dyn                    dynamic.Interface
 	portBase, portCount    int
+	privateTmp             bool // a mount namespace per container with the pod's own /tmp
 
 	mu        sync.Mutex
 	pods      map[types.UID]*podRun
@@ -100,6 +101,12 @@ func cmdPodRunner(args []string) error {
 	}
 	if err := os.MkdirAll(filepath.Join(*dir, "podrunner"), 0o755); err != nil {
 		return err
+	}
+	r.privateTmp = canPrivateTmp()
+	if r.privateTmp {
+		fmt.Fprintln(os.Stderr, "podrunner: running each container in its own mount namespace with the pod's own /tmp")
+	} else {
+		fmt.Fprintln(os.Stderr, "podrunner: not root (or no mount namespaces): containers share the host's /tmp")
 	}
 	_ = os.Remove(filepath.Join(*dir, "podrunner", "ready"))
 	// Pods dirs left by a previous run belong to processes that are gone.
@@ -239,8 +246,17 @@ func (r *runner) startPod(p *corev1.Pod) {
 	}
 	// The kubemark binary "inside the container": a wrapper that runs the lab's
 	// kubemark with this pod's own kubelet port (port rewriting, see README).
-	wrapper := fmt.Sprintf("#!/bin/sh\n# kubemark of pod %s/%s, run by the kubemark lab pod runner\nexec %s kubemark \"$@\" --kubelet-port=%d --kubelet-read-only-port=0\n",
-		p.Namespace, p.Name, shQuote(r.kubemark), port)
+	// As root each container has its own mount namespace, where the pod's tmp
+	// directory is mounted on /tmp (the hollow kubelet keeps its root dir and its
+	// fake runtime socket in /tmp, whatever TMPDIR says).
+	wrapper := fmt.Sprintf(`#!/bin/sh
+# kubemark of pod %s/%s, run by the kubemark lab pod runner
+if [ -n "$KUBEMARK_LAB_POD_TMP" ]; then
+  mount --bind "$KUBEMARK_LAB_POD_TMP" /tmp || { echo "kubemark-lab: cannot mount the pod's /tmp" >&2; exit 1; }
+  unset KUBEMARK_LAB_POD_TMP
+fi
+exec %s kubemark "$@" --kubelet-port=%d --kubelet-read-only-port=0
+`, p.Namespace, p.Name, shQuote(r.kubemark), port)
 	_ = os.WriteFile(filepath.Join(pr.dir, "bin", "kubemark"), []byte(wrapper), 0o755)
 
 	var logEntries []any
@@ -443,8 +459,9 @@ func (r *runner) runContainer(ctx context.Context, pr *podRun, p *corev1.Pod, c 
 }
 
 type criWriter struct {
-	mu sync.Mutex
-	f  *os.File
+	mu      sync.Mutex
+	f       *os.File
+	rootDir string // the hollow kubelet's temporary root dir, from its log
 }
 
 func writeCRILine(w io.Writer, stream, s string) {
@@ -455,6 +472,13 @@ func (w *criWriter) line(stream, s string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	writeCRILine(w.f, stream, s)
+	if w.rootDir == "" && strings.Contains(s, "as root dir for hollow-kubelet") {
+		if i := strings.Index(s, "Using /"); i >= 0 {
+			if f := strings.Fields(s[i+len("Using "):]); len(f) > 0 {
+				w.rootDir = f[0]
+			}
+		}
+	}
 }
 
 func (w *criWriter) pump(stream string, rd io.Reader, done *sync.WaitGroup) {
@@ -482,6 +506,7 @@ func (r *runner) runOnce(ctx context.Context, pr *podRun, p *corev1.Pod, c *core
 	}
 	pr.volMu.Lock()
 	mounts, err := r.materializeVolumes(ctx, pr, p, c)
+	_ = os.MkdirAll(filepath.Join(pr.dir, "tmp"), 0o755)
 	pr.volMu.Unlock()
 	if err != nil {
 		return -1, err
@@ -502,6 +527,10 @@ func (r *runner) runOnce(ctx context.Context, pr *podRun, p *corev1.Pod, c *core
 		cmd.Dir = wd
 	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if r.privateTmp {
+		cmd.SysProcAttr.Unshareflags = syscall.CLONE_NEWNS
+		cmd.Env = append(cmd.Env, "KUBEMARK_LAB_POD_TMP="+filepath.Join(pr.dir, "tmp"))
+	}
 	stdout, _ := cmd.StdoutPipe()
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
@@ -535,6 +564,9 @@ func (r *runner) runOnce(ctx context.Context, pr *podRun, p *corev1.Pod, c *core
 	close(exited)
 	// make sure nothing of the container's process group survives it
 	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	if !r.privateTmp && strings.HasPrefix(lw.rootDir, os.TempDir()+"/hollow-kubelet.") {
+		_ = os.RemoveAll(lw.rootDir) // without a private /tmp, clean up after the hollow kubelet
+	}
 	if err != nil {
 		if ee, ok := err.(*exec.ExitError); ok {
 			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
@@ -1038,4 +1070,17 @@ func (r *runner) event(p *corev1.Pod, container, typ, reason, msg string) {
 		defer cancel()
 		_, _ = r.cs.CoreV1().Events(p.Namespace).Create(ctx, ev, metav1.CreateOptions{})
 	}()
+}
+
+// canPrivateTmp reports whether containers can get a mount namespace of their own.
+func canPrivateTmp() bool {
+	if os.Geteuid() != 0 || os.Getenv("KUBEMARK_LAB_NO_MOUNT_NS") == "1" {
+		return false
+	}
+	if _, err := exec.LookPath("mount"); err != nil {
+		return false
+	}
+	cmd := exec.Command("/bin/sh", "-c", "mount --bind /tmp /tmp")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Unshareflags: syscall.CLONE_NEWNS}
+	return cmd.Run() == nil
 }

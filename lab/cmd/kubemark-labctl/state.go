@@ -183,3 +183,28 @@ func rssKiB(pid int) int64 {
 	}
 	return 0
 }
+
+// memKiB returns RSS, PSS (shared pages split among the processes mapping them)
+// and private memory of pid, in KiB, from /proc/<pid>/smaps_rollup.
+func memKiB(pid int) (rss, pss, private int64) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/smaps_rollup")
+	if err != nil {
+		return rssKiB(pid), 0, 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		f := strings.Fields(l)
+		if len(f) < 2 {
+			continue
+		}
+		n, _ := strconv.ParseInt(f[1], 10, 64)
+		switch f[0] {
+		case "Rss:":
+			rss = n
+		case "Pss:":
+			pss = n
+		case "Private_Clean:", "Private_Dirty:":
+			private += n
+		}
+	}
+	return
+}
