@@ -1,0 +1,402 @@
+#!/usr/bin/env node
+// `npm run lab`: the main job. Kubemark Workbench, packaged, in a real VS Code (code-server)
+// on http://127.0.0.1:8765, pointed at the local lab (two clusters, real hollow nodes).
+//
+//   node scripts/lab-main.mjs [--skip-lab] [--keep-lab] [--rebuild] [--port N] [--smoke]
+//
+//   --skip-lab  do not start (or stop) the lab: only the code-server half. The settings
+//               still point at the lab's kubeconfig, which may not exist yet.
+//   --keep-lab  leave the lab running on exit (it is stopped only when this script started it)
+//   --rebuild   run `npm run package` even when kubemark-workbench.vsix looks up to date
+//   --port N    code-server's port (default $KUBEMARK_LAB_PORT, else 8765)
+//   --smoke     check and exit: open the workbench in headless Chromium, wait for the
+//               Kubemark view, save .tmp/lab-main/smoke.png, then clean up as on Ctrl-C
+//
+// Steps: build what is missing (`npm run build`, `npm run package` → kubemark-workbench.vsix),
+// start the lab (`bash lab/lab.sh up`, unless it already runs), install the code-server
+// dependencies (`bash scripts/vscode-deps.sh`), install the .vsix into
+// .tmp/lab-main/extensions, write code-server's user settings (kubemark.kubeconfig = the lab's
+// kubeconfig, kubemark.image = registry.k8s.io/kubemark, a clean window), prepare the
+// workspace .tmp/lab-main/workspace (README.md with the next steps), start code-server on
+// 127.0.0.1 with --auth none in its own process group, and print the URL.
+// Ctrl-C (SIGINT) or SIGTERM stops code-server (its whole process group) and then the lab,
+// if this script started it (`bash lab/lab.sh down`).
+//
+// Everything code-server sees lives in .tmp/lab-main/ (HOME, XDG_*, TMPDIR, user data,
+// extensions), so ~/.kube/config and $KUBECONFIG do not leak in: the contexts offered are
+// the lab's. The user data is kept between runs, so the clusters selected once (the
+// extension keeps them in its workspace state) are selected again next time.
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, cpSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { elapsed, repoRoot } from '../test/vscode/common.mjs';
+import { DEFAULT_SETTINGS, loadDeps, loadPlaywright, tail } from '../test/vscode/session.mjs';
+
+const T0 = Date.now();
+const log = (msg) => console.log(`[lab ${elapsed(T0)}] ${msg}`);
+
+const argv = process.argv.slice(2);
+const flag = (name) => argv.includes(name);
+const option = (name, dflt) => { const i = argv.indexOf(name); return i >= 0 && argv[i + 1] ? argv[i + 1] : dflt; };
+const known = new Set(['--skip-lab', '--keep-lab', '--rebuild', '--port', '--smoke', '--help', '-h']);
+for (let i = 0; i < argv.length; i++) {
+  if (argv[i] === '--port') { i++; continue; }
+  if (!known.has(argv[i])) { console.error(`lab-main: unknown argument ${argv[i]} (see the top of scripts/lab-main.mjs)`); process.exit(2); }
+}
+if (flag('--help') || flag('-h')) {
+  console.log(readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(1, 23).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+  process.exit(0);
+}
+
+const SKIP_LAB = flag('--skip-lab');
+const KEEP_LAB = flag('--keep-lab');
+const SMOKE = flag('--smoke');
+const PORT = Number(option('--port', process.env.KUBEMARK_LAB_PORT || '8765'));
+if (!Number.isInteger(PORT) || PORT < 1 || PORT > 65535) { console.error(`lab-main: bad port ${option('--port', process.env.KUBEMARK_LAB_PORT)}`); process.exit(2); }
+
+const LAB_DIR = resolve(process.env.KUBEMARK_LAB_DIR || join(repoRoot, '.kubemark-lab'));
+const LAB_KUBECONFIG = join(LAB_DIR, 'kubeconfig');
+const LAB_STATE = join(LAB_DIR, 'lab.json');
+const VSIX = join(repoRoot, 'kubemark-workbench.vsix');
+const ROOT = join(repoRoot, '.tmp/lab-main');
+const DIRS = Object.fromEntries(['home', 'tmp', 'config', 'data', 'cache', 'state', 'runtime', 'user-data', 'extensions', 'workspace']
+  .map((d) => [d, join(ROOT, d)]));
+const SERVER_LOG = join(ROOT, 'code-server.log');
+const URL_BASE = `http://127.0.0.1:${PORT}`;
+const WORKERS_CONTEXT = 'kubemark-lab-workers';
+const MASTERS_CONTEXT = 'kubemark-lab-masters';
+
+// ---- what to stop, whatever happens ---------------------------------------------------
+let server; // code-server's ChildProcess (leader of its own process group)
+let labUp; // `bash lab/lab.sh up` while it runs
+let startedLab = false;
+let stopping;
+
+function run(cmd, args, what) {
+  log(`${what}: ${cmd} ${args.join(' ')}`);
+  const r = spawnSync(cmd, args, { cwd: repoRoot, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error(`${what} failed (exit ${r.status ?? r.signal})`);
+}
+
+/** Runs a command asynchronously (so signals are handled meanwhile); resolves on exit 0. */
+function runAsync(cmd, args, what) {
+  log(`${what}: ${cmd} ${args.join(' ')}`);
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(cmd, args, { cwd: repoRoot, stdio: 'inherit' });
+    labUp = child;
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      labUp = undefined;
+      if (code === 0) resolvePromise();
+      else reject(new Error(`${what} failed (exit ${code ?? signal})`));
+    });
+  });
+}
+
+function killGroup(child, sig) {
+  try { process.kill(-child.pid, sig); return true; } catch { return false; }
+}
+
+async function stopServer() {
+  if (!server?.pid) return;
+  const child = server;
+  server = undefined;
+  const exited = child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise((r) => child.once('exit', r));
+  log(`stopping code-server (process group ${child.pid})`);
+  killGroup(child, 'SIGTERM');
+  const gone = await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 5_000))]);
+  // The group may still hold the extension host (and a tail of kubectl-free log streams).
+  killGroup(child, 'SIGKILL');
+  if (!gone) await Promise.race([exited, new Promise((r) => setTimeout(r, 2_000))]);
+}
+
+/** Stops code-server, then the lab if this script started it. Idempotent. */
+function shutdown(reason) {
+  stopping ??= (async () => {
+    if (reason) log(reason);
+    await stopServer();
+    if (labUp) { // Ctrl-C while the lab was starting: it got the SIGINT too; wait for it to give up.
+      await new Promise((r) => { labUp.once('exit', r); setTimeout(r, 30_000); });
+    }
+    if (startedLab && !KEEP_LAB) {
+      log('stopping the lab: bash lab/lab.sh down');
+      const r = spawnSync('bash', [join(repoRoot, 'lab/lab.sh'), 'down'], { cwd: repoRoot, stdio: 'inherit' });
+      if (r.status !== 0) log(`lab down exited ${r.status ?? r.signal}; run npm run lab:down`);
+    } else if (startedLab) {
+      log('leaving the lab running (--keep-lab): npm run lab:down stops it');
+    }
+  })();
+  return stopping;
+}
+
+let signals = 0;
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, () => {
+    signals++;
+    if (signals > 1) {
+      log(`${sig} again: killing code-server now`);
+      if (server?.pid) killGroup(server, 'SIGKILL');
+      process.exit(130);
+    }
+    shutdown(`${sig}: shutting down`).finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
+  });
+}
+
+// ---- steps ---------------------------------------------------------------------------
+function newestMtime(paths) {
+  let newest = 0;
+  const visit = (p) => {
+    let st;
+    try { st = statSync(p); } catch { return; }
+    if (st.isDirectory()) { for (const n of readdirSync(p)) visit(join(p, n)); } else newest = Math.max(newest, st.mtimeMs);
+  };
+  paths.forEach((p) => visit(join(repoRoot, p)));
+  return newest;
+}
+
+function buildWhatIsMissing() {
+  if (!existsSync(join(repoRoot, 'dist/extension.js'))) run('npm', ['run', 'build'], 'build');
+  const sourcesChanged = existsSync(VSIX) && newestMtime(['src', 'snippets', 'media', 'package.json', 'README.md', 'CHANGELOG.md']) > statSync(VSIX).mtimeMs;
+  if (!existsSync(VSIX) || sourcesChanged || flag('--rebuild')) {
+    run('npm', ['run', 'package'], existsSync(VSIX) ? 'package (sources changed since the .vsix)' : 'package');
+  } else {
+    log(`using ${VSIX} (up to date with src/, snippets/, package.json; --rebuild to force)`);
+  }
+  if (!existsSync(VSIX)) throw new Error(`${VSIX} is missing after npm run package`);
+}
+
+function alive(pid) {
+  try { process.kill(pid, 0); return true; } catch (e) { return e.code === 'EPERM'; }
+}
+
+/** The lab's lab.json when all its components are alive, else undefined. */
+function runningLab() {
+  try {
+    const st = JSON.parse(readFileSync(LAB_STATE, 'utf8'));
+    const comps = st.components ?? [];
+    return comps.length > 0 && comps.every((c) => c.pid && alive(c.pid)) ? st : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function startLab() {
+  const already = runningLab();
+  if (already) {
+    log(`the lab already runs in ${LAB_DIR} (Kubernetes ${already.kubernetesVersion}); using it, and leaving it running on exit`);
+    return already;
+  }
+  startedLab = true; // from here on, Ctrl-C stops it (lab.sh down is harmless on a half-started lab)
+  await runAsync('bash', [join(repoRoot, 'lab/lab.sh'), 'up'], 'starting the lab');
+  if (!existsSync(LAB_KUBECONFIG)) throw new Error(`the lab is up but ${LAB_KUBECONFIG} is missing`);
+  try { return JSON.parse(readFileSync(LAB_STATE, 'utf8')); } catch { return undefined; }
+}
+
+function readJson(file) {
+  try { return JSON.parse(readFileSync(file, 'utf8')); } catch { return undefined; }
+}
+
+function writeSettings() {
+  const file = join(DIRS['user-data'], 'User/settings.json');
+  mkdirSync(join(DIRS['user-data'], 'User'), { recursive: true });
+  // Keep what the user changed in an earlier run (when it is plain JSON); ours win.
+  const previous = readJson(file) ?? {};
+  const settings = {
+    ...DEFAULT_SETTINGS,
+    ...previous,
+    'chat.disableAIFeatures': true,
+    'workbench.secondarySideBar.defaultVisibility': 'hidden',
+    'workbench.startupEditor': 'none',
+    'kubemark.kubeconfig': LAB_KUBECONFIG,
+    'kubemark.image': 'registry.k8s.io/kubemark',
+  };
+  writeFileSync(file, `${JSON.stringify(settings, null, 2)}\n`);
+  log(`settings: ${file} (kubemark.kubeconfig = ${LAB_KUBECONFIG})`);
+}
+
+function prepareWorkspace(version) {
+  const ws = DIRS.workspace;
+  mkdirSync(join(ws, 'examples'), { recursive: true });
+  const image = `registry.k8s.io/kubemark:${version ?? '<masters version>'}`;
+  writeFileSync(join(ws, 'README.md'), `# Kubemark Workbench on the local lab
+
+This VS Code (code-server) runs the packaged extension, pointed at the lab's kubeconfig
+(\`kubemark.kubeconfig\` = \`${LAB_KUBECONFIG}\`). Two clusters are in it: the **workers**
+cluster runs the hollow-node pods, the **masters** cluster is the control plane under test
+where the fake nodes register.
+
+## Next steps
+
+1. Open the **Kubemark** view (activity bar, the Kubemark icon).
+2. Press F1 and run **Kubemark: Select Workers Cluster** → \`${WORKERS_CONTEXT}\`.
+3. Press F1 and run **Kubemark: Select Masters Cluster** → \`${MASTERS_CONTEXT}\`.
+   (The choice is remembered for this workspace in the next runs of \`npm run lab\`.)
+4. Run **Kubemark: Deploy Hollow Nodes**: image \`${image}\` (the masters cluster's version;
+   any image name works in the lab, nothing pulls it), 3 replicas. Confirm the dialogs: the
+   lab's masters server is \`127.0.0.1\` (**Use It Anyway**: the lab's hollow nodes are
+   processes on this machine, so a loopback address works here, unlike in real clusters),
+   then **Deploy**.
+5. Watch the StatefulSet reach \`3/3 ready\` and the fake nodes turn Ready under Masters;
+   the status bar shows \`Kubemark: 3/3 Ready\`.
+6. **Kubemark: Tail Logs** (or the icon on the StatefulSet row) follows the hollow nodes'
+   logs in the *Kubemark Logs* output, with the known noise suppressed and counted.
+7. **Kubemark: Tear Down** removes it all again (choose *Tear Down and Delete Fake Nodes*).
+
+\`examples/seed-indented.yaml\` is the hollow-node manifest the project started from: open it
+to see the diagnostics and quick fixes (Ctrl+.).
+
+Stop everything with Ctrl-C in the terminal that runs \`npm run lab\`.
+`);
+  const example = join(ws, 'examples/seed-indented.yaml');
+  if (!existsSync(example)) cpSync(join(repoRoot, 'test/fixtures/manifests/seed-indented.yaml'), example);
+  return ws;
+}
+
+function portFree(port) {
+  return new Promise((r) => {
+    const srv = createServer();
+    srv.once('error', () => r(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => r(true)));
+  });
+}
+
+async function startCodeServer(deps, ws) {
+  if (!(await portFree(PORT))) throw new Error(`port ${PORT} on 127.0.0.1 is in use: set KUBEMARK_LAB_PORT (or --port) to another one`);
+  const configFile = join(ROOT, 'code-server.yaml');
+  writeFileSync(configFile, `bind-addr: 127.0.0.1:${PORT}\nauth: none\ncert: false\n`);
+  const env = {
+    PATH: process.env.PATH,
+    LANG: process.env.LANG || 'C.UTF-8',
+    HOME: DIRS.home,
+    TMPDIR: DIRS.tmp,
+    XDG_CONFIG_HOME: DIRS.config,
+    XDG_DATA_HOME: DIRS.data,
+    XDG_CACHE_HOME: DIRS.cache,
+    XDG_STATE_HOME: DIRS.state,
+    XDG_RUNTIME_DIR: DIRS.runtime,
+    EXTENSIONS_GALLERY: '{}', // no marketplace on a closed network
+    KUBEMARK_LAB_DIR: LAB_DIR,
+  };
+  const fd = openSync(SERVER_LOG, 'a');
+  server = spawn(deps.node, [
+    deps.codeServerEntry,
+    '--bind-addr', `127.0.0.1:${PORT}`,
+    '--auth', 'none',
+    '--config', configFile,
+    '--user-data-dir', DIRS['user-data'],
+    '--extensions-dir', DIRS.extensions,
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--disable-getting-started-override',
+    ws,
+  ], { cwd: ROOT, env, detached: true, stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (!server || server.exitCode !== null || server.signalCode !== null) {
+      throw new Error(`code-server exited (${server?.exitCode ?? server?.signalCode}) before answering:\n${tail(SERVER_LOG)}`);
+    }
+    try {
+      const res = await fetch(`${URL_BASE}/healthz`, { signal: AbortSignal.timeout(2_000) });
+      if (res.ok) break;
+    } catch { /* not yet */ }
+    if (Date.now() > deadline) throw new Error(`code-server did not answer ${URL_BASE}/healthz within 60 s:\n${tail(SERVER_LOG)}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  // The workbench page itself, not only the health check.
+  const page = await fetch(`${URL_BASE}/?folder=${encodeURIComponent(ws)}`, { signal: AbortSignal.timeout(10_000) });
+  const html = await page.text();
+  if (!page.ok || !/workbench/i.test(html)) throw new Error(`${URL_BASE} answered ${page.status} without the workbench`);
+  log(`code-server ${deps.codeServerVersion} answers on ${URL_BASE} (pid ${server.pid}, log ${SERVER_LOG})`);
+}
+
+/** --smoke: the workbench renders in headless Chromium and shows the Kubemark view. */
+async function smoke(deps, url) {
+  const { chromium } = loadPlaywright(deps);
+  const profile = join(ROOT, 'chromium-smoke');
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: deps.chromium,
+    headless: true,
+    viewport: { width: 1440, height: 900 },
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  });
+  try {
+    const page = context.pages()[0] ?? await context.newPage();
+    await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60_000 });
+    await page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: 60_000 });
+    const icon = page.locator('.activitybar a[aria-label^="Kubemark"]').first();
+    await icon.waitFor({ timeout: 60_000 });
+    await icon.click();
+    await page.locator('.part.sidebar .monaco-list-row', { hasText: /Workers/ }).first().waitFor({ timeout: 60_000 });
+    await page.waitForTimeout(500); // let the layout settle: the picture is for people
+    const file = join(ROOT, 'smoke.png');
+    await page.screenshot({ path: file });
+    log(`smoke: the workbench shows the Kubemark view: ${file}`);
+  } finally {
+    await context.close().catch(() => {});
+  }
+}
+
+async function main() {
+  for (const d of Object.values(DIRS)) mkdirSync(d, { recursive: true, mode: 0o700 });
+  buildWhatIsMissing();
+  let lab;
+  if (SKIP_LAB) {
+    log(`--skip-lab: not starting the lab; settings point at ${LAB_KUBECONFIG}${existsSync(LAB_KUBECONFIG) ? '' : ' (does not exist yet: npm run lab:up)'}`);
+    lab = readJson(LAB_STATE);
+  } else {
+    lab = await startLab();
+  }
+  const deps = loadDeps(); // bash scripts/vscode-deps.sh, then its deps.json
+  log(`installing ${VSIX} into ${DIRS.extensions}`);
+  const r = spawnSync(deps.node, [deps.codeServerEntry, '--user-data-dir', DIRS['user-data'], '--extensions-dir', DIRS.extensions,
+    '--install-extension', VSIX, '--force'], { cwd: ROOT, env: { PATH: process.env.PATH, HOME: DIRS.home, XDG_CONFIG_HOME: DIRS.config, XDG_DATA_HOME: DIRS.data, TMPDIR: DIRS.tmp, EXTENSIONS_GALLERY: '{}' }, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`code-server --install-extension failed (${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
+  writeSettings();
+  const version = lab?.kubernetesVersion ? (String(lab.kubernetesVersion).startsWith('v') ? lab.kubernetesVersion : `v${lab.kubernetesVersion}`) : undefined;
+  const ws = prepareWorkspace(version);
+  await startCodeServer(deps, ws);
+  const url = `${URL_BASE}/?folder=${encodeURIComponent(ws)}`;
+
+  console.log([
+    '',
+    `  Kubemark Workbench is ready: open ${url}`,
+    '',
+    SKIP_LAB ? '  (--skip-lab: the lab was not started; npm run lab:up starts it)' : `  Lab: ${LAB_DIR} (Kubernetes ${version ?? '?'}), kubeconfig ${LAB_KUBECONFIG}`,
+    '  Next, in the Kubemark view (or F1):',
+    `    Run Kubemark: Select Workers Cluster → ${WORKERS_CONTEXT}`,
+    `    Run Kubemark: Select Masters Cluster → ${MASTERS_CONTEXT}`,
+    `    Run Kubemark: Deploy Hollow Nodes → image registry.k8s.io/kubemark:${version ?? '<masters version>'}, 3 replicas`,
+    `  (also in ${join(ws, 'README.md')})`,
+    '',
+    `  Ctrl-C stops code-server${SKIP_LAB ? '' : startedLab && !KEEP_LAB ? ' and the lab' : ' (the lab keeps running)'}.`,
+    '',
+  ].join('\n'));
+
+  if (SMOKE) {
+    await smoke(deps, url);
+    await shutdown('--smoke: done, shutting down');
+    return 0;
+  }
+  // Wait for Ctrl-C (handled above) or for code-server to exit by itself.
+  const code = await new Promise((r) => server.once('exit', (c, s) => r(c ?? s)));
+  if (!stopping) {
+    log(`code-server exited by itself (${code}); last lines of ${SERVER_LOG}:\n${tail(SERVER_LOG, 20)}`);
+    await shutdown();
+    return 1;
+  }
+  return 0;
+}
+
+main().then(
+  async (code) => { await stopping; process.exit(code); },
+  async (err) => {
+    log(`ERROR: ${err?.message ?? err}`);
+    await shutdown();
+    process.exit(1);
+  },
+);
