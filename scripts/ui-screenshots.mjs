@@ -1,28 +1,34 @@
 #!/usr/bin/env node
 // Screenshots of the packaged extension for the docs, taken in real VS Code (code-server +
-// headless Chromium, as the tests use): installs kubemark-workbench.vsix into a scratch
-// code-server, opens the Kubemark view, runs "Kubemark: Deploy Hollow Nodes" from the
-// command palette, and saves one PNG per step into docs/images/.
+// headless Chromium, as the tests use), driven only through the UI (command palette, quick
+// picks, input boxes, dialogs, keyboard) against the local lab:
 //
-//   node scripts/ui-screenshots.mjs [--no-package] [--vsix FILE] [--out DIR] [--only NAME]
+//   docs/images/tree.png      the Kubemark view after "Deploy Hollow Nodes": 3/3 ready, fake nodes Ready
+//   docs/images/logs.png      "Tail Logs" on all hollow-node pods: the Kubemark Logs output with
+//                             the "── suppressed …" summary line
+//   docs/images/quickfix.png  the seed manifest with the quick-fix menu (Ctrl+.) open on the bare
+//                             $(CONTENT_TYPE) argument (needs no lab)
 //
-//   --no-package  use the existing .vsix instead of running `npm run package` first
-//   --vsix FILE   the .vsix to install (default kubemark-workbench.vsix)
-//   --out DIR     where the PNGs go (default docs/images)
-//   --only NAME   stop after the step NAME
+//   npm run lab:up            (first; or use --no-lab for quickfix.png only)
+//   node scripts/ui-screenshots.mjs [--no-lab] [--no-package] [--keep-deployed] [--vsix FILE] [--out DIR] [--only NAME]
 //
-// The extension host sees KUBECONFIG, KUBEMARK_LAB_DIR and every other KUBEMARK_* variable
-// from this environment (passed through code-server's environment). Start the lab first
-// and point KUBECONFIG at it, or the Deploy step shows the no-cluster state.
+//   --no-lab         only the steps that need no cluster (quickfix)
+//   --no-package     use the existing .vsix instead of running `npm run package` first
+//   --keep-deployed  leave the hollow nodes deployed (default: Tear Down at the end)
+//   --vsix FILE      the .vsix to install (default kubemark-workbench.vsix)
+//   --out DIR        where the PNGs go (default docs/images)
+//   --only NAME      run the steps up to NAME (select-workers, select-masters, deploy, tree,
+//                    logs, teardown, quickfix) and save only NAME's picture
+//
+// The lab: $KUBEMARK_LAB_DIR, else <repo>/.kubemark-lab; code-server's settings point at its
+// kubeconfig (kubemark.kubeconfig) and kubemark.image = registry.k8s.io/kubemark, as
+// scripts/lab-main.mjs does. The image tag is the lab's Kubernetes version (lab.json), else
+// the version the Masters row of the tree shows.
+// Timeouts: KUBEMARK_UI_STEP_TIMEOUT_MS (each wait, default 60 s), KUBEMARK_UI_DEPLOY_TIMEOUT_MS
+// (deploy until 3/3 ready, default 5 min). A failed step saves <step>.FAILED.png next to the others.
 // Look at every picture before committing it.
-//
-// STATE: skeleton. Steps 01-03 work with the real .vsix (checked: the view shows the
-// Workers/Masters cluster rows, the palette offers Deploy). Step 04 runs Deploy, which without
-// a lab stops at "No workers cluster is selected"; still to do once the lab is wired in:
-// select the workers and masters clusters first (Kubemark: Select Workers/Masters Cluster),
-// answer Deploy's prompts, and wait for the row named by DEPLOY_DONE_ROW below.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { elapsed, forwardedEnv, makeWorkspace, repoRoot } from '../test/vscode/common.mjs';
 import { loadDeps, Session } from '../test/vscode/session.mjs';
@@ -36,9 +42,17 @@ const option = (name, dflt) => { const i = argv.indexOf(name); return i >= 0 ? a
 const VSIX = resolve(option('--vsix', join(repoRoot, 'kubemark-workbench.vsix')));
 const OUT = resolve(option('--out', join(repoRoot, 'docs/images')));
 const ONLY = option('--only');
+const NO_LAB = flag('--no-lab');
 const STEP_TIMEOUT_MS = Number(process.env.KUBEMARK_UI_STEP_TIMEOUT_MS) || 60_000;
-/** TODO(tree/deploy): the label of a tree row that shows Deploy finished (e.g. a Ready hollow node). */
-const DEPLOY_DONE_ROW = process.env.KUBEMARK_UI_DEPLOY_DONE_ROW || 'hollow-node-0';
+const DEPLOY_TIMEOUT_MS = Number(process.env.KUBEMARK_UI_DEPLOY_TIMEOUT_MS) || 5 * 60_000;
+const LAB_DIR = resolve(process.env.KUBEMARK_LAB_DIR || join(repoRoot, '.kubemark-lab'));
+const LAB_KUBECONFIG = join(LAB_DIR, 'kubeconfig');
+const WORKERS = 'kubemark-lab-workers';
+const MASTERS = 'kubemark-lab-masters';
+const REPLICAS = 3;
+
+const sidebarRow = (page, text) => page.locator('.part.sidebar .monaco-list-row', { hasText: text }).first();
+const quickInput = (page) => page.locator('.quick-input-widget');
 
 /** Runs a command from the palette: F1, type, wait for the row, optionally Enter. */
 async function palette(page, title, { run = true } = {}) {
@@ -51,43 +65,191 @@ async function palette(page, title, { run = true } = {}) {
   if (run) await page.keyboard.press('Enter');
 }
 
-const STEPS = [
+/** Picks the quick-pick row labelled `label` (the quick pick a command just opened). */
+async function pick(page, label) {
+  const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: label }).first();
+  await row.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  await row.click();
+  await quickInput(page).waitFor({ state: 'hidden', timeout: STEP_TIMEOUT_MS });
+}
+
+/** Answers the input box titled `title`: replaces its text with `value` and presses Enter. */
+async function answerInput(page, title, value) {
+  await page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  const input = page.locator('.quick-input-widget input');
+  await input.fill(value);
+  // The validation message (if any) would keep the box open: fail with it instead of waiting.
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor({ state: 'hidden', timeout: 5_000 }).catch(async () => {
+    const msg = await page.locator('.quick-input-widget .quick-input-message').innerText().catch(() => '');
+    throw new Error(`the "${title}" input did not accept ${value}${msg ? `: ${msg}` : ''}`);
+  });
+}
+
+/** The text of the error toasts shown, if any (a command failed). */
+async function errorToasts(page) {
+  const toasts = page.locator('.notifications-toasts .notification-toast', { has: page.locator('.codicon-error') });
+  const n = await toasts.count();
+  const out = [];
+  for (let i = 0; i < n; i++) out.push((await toasts.nth(i).innerText().catch(() => '')).replace(/\s+/g, ' ').trim());
+  return out.filter(Boolean);
+}
+
+/** Kubernetes version of the lab: lab.json, else the Masters row of the tree ("v1.37.2 · 0/0 Ready"). */
+async function labVersion(page) {
+  try {
+    const v = JSON.parse(readFileSync(join(LAB_DIR, 'lab.json'), 'utf8')).kubernetesVersion;
+    if (/^v?\d+\.\d+\.\d+/.test(v)) return v.startsWith('v') ? v : `v${v}`;
+  } catch { /* fall back to the tree */ }
+  const text = await sidebarRow(page, `Masters: ${MASTERS}`).innerText();
+  const m = /\bv\d+\.\d+\.\d+/.exec(text);
+  if (!m) throw new Error(`no version on the Masters row: ${text}`);
+  return m[0];
+}
+
+/** Selects a cluster through the palette and its quick pick, then waits until its row shows a version. */
+async function selectCluster(page, role, context) {
+  await palette(page, `Kubemark: Select ${role} Cluster`);
+  await pick(page, context);
+  const row = sidebarRow(page, `${role}: ${context}`);
+  await row.waitFor({ timeout: STEP_TIMEOUT_MS });
+  const deadline = Date.now() + STEP_TIMEOUT_MS;
+  while (!/\bv\d+\.\d+\.\d+/.test(await row.innerText())) {
+    if (/unreachable/.test(await row.innerText())) throw new Error(`${role} cluster ${context} is unreachable: is the lab up? (npm run lab:up)`);
+    if (Date.now() > deadline) throw new Error(`the ${role} row never showed a version: ${await row.innerText()}`);
+    await page.waitForTimeout(250);
+  }
+}
+
+const LAB_STEPS = [
   {
-    name: '01-workbench',
-    what: 'the workbench with the extension installed',
-    async run(page) {
-      await page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: STEP_TIMEOUT_MS });
-      await page.locator('.activitybar a[aria-label^="Kubemark"]').first().waitFor({ timeout: STEP_TIMEOUT_MS });
-    },
-  },
-  {
-    name: '02-kubemark-view',
-    what: 'the Kubemark activity-bar view (Clusters)',
+    name: 'open-view',
+    what: 'the Kubemark view (Clusters)',
     async run(page) {
       await page.locator('.activitybar a[aria-label^="Kubemark"]').first().click();
-      // The side bar's title reads "KUBEMARK: CLUSTERS" (a lone view's own header is hidden).
-      await page.locator('.part.sidebar .title-label', { hasText: /Kubemark/i }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+      await sidebarRow(page, /Workers/).waitFor({ timeout: STEP_TIMEOUT_MS });
     },
   },
   {
-    name: '03-palette-deploy',
-    what: 'the command palette offering Kubemark: Deploy Hollow Nodes',
+    name: 'select-workers',
+    what: `Kubemark: Select Workers Cluster → ${WORKERS}`,
+    run: (page) => selectCluster(page, 'Workers', WORKERS),
+  },
+  {
+    name: 'select-masters',
+    what: `Kubemark: Select Masters Cluster → ${MASTERS}`,
+    run: (page) => selectCluster(page, 'Masters', MASTERS),
+  },
+  {
+    name: 'deploy',
+    what: `Kubemark: Deploy Hollow Nodes (${REPLICAS} replicas) until ${REPLICAS}/${REPLICAS} ready`,
     async run(page) {
-      await palette(page, 'Kubemark: Deploy Hollow Nodes', { run: false });
+      const image = `registry.k8s.io/kubemark:${await labVersion(page)}`;
+      log(`deploy: image ${image}, ${REPLICAS} replicas`);
+      await palette(page, 'Kubemark: Deploy Hollow Nodes');
+      await answerInput(page, 'Kubemark image', image);
+      await answerInput(page, 'Hollow nodes', String(REPLICAS));
+      // Then modal dialogs, each optional: the lab's masters server is 127.0.0.1 ("Use It
+      // Anyway"), preflight warnings ("Deploy Anyway"), the confirmation ("Deploy").
+      const done = sidebarRow(page, `${REPLICAS}/${REPLICAS} ready`);
+      const deadline = Date.now() + DEPLOY_TIMEOUT_MS;
+      const answered = [];
+      for (;;) {
+        if (await done.isVisible()) break;
+        const dialog = page.locator('.monaco-dialog-box');
+        if (await dialog.isVisible()) {
+          const text = (await dialog.innerText()).replace(/\s+/g, ' ');
+          let clicked = false;
+          for (const label of ['Use It Anyway', 'Deploy Anyway', 'Deploy']) {
+            const button = dialog.locator('.monaco-button', { hasText: new RegExp(`^\\s*${label}\\s*$`) }).first();
+            if (await button.isVisible()) {
+              log(`deploy: dialog "${text.slice(0, 120)}…" → ${label}`);
+              answered.push(label);
+              await button.click();
+              clicked = true;
+              break;
+            }
+          }
+          if (!clicked) throw new Error(`an unexpected dialog: ${text}`);
+          await dialog.waitFor({ state: 'hidden', timeout: STEP_TIMEOUT_MS });
+          continue;
+        }
+        const errors = await errorToasts(page);
+        if (errors.length) throw new Error(`deploy failed: ${errors.join(' | ')}`);
+        if (Date.now() > deadline) throw new Error(`no "${REPLICAS}/${REPLICAS} ready" row after ${DEPLOY_TIMEOUT_MS / 1000}s (dialogs answered: ${answered.join(', ') || 'none'})`);
+        await page.waitForTimeout(250);
+      }
     },
   },
   {
-    name: '04-deploy',
-    what: 'after Deploy Hollow Nodes: the tree with the hollow nodes',
+    name: 'tree',
+    file: 'tree.png',
+    what: 'the tree: the StatefulSet 3/3 ready, its pods, the Ready fake nodes under Masters',
     async run(page) {
-      await page.keyboard.press('Enter');
-      // TODO(deploy): answer Deploy's prompts here (quick picks / input boxes), e.g.
-      //   await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'workers' }).first().click();
-      await page.locator('.monaco-list-row', { hasText: DEPLOY_DONE_ROW }).first()
-        .waitFor({ timeout: Number(process.env.KUBEMARK_UI_DEPLOY_TIMEOUT_MS) || 5 * 60_000 });
+      // Expand the Ready group under Masters to show the fake nodes themselves.
+      const ready = sidebarRow(page, /^\s*Ready \(\d+\)/);
+      await ready.waitFor({ timeout: STEP_TIMEOUT_MS });
+      if ((await ready.getAttribute('aria-expanded')) !== 'true') await ready.click();
+      await sidebarRow(page, 'hollow-node-2').waitFor({ timeout: STEP_TIMEOUT_MS });
+      // Nothing selected or hovered in the picture.
+      await page.mouse.move(900, 450);
+    },
+  },
+  {
+    name: 'logs',
+    file: 'logs.png',
+    what: 'Kubemark: Tail Logs on all hollow-node pods, with the suppressed-noise summary',
+    async run(page) {
+      await palette(page, 'Kubemark: Tail Logs');
+      const summary = page.locator('.part.panel .view-line', { hasText: /── suppressed [1-9]/ }).first();
+      await summary.waitFor({ timeout: 2 * STEP_TIMEOUT_MS });
+    },
+  },
+  {
+    name: 'teardown',
+    what: 'Stop Tailing Logs, then Kubemark: Tear Down → Tear Down and Delete Fake Nodes',
+    skip: () => flag('--keep-deployed'),
+    async run(page) {
+      await palette(page, 'Kubemark: Stop Tailing Logs');
+      await palette(page, 'Kubemark: Tear Down');
+      const button = page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Tear Down and Delete Fake Nodes' }).first();
+      await button.waitFor({ timeout: STEP_TIMEOUT_MS });
+      await button.click();
+      await sidebarRow(page, 'No hollow nodes yet').waitFor({ timeout: 3 * STEP_TIMEOUT_MS });
     },
   },
 ];
+
+const QUICKFIX_STEP = {
+  name: 'quickfix',
+  file: 'quickfix.png',
+  what: 'the seed manifest, cursor on the bare $(CONTENT_TYPE), quick-fix menu open',
+  async run(page) {
+    await page.locator('.activitybar a[aria-label^="Explorer"]').first().click().catch(() => {});
+    // Quick Open the seed copy, go to line 102, column 101 (the first $(CONTENT_TYPE)).
+    await page.keyboard.press('Control+P');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+    await input.fill('seed-indented.yaml');
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'seed-indented.yaml' }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+    await page.keyboard.press('Enter');
+    await page.locator('.tabs-container .tab.active', { hasText: 'seed-indented.yaml' }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    // The diagnostics are drawn as squiggles once the extension checked the file. (Opening a
+    // YAML file must activate the extension by itself: activationEvents onLanguage:yaml.)
+    await page.locator('.monaco-editor .squiggly-error').first().waitFor({ state: 'attached', timeout: STEP_TIMEOUT_MS }).catch(() => {
+      throw new Error('no diagnostics drawn in seed-indented.yaml: did the extension activate on opening a YAML file? (package.json activationEvents needs onLanguage:yaml)');
+    });
+    await page.keyboard.press('Control+G');
+    await input.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+    await input.fill(':102:101');
+    await page.keyboard.press('Enter');
+    await quickInput(page).waitFor({ state: 'hidden', timeout: STEP_TIMEOUT_MS });
+    await page.locator('.statusbar-item', { hasText: 'Ln 102, Col 101' }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+    await page.keyboard.press('Control+.');
+    // The code action menu ("action widget"), with our fix for the positional argument.
+    await page.locator('.action-widget', { hasText: 'Pass it as --kube-api-content-type' }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+  },
+};
 
 let session;
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
@@ -96,6 +258,9 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 
 let failed = false;
 try {
+  if (!NO_LAB && !existsSync(LAB_KUBECONFIG)) {
+    throw new Error(`${LAB_KUBECONFIG} does not exist: start the lab (npm run lab:up), or pass --no-lab for the pictures that need none`);
+  }
   const deps = loadDeps();
   if (!flag('--no-package')) {
     log('npm run package');
@@ -106,23 +271,46 @@ try {
   mkdirSync(OUT, { recursive: true });
 
   // No smoke-test driver here: it hides notifications, which the pictures should show.
-  session = new Session({ deps, log, settings: { 'workbench.colorTheme': 'Default Light Modern' } });
+  // The same kubemark settings as scripts/lab-main.mjs.
+  session = new Session({
+    deps,
+    log,
+    settings: {
+      'workbench.colorTheme': 'Default Light Modern',
+      'kubemark.kubeconfig': LAB_KUBECONFIG,
+      'kubemark.image': 'registry.k8s.io/kubemark',
+      'editor.minimap.enabled': false,
+      'editor.stickyScroll.enabled': false,
+    },
+  });
   const ws = makeWorkspace(session.root);
+  if (!existsSync(join(ws, 'seed-indented.yaml'))) cpSync(join(repoRoot, 'test/fixtures/manifests/seed-indented.yaml'), join(ws, 'seed-indented.yaml'));
   session.codeServerCli(['--install-extension', VSIX, '--force']);
   log(`installed ${VSIX}`);
-  await session.startCodeServer({ env: forwardedEnv() });
+  // KUBECONFIG is not passed on: the contexts offered are the lab's.
+  const { KUBECONFIG: _ignored, ...env } = forwardedEnv();
+  await session.startCodeServer({ env: { ...env, KUBEMARK_LAB_DIR: LAB_DIR } });
   const page = await session.launchChromium({ width: 1440, height: 900 });
   await page.goto(`${session.origin}/?folder=${encodeURIComponent(ws)}`, { waitUntil: 'domcontentloaded', timeout: 60_000 });
+  await page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: STEP_TIMEOUT_MS });
+  await page.locator('.activitybar a[aria-label^="Kubemark"]').first().waitFor({ timeout: STEP_TIMEOUT_MS });
 
-  for (const step of STEPS) {
-    const file = join(OUT, `${step.name}.png`);
+  const steps = [...(NO_LAB ? [] : LAB_STEPS), QUICKFIX_STEP].filter((s) => !s.skip?.());
+  if (ONLY && !steps.some((s) => s.name === ONLY)) throw new Error(`--only ${ONLY}: no such step (${steps.map((s) => s.name).join(', ')})`);
+  for (const step of steps) {
+    const t = Date.now();
     try {
       await step.run(page);
-      // Let the workbench finish the layout and animation the step started; the picture is
-      // for people, not an assertion.
-      await page.waitForTimeout(500);
-      await page.screenshot({ path: file });
-      log(`${step.name}: ${step.what} -> ${file}`);
+      if (step.file && (!ONLY || ONLY === step.name)) {
+        // Let the workbench finish the layout and animation the step started; the picture is
+        // for people, not an assertion.
+        await page.waitForTimeout(500);
+        const file = join(OUT, step.file);
+        await page.screenshot({ path: file });
+        log(`${step.name}: ${step.what} -> ${file} (${elapsed(t)})`);
+      } else {
+        log(`${step.name}: ${step.what} (${elapsed(t)})`);
+      }
     } catch (err) {
       failed = true;
       const shot = join(OUT, `${step.name}.FAILED.png`);

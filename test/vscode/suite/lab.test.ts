@@ -1,0 +1,169 @@
+/// <reference types="mocha" />
+// Against the local lab (npm run lab:up): select the clusters, deploy three hollow nodes, tail
+// their logs, tear down — all through the commands and the extension's API, as a user would.
+// Skipped unless KUBEMARK_LAB_DIR names a lab folder with a kubeconfig:
+//
+//   npm run lab:up
+//   KUBEMARK_LAB_DIR=$PWD/.kubemark-lab KUBEMARK_TEST_GREP=Lab npm run test:vscode
+//
+// The tests depend on each other, in order (a failed deploy fails the rest).
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { activeExtension, canScreenshot, eventually, log, screenshot } from './helpers';
+
+interface SnapshotNode { label: string; description?: string; contextValue?: string; children?: SnapshotNode[] }
+interface LineTotals { linesSeen: number; suppressed: number; errors: number; passed: number }
+interface TailSession { summary(): LineTotals; readonly written: string[]; stop(): void; done: Promise<void> }
+interface Api {
+  tree(depth?: number): SnapshotNode[];
+  onDidRefreshTree: vscode.Event<void>;
+  statusBarText(): string | undefined;
+  logs: { active: TailSession | undefined };
+  model: { contexts(): Array<{ name: string }> };
+}
+
+const WORKERS = 'kubemark-lab-workers';
+const MASTERS = 'kubemark-lab-masters';
+const NAMES = ['hollow-node-0', 'hollow-node-1', 'hollow-node-2'];
+const NOISE = /KUBE-MARK-DROP|failed to get summary stats/;
+
+const flat = (nodes: SnapshotNode[] | undefined): SnapshotNode[] => (nodes ?? []).flatMap((n) => [n, ...flat(n.children)]);
+
+/** For state that fires no event we can subscribe to (log lines): re-check every intervalMs until a deadline. */
+async function poll<T>(what: string, check: () => T | undefined | false, timeoutMs: number, intervalMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = check();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+suite('Lab: deploy, watch, tail, tear down (needs npm run lab:up)', function () {
+  let api: Api;
+  let labDir: string;
+  let deployed = false;
+  let tornDown = false;
+  /** The steps build on each other: after a failed one, the rest are skipped, not failed too. */
+  let broken: string | undefined;
+
+  /** The tree, re-read each time it is redrawn, until `check` holds (or a deadline). */
+  const treeUntil = <T>(what: string, depth: number, check: (tree: SnapshotNode[]) => T | undefined | false, timeoutMs = 60_000) =>
+    eventually(what, [api.onDidRefreshTree], () => check(api.tree(depth)), timeoutMs);
+
+  suiteSetup(async function () {
+    labDir = process.env.KUBEMARK_LAB_DIR ?? '';
+    if (!labDir || !path.isAbsolute(labDir) || !fs.existsSync(path.join(labDir, 'kubeconfig'))) {
+      log(`lab tests skipped: KUBEMARK_LAB_DIR=${labDir || '(unset)'} ${labDir ? 'is not an absolute folder with a kubeconfig' : ''}(start the lab: npm run lab:up; then KUBEMARK_LAB_DIR=$PWD/.kubemark-lab)`);
+      this.skip();
+    }
+    api = (await activeExtension()).exports as Api;
+  });
+
+  setup(function () {
+    if (broken) {
+      log(`skipped: step "${broken}" failed`);
+      this.skip();
+    }
+  });
+
+  teardown(function () {
+    if (this.currentTest?.state === 'failed') broken ??= this.currentTest.title;
+  });
+
+  suiteTeardown(async function () {
+    this.timeout(180_000);
+    if (!api) return;
+    await vscode.commands.executeCommand('kubemark.stopLogs');
+    if (deployed && !tornDown) {
+      log('cleaning up after a failed lab test: tearing down');
+      await vscode.commands.executeCommand('kubemark.teardown', { deleteNodes: true }).then(undefined, (e: unknown) => log(`teardown failed: ${String(e)}`));
+    }
+    await vscode.workspace.getConfiguration('kubemark').update('kubeconfig', undefined, vscode.ConfigurationTarget.Global);
+  });
+
+  test('1. point the extension at the lab and select both clusters', async function () {
+    this.timeout(120_000);
+    const kubeconfig = path.join(labDir, 'kubeconfig');
+    await vscode.workspace.getConfiguration('kubemark').update('kubeconfig', kubeconfig, vscode.ConfigurationTarget.Global);
+    await eventually('the lab contexts to be loaded', [api.onDidRefreshTree, vscode.workspace.onDidChangeConfiguration], () => {
+      const names = api.model.contexts().map((c) => c.name);
+      return names.includes(WORKERS) && names.includes(MASTERS);
+    });
+    assert.strictEqual(await vscode.commands.executeCommand('kubemark.selectWorkersCluster', { context: WORKERS, throwOnError: true }), WORKERS);
+    assert.strictEqual(await vscode.commands.executeCommand('kubemark.selectMastersCluster', { context: MASTERS, throwOnError: true }), MASTERS);
+    const roots = await treeUntil('both roots reachable (a version in their description)', 2, (t) =>
+      t.length === 2 && t.every((r) => /\bv1\.\d+\.\d+/.test(r.description ?? '')) ? t : undefined, 90_000);
+    assert.strictEqual(roots[0]!.label, `Workers: ${WORKERS}`);
+    assert.strictEqual(roots[1]!.label, `Masters: ${MASTERS}`);
+    log(`tree roots: ${roots.map((r) => `${r.label} — ${r.description}`).join(' | ')}`);
+  });
+
+  test('2. Deploy Hollow Nodes: 3 replicas become 3 Ready fake nodes', async function () {
+    this.timeout(300_000);
+    const masters = api.tree(1)[1]!;
+    const version = /\b(v\d+\.\d+\.\d+)/.exec(masters.description ?? '')?.[1];
+    assert.ok(version, `the masters version in "${masters.description}"`);
+    const image = `registry.k8s.io/kubemark:${version}`;
+    log(`deploying 3 hollow nodes with ${image}`);
+    deployed = true;
+    const result = await vscode.commands.executeCommand<{ ready: number; desired: number; nodes: string[] }>('kubemark.deploy', {
+      image, replicas: 3, allowWarnings: true, review: false, throwOnError: true, timeoutSeconds: 240,
+    });
+    assert.ok(result, 'deploy returns its result');
+    assert.strictEqual(result.ready, 3);
+    assert.strictEqual(result.desired, 3);
+    assert.deepStrictEqual([...result.nodes].sort(), NAMES);
+
+    const tree = await treeUntil('the StatefulSet at 3/3 ready and the three fake nodes Ready', 4, (t) => {
+      const sts = flat(t[0]!.children).find((n) => n.contextValue === 'kubemark.statefulSet' && n.label === 'hollow-node');
+      const ready = (t[1]!.children ?? []).find((n) => /^Ready \(\d+\)$/.test(n.label));
+      const readyNames = flat(ready?.children).map((n) => n.label);
+      return sts?.description === '3/3 ready' && NAMES.every((n) => readyNames.includes(n)) ? t : undefined;
+    }, 120_000);
+    const ready = tree[1]!.children!.find((n) => n.label.startsWith('Ready ('))!;
+    assert.ok(Number(/\((\d+)\)/.exec(ready.label)![1]) >= 3, ready.label);
+    const pods = flat(tree[0]!.children).filter((n) => n.contextValue === 'kubemark.pod').map((n) => n.label).sort();
+    assert.deepStrictEqual(pods, NAMES);
+    const status = await eventually('the status bar to count the Ready nodes', [api.onDidRefreshTree], () => {
+      const s = api.statusBarText();
+      return s && /Kubemark: \d+\/\d+ Ready/.test(s) && Number(/(\d+)\//.exec(s)![1]) >= 3 ? s : undefined;
+    });
+    log(`status bar: ${status}`);
+    await vscode.commands.executeCommand('workbench.view.extension.kubemark');
+    if (canScreenshot()) await screenshot('tree-deployed');
+  });
+
+  test('3. Tail Logs on hollow-node-0: real lines, noise suppressed and counted', async function () {
+    this.timeout(120_000);
+    const session = await vscode.commands.executeCommand<TailSession>('kubemark.tailLogs', { pods: ['hollow-node-0'], throwOnError: true });
+    assert.ok(session, 'tailLogs returns its session');
+    assert.strictEqual(api.logs.active, session);
+    await poll('suppressed noise and written lines', () => session.summary().suppressed > 0 && session.written.length > 0, 90_000);
+    const s = session.summary();
+    log(`logs: ${s.linesSeen} seen, ${s.suppressed} suppressed, ${s.errors} errors, ${session.written.length} written`);
+    const noisy = session.written.filter((l) => NOISE.test(l));
+    assert.deepStrictEqual(noisy, [], 'no known noise reaches the output');
+    await vscode.commands.executeCommand('workbench.action.output.show');
+    if (canScreenshot()) await screenshot('logs');
+    await vscode.commands.executeCommand('kubemark.stopLogs');
+    await session.done;
+    assert.strictEqual(api.logs.active, undefined);
+  });
+
+  test('4. Tear Down with the fake nodes: nothing of it is left in either tree', async function () {
+    this.timeout(240_000);
+    const removed = await vscode.commands.executeCommand<string[]>('kubemark.teardown', { deleteNodes: true, throwOnError: true });
+    tornDown = true;
+    assert.ok(Array.isArray(removed) && removed.length > 0, `teardown removed something: ${JSON.stringify(removed)}`);
+    log(`teardown removed: ${removed.join(', ')}`);
+    await treeUntil('no StatefulSet and no hollow-node-* nodes', 4, (t) => {
+      const workers = flat(t[0]!.children);
+      const masters = flat(t[1]!.children);
+      return !workers.some((n) => n.contextValue === 'kubemark.statefulSet') && !masters.some((n) => n.label.startsWith('hollow-node-'));
+    }, 180_000);
+  });
+});
