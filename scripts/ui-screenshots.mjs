@@ -156,7 +156,7 @@ const LAB_STEPS = [
       const answered = [];
       for (;;) {
         if (await done.isVisible()) break;
-        const dialog = page.locator('.monaco-dialog-box');
+        const dialog = page.locator('.monaco-dialog-box').first();
         if (await dialog.isVisible()) {
           const text = (await dialog.innerText()).replace(/\s+/g, ' ');
           let clicked = false;
@@ -187,7 +187,7 @@ const LAB_STEPS = [
     what: 'the tree: the StatefulSet 3/3 ready, its pods, the Ready fake nodes under Masters',
     async run(page) {
       // Expand the Ready group under Masters to show the fake nodes themselves.
-      const ready = sidebarRow(page, /^\s*Ready \(\d+\)/);
+      const ready = sidebarRow(page, /\bReady \(\d+\)/);
       await ready.waitFor({ timeout: STEP_TIMEOUT_MS });
       if ((await ready.getAttribute('aria-expanded')) !== 'true') await ready.click();
       await sidebarRow(page, 'hollow-node-2').waitFor({ timeout: STEP_TIMEOUT_MS });
