@@ -8,15 +8,19 @@
 // that lab:down leaves no process behind.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, rmdirSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
 import { hollowNodeManifest } from './manifest.mjs';
 import { REPO, run, waitFor, processesOfLab } from './helpers.mjs';
 
-const LAB_DIR = process.env.KUBEMARK_LAB_TEST_DIR ?? mkdtempSync(path.join(tmpdir(), 'kubemark-lab-test-'));
+// A fresh state dir inside the repo's git-ignored .kubemark-lab/ (not under /tmp: as root the
+// pod runner gives each hollow container a private /tmp, which it can only do when the lab
+// itself lives elsewhere; under /tmp it falls back to cleaning up after the containers).
+const LAB_PARENT = path.join(REPO, '.kubemark-lab', 'tests');
+mkdirSync(LAB_PARENT, { recursive: true });
+const LAB_DIR = process.env.KUBEMARK_LAB_TEST_DIR ?? mkdtempSync(path.join(LAB_PARENT, 'run-'));
 const ENV = {
   KUBEMARK_LAB_DIR: LAB_DIR,
   // keep clear of a developer's own lab on the default ports
@@ -55,6 +59,9 @@ describe('kubemark lab', { timeout: 100 * 60_000 }, () => {
   after(async () => {
     if (labUp) await lab('down', '--purge');
     if (!process.env.KUBEMARK_LAB_TEST_DIR) rmSync(LAB_DIR, { recursive: true, force: true });
+    for (const d of [LAB_PARENT, path.dirname(LAB_PARENT)]) {
+      try { rmdirSync(d); } catch { /* not empty: someone's lab state */ }
+    }
   });
 
   it('comes up with `lab:up` and writes kubeconfig and lab.json', async () => {
@@ -176,6 +183,38 @@ describe('kubemark lab', { timeout: 100 * 60_000 }, () => {
       return /does not take any arguments/.test(l.stdout + l.stderr);
     }, { timeoutMs: 60_000 });
     const del = await kubectl(WORKERS, ['-n', NS, 'delete', 'pod', 'bad-flag', '--wait=false']);
+    assert.equal(del.code, 0, del.stderr);
+  });
+
+  it('reads the kubeconfig from the real Secret (a wrong one fails as it would for a user)', async () => {
+    const wrong = [
+      'apiVersion: v1', 'kind: Config', 'current-context: c',
+      'clusters: [{name: c, cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}}]',
+      'contexts: [{name: c, context: {cluster: c, user: u}}]', 'users: [{name: u, user: {token: nope}}]', '',
+    ].join('\n');
+    const objs = {
+      apiVersion: 'v1', kind: 'List', items: [
+        { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'wrong-kubeconfig', namespace: NS }, stringData: { 'kubelet.kubeconfig': wrong } },
+        {
+          apiVersion: 'v1', kind: 'Pod', metadata: { name: 'wrong-kubeconfig', namespace: NS },
+          spec: {
+            containers: [{
+              name: 'hollow-kubelet', image: 'registry.k8s.io/kubemark:v1.37.2', command: ['/kubemark'],
+              args: ['--morph=kubelet', '--name=wrong-kubeconfig', '--kubeconfig=/etc/kc/kubelet.kubeconfig', '--use-host-image-service=false'],
+              volumeMounts: [{ name: 'kc', mountPath: '/etc/kc', readOnly: true }],
+            }],
+            volumes: [{ name: 'kc', secret: { secretName: 'wrong-kubeconfig' } }],
+          },
+        },
+      ],
+    };
+    const r = await kubectl(WORKERS, ['apply', '-f', '-'], { input: JSON.stringify(objs) });
+    assert.equal(r.code, 0, r.stderr);
+    await waitFor('the connection error in the pod log', async () => {
+      const l = await kubectl(WORKERS, ['-n', NS, 'logs', 'wrong-kubeconfig']);
+      return /127\.0\.0\.1:1\b.*connection refused/.test(l.stdout);
+    }, { timeoutMs: 60_000 });
+    const del = await kubectl(WORKERS, ['-n', NS, 'delete', 'pod/wrong-kubeconfig', 'secret/wrong-kubeconfig', '--wait=false']);
     assert.equal(del.code, 0, del.stderr);
   });
 

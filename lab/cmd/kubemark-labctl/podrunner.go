@@ -8,6 +8,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -102,11 +103,11 @@ func cmdPodRunner(args []string) error {
 	if err := os.MkdirAll(filepath.Join(*dir, "podrunner"), 0o755); err != nil {
 		return err
 	}
-	r.privateTmp = canPrivateTmp()
+	r.privateTmp = canPrivateTmp(*dir, *kubemark)
 	if r.privateTmp {
 		fmt.Fprintln(os.Stderr, "podrunner: running each container in its own mount namespace with the pod's own /tmp")
 	} else {
-		fmt.Fprintln(os.Stderr, "podrunner: not root (or no mount namespaces): containers share the host's /tmp")
+		fmt.Fprintln(os.Stderr, "podrunner: containers share the host's /tmp (not root, no mount namespaces, or the lab lives under /tmp); the runner cleans up after them")
 	}
 	_ = os.Remove(filepath.Join(*dir, "podrunner", "ready"))
 	// Pods dirs left by a previous run belong to processes that are gone.
@@ -564,8 +565,12 @@ func (r *runner) runOnce(ctx context.Context, pr *podRun, p *corev1.Pod, c *core
 	close(exited)
 	// make sure nothing of the container's process group survives it
 	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-	if !r.privateTmp && strings.HasPrefix(lw.rootDir, os.TempDir()+"/hollow-kubelet.") {
-		_ = os.RemoveAll(lw.rootDir) // without a private /tmp, clean up after the hollow kubelet
+	if !r.privateTmp {
+		// without a private /tmp, clean up after the hollow kubelet
+		if strings.HasPrefix(lw.rootDir, "/tmp/hollow-kubelet.") {
+			_ = os.RemoveAll(lw.rootDir)
+		}
+		removeStaleFakeRuntimeSockets()
 	}
 	if err != nil {
 		if ee, ok := err.(*exec.ExitError); ok {
@@ -1073,9 +1078,18 @@ func (r *runner) event(p *corev1.Pod, container, typ, reason, msg string) {
 }
 
 // canPrivateTmp reports whether containers can get a mount namespace of their own.
-func canPrivateTmp() bool {
+func canPrivateTmp(labDir, kubemark string) bool {
 	if os.Geteuid() != 0 || os.Getenv("KUBEMARK_LAB_NO_MOUNT_NS") == "1" {
 		return false
+	}
+	// A private /tmp would hide the lab's own files if they live under /tmp.
+	for _, p := range []string{labDir, kubemark} {
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			p = real
+		}
+		if p == "/tmp" || strings.HasPrefix(p, "/tmp/") || strings.HasPrefix(p, os.TempDir()+"/") {
+			return false
+		}
 	}
 	if _, err := exec.LookPath("mount"); err != nil {
 		return false
@@ -1083,4 +1097,20 @@ func canPrivateTmp() bool {
 	cmd := exec.Command("/bin/sh", "-c", "mount --bind /tmp /tmp")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Unshareflags: syscall.CLONE_NEWNS}
 	return cmd.Run() == nil
+}
+
+// removeStaleFakeRuntimeSockets removes /tmp/kubelet_remote_*.sock files (the
+// hollow kubelet's fake CRI endpoint) that nobody listens on any more.
+func removeStaleFakeRuntimeSockets() {
+	files, _ := filepath.Glob("/tmp/kubelet_remote_*.sock")
+	for _, f := range files {
+		c, err := net.DialTimeout("unix", f, 200*time.Millisecond)
+		if err == nil {
+			c.Close()
+			continue
+		}
+		if errors.Is(err, syscall.ECONNREFUSED) {
+			_ = os.Remove(f)
+		}
+	}
 }
