@@ -149,7 +149,11 @@ func loadPorts() Ports {
 	off := envInt("KUBEMARK_LAB_PORT_OFFSET", 0)
 	var p Ports
 	for _, s := range portSpecs {
-		*s.ptr(&p) = envInt(s.env, s.def+off)
+		def := s.def + off
+		if s.env == "KUBEMARK_LAB_HOLLOW_PORT_BASE" {
+			def = s.def + 10*off // ranges of 1000 ports that do not overlap for offsets 100, 200, ...
+		}
+		*s.ptr(&p) = envInt(s.env, def)
 	}
 	p.HollowCount = envInt("KUBEMARK_LAB_HOLLOW_PORT_COUNT", 1000)
 	return p
