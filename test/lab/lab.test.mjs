@@ -51,6 +51,8 @@ let labUp = false;
 
 describe('kubemark lab', { timeout: 100 * 60_000 }, () => {
   before(async () => {
+    const kv = await run('kubectl', ['version', '--client', '-o', 'json']).catch((e) => ({ code: -1, stderr: e.message }));
+    assert.equal(kv.code, 0, `kubectl (the independent client of these tests) is missing: ${kv.stderr}`);
     // Build first (cold: minutes; warm: seconds), so that `up` itself is timed on its own.
     const b = await run('bash', [path.join(REPO, 'lab', 'build.sh')], { timeoutMs: 90 * 60_000, echo: true });
     assert.equal(b.code, 0, `lab build failed:\n${b.stderr.slice(-3000)}`);
