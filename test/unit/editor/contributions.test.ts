@@ -27,8 +27,8 @@ test('menus use the documented contextValue tokens', () => {
   }
 });
 
-test('activation only from contributions, settings described', () => {
-  assert.deepEqual(pkg.activationEvents, []);
+test('activation from contributions, plus YAML files (diagnostics without opening the view), settings described', () => {
+  assert.deepEqual(pkg.activationEvents, ['onLanguage:yaml']);
   for (const [k, v] of Object.entries(pkg.contributes.configuration.properties) as Array<[string, { description?: string; markdownDescription?: string }]>) {
     assert.ok(v.description || v.markdownDescription, k);
   }
