@@ -200,8 +200,10 @@ func cmdStatus(args []string) error {
 
 // podRunnerState is what the pod runner publishes in podrunner/state.json.
 type podRunnerState struct {
-	UpdatedAt  time.Time      `json:"updatedAt"`
-	Containers []runningEntry `json:"containers"`
+	UpdatedAt   time.Time      `json:"updatedAt"`
+	NetworkMode string         `json:"networkMode"` // "netns" (a network namespace per pod) or "port-rewrite"
+	PrivateTmp  bool           `json:"privateTmp"`  // a mount namespace per container with the pod's own /tmp
+	Containers  []runningEntry `json:"containers"`
 }
 
 type runningEntry struct {
@@ -213,6 +215,7 @@ type runningEntry struct {
 	Running     bool     `json:"running"`
 	Restarts    int      `json:"restarts"`
 	KubeletPort int      `json:"kubeletPort,omitempty"`
+	NetnsPid    int      `json:"netnsPid,omitempty"`
 	LogFile     string   `json:"logFile"`
 	Argv        []string `json:"argv"`
 	LastError   string   `json:"lastError,omitempty"`
@@ -262,9 +265,9 @@ func printStatus(st *LabState, asJSON bool) error {
 		}
 		tw.Flush()
 		if len(pr.Containers) > 0 {
-			fmt.Printf("\nhollow-node containers run by the pod runner (%d):\n", len(pr.Containers))
+			fmt.Printf("\nhollow-node containers run by the pod runner (%d; network: %s, private /tmp: %v):\n", len(pr.Containers), pr.NetworkMode, pr.PrivateTmp)
 			tw = tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "POD\tCONTAINER\tPID\tSTATE\tRESTARTS\tKUBELET-PORT\tRSS")
+			fmt.Fprintln(tw, "POD\tCONTAINER\tPID\tSTATE\tRESTARTS\tNETWORK\tRSS")
 			for _, c := range pr.Containers {
 				state := "running"
 				if !c.Running {
@@ -273,6 +276,8 @@ func printStatus(st *LabState, asJSON bool) error {
 				port := ""
 				if c.KubeletPort > 0 {
 					port = fmt.Sprint(c.KubeletPort)
+				} else if c.NetnsPid > 0 {
+					port = "own netns"
 				}
 				fmt.Fprintf(tw, "%s/%s\t%s\t%d\t%s\t%d\t%s\t%s\n", c.Namespace, c.Pod, c.Container, c.Pid, state, c.Restarts, port, mib(c.RSSKiB))
 			}

@@ -47,6 +47,9 @@ type runner struct {
 	dyn                    dynamic.Interface
 	portBase, portCount    int
 	privateTmp             bool // a mount namespace per container with the pod's own /tmp
+	netns                  bool // a network namespace per pod (else: port rewriting)
+	fwd                    *netForwarder
+	nsenter                string
 
 	mu        sync.Mutex
 	pods      map[types.UID]*podRun
@@ -66,6 +69,7 @@ type podRun struct {
 	volMu     sync.Mutex // containers of a pod share its volumes
 	graceSecs int64
 	stopping  bool
+	sandbox   int // pid of the pod's network-namespace holder, 0 in port-rewrite mode
 }
 
 type ctrState struct {
@@ -85,6 +89,7 @@ func cmdPodRunner(args []string) error {
 	kubemark := fs.String("kubemark", filepath.Join(binDir(), "kubemark-lab"), "multi-call binary providing `kubemark`")
 	portBase := fs.Int("port-base", 40000, "first port for hollow kubelets")
 	portCount := fs.Int("port-count", 1000, "number of ports for hollow kubelets")
+	forwardPorts := fs.String("forward-ports", "", "comma-separated host ports (the apiservers) reachable on 127.0.0.1 from inside a pod's network namespace")
 	if err := fs.Parse(args); err != nil {
 		return exitErr{2, err.Error()}
 	}
@@ -104,6 +109,26 @@ func cmdPodRunner(args []string) error {
 		return err
 	}
 	r.privateTmp = canPrivateTmp(*dir, *kubemark)
+	if canNetns() {
+		var ports []int
+		for _, f := range strings.Split(*forwardPorts, ",") {
+			if n, err := strconv.Atoi(strings.TrimSpace(f)); err == nil {
+				ports = append(ports, n)
+			}
+		}
+		fwd, err := startForwarder(filepath.Join(*dir, "podrunner"), ports)
+		nsenter, lerr := exec.LookPath("nsenter")
+		if err == nil && lerr == nil {
+			r.netns, r.fwd, r.nsenter = true, fwd, nsenter
+		} else {
+			fmt.Fprintf(os.Stderr, "podrunner: no network namespaces: %v %v\n", err, lerr)
+		}
+	}
+	if r.netns {
+		fmt.Fprintf(os.Stderr, "podrunner: a network namespace per pod; 127.0.0.1:%s inside reach the host's\n", *forwardPorts)
+	} else {
+		fmt.Fprintln(os.Stderr, "podrunner: no network namespaces (not root?): each pod gets its own kubelet port instead")
+	}
 	if r.privateTmp {
 		fmt.Fprintln(os.Stderr, "podrunner: running each container in its own mount namespace with the pod's own /tmp")
 	} else {
@@ -136,6 +161,7 @@ func cmdPodRunner(args []string) error {
 	if !cache.WaitForCacheSync(ctx.Done(), inf.HasSynced) {
 		return fmt.Errorf("pod informer did not sync")
 	}
+	r.publish()
 	if err := os.WriteFile(filepath.Join(*dir, "podrunner", "ready"), []byte(time.Now().UTC().Format(time.RFC3339)+"\n"), 0o644); err != nil {
 		return err
 	}
@@ -229,21 +255,38 @@ func (r *runner) startPod(p *corev1.Pod) {
 	if _, ok := r.pods[p.UID]; ok {
 		return
 	}
-	port, err := r.allocPort(p.UID)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "podrunner: %s/%s: %v\n", p.Namespace, p.Name, err)
-		return
-	}
 	ctx, cancel := context.WithCancel(context.Background())
-	pr := &podRun{uid: p.UID, ns: p.Namespace, name: p.Name, port: port, cancel: cancel, ctrs: map[string]*ctrState{},
+	pr := &podRun{uid: p.UID, ns: p.Namespace, name: p.Name, cancel: cancel, ctrs: map[string]*ctrState{},
 		dir: filepath.Join(r.podsDir, fmt.Sprintf("%s_%s_%s", p.Namespace, p.Name, p.UID)), graceSecs: 10}
+	for _, d := range []string{"logs", "volumes", "bin", "home", "tmp", "rootfs"} {
+		_ = os.MkdirAll(filepath.Join(pr.dir, d), 0o755)
+	}
+	if r.netns {
+		pid, err := r.startSandbox(pr)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "podrunner: %s/%s: no network namespace (%v); rewriting its kubelet port instead\n", p.Namespace, p.Name, err)
+		}
+		pr.sandbox = pid
+	}
+	extra := ""
+	if pr.sandbox == 0 {
+		port, err := r.allocPort(p.UID)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "podrunner: %s/%s: %v\n", p.Namespace, p.Name, err)
+			cancel()
+			return
+		}
+		pr.port = port
+		extra = fmt.Sprintf(" --kubelet-port=%d --kubelet-read-only-port=0", port)
+	}
 	if g := p.Spec.TerminationGracePeriodSeconds; g != nil && *g < pr.graceSecs {
 		pr.graceSecs = *g
 	}
 	r.pods[p.UID] = pr
-	fmt.Fprintf(os.Stderr, "podrunner: starting pod %s/%s (uid %s, kubelet port %d)\n", p.Namespace, p.Name, p.UID, port)
-	for _, d := range []string{"logs", "volumes", "bin", "home", "tmp", "rootfs"} {
-		_ = os.MkdirAll(filepath.Join(pr.dir, d), 0o755)
+	if pr.sandbox > 0 {
+		fmt.Fprintf(os.Stderr, "podrunner: starting pod %s/%s (uid %s, network namespace of pid %d)\n", p.Namespace, p.Name, p.UID, pr.sandbox)
+	} else {
+		fmt.Fprintf(os.Stderr, "podrunner: starting pod %s/%s (uid %s, kubelet port %d)\n", p.Namespace, p.Name, p.UID, pr.port)
 	}
 	// The kubemark binary "inside the container": a wrapper that runs the lab's
 	// kubemark with this pod's own kubelet port (port rewriting, see README).
@@ -256,8 +299,8 @@ if [ -n "$KUBEMARK_LAB_POD_TMP" ]; then
   mount --bind "$KUBEMARK_LAB_POD_TMP" /tmp || { echo "kubemark-lab: cannot mount the pod's /tmp" >&2; exit 1; }
   unset KUBEMARK_LAB_POD_TMP
 fi
-exec %s kubemark "$@" --kubelet-port=%d --kubelet-read-only-port=0
-`, p.Namespace, p.Name, shQuote(r.kubemark), port)
+exec %s kubemark "$@"%s
+`, p.Namespace, p.Name, shQuote(r.kubemark), extra)
 	_ = os.WriteFile(filepath.Join(pr.dir, "bin", "kubemark"), []byte(wrapper), 0o755)
 
 	var logEntries []any
@@ -334,9 +377,16 @@ func (r *runner) stopPodWait(uid types.UID, reason string, removeDir bool) {
 	fmt.Fprintf(os.Stderr, "podrunner: stopping pod %s/%s: %s\n", pr.ns, pr.name, reason)
 	pr.cancel()
 	pr.wg.Wait()
+	if pr.sandbox > 0 {
+		_ = syscall.Kill(-pr.sandbox, syscall.SIGTERM)
+		waitGone(func() bool { return groupAlive(pr.sandbox) }, 3*time.Second)
+		_ = syscall.Kill(-pr.sandbox, syscall.SIGKILL)
+	}
 	r.mu.Lock()
 	delete(r.pods, uid)
-	delete(r.usedPorts, pr.port)
+	if pr.port > 0 {
+		delete(r.usedPorts, pr.port)
+	}
 	r.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	// Only our own Logs object: a StatefulSet may already have a new pod of that name.
@@ -377,13 +427,16 @@ func (r *runner) publishLoop(ctx context.Context) {
 }
 
 func (r *runner) publish() {
-	st := podRunnerState{UpdatedAt: time.Now().UTC(), Containers: []runningEntry{}}
+	st := podRunnerState{UpdatedAt: time.Now().UTC(), Containers: []runningEntry{}, NetworkMode: "port-rewrite", PrivateTmp: r.privateTmp}
+	if r.netns {
+		st.NetworkMode = "netns"
+	}
 	r.mu.Lock()
 	for _, pr := range r.pods {
 		pr.mu.Lock()
 		for _, c := range pr.ctrs {
 			st.Containers = append(st.Containers, runningEntry{Namespace: pr.ns, Pod: pr.name, PodUID: string(pr.uid), Container: c.name,
-				Pid: c.pid, Running: c.running, Restarts: c.restarts, KubeletPort: pr.port, LogFile: c.logFile, Argv: c.argv, LastError: c.lastError})
+				Pid: c.pid, Running: c.running, Restarts: c.restarts, KubeletPort: pr.port, NetnsPid: pr.sandbox, LogFile: c.logFile, Argv: c.argv, LastError: c.lastError})
 		}
 		pr.mu.Unlock()
 	}
@@ -516,7 +569,11 @@ func (r *runner) runOnce(ctx context.Context, pr *podRun, p *corev1.Pod, c *core
 	if err != nil {
 		return -1, err
 	}
-	cmd := exec.Command(argv[0], argv[1:]...)
+	run := argv
+	if pr.sandbox > 0 {
+		run = append([]string{r.nsenter, fmt.Sprintf("--net=/proc/%d/ns/net", pr.sandbox), "--"}, argv...)
+	}
+	cmd := exec.Command(run[0], run[1:]...)
 	cmd.Env = processEnv(pr, p, env, r.dir)
 	cmd.Dir = filepath.Join(pr.dir, "rootfs")
 	if c.WorkingDir != "" {
@@ -541,7 +598,11 @@ func (r *runner) runOnce(ctx context.Context, pr *podRun, p *corev1.Pod, c *core
 	cs.pid, cs.running, cs.argv, cs.lastError = cmd.Process.Pid, true, argv, ""
 	pr.mu.Unlock()
 	r.markDirty()
-	r.event(p, c.Name, corev1.EventTypeNormal, "Started", fmt.Sprintf("Started container %s (kubemark-lab pod runner: pid %d, kubelet port %d)", c.Name, cmd.Process.Pid, pr.port))
+	where := fmt.Sprintf("kubelet port %d", pr.port)
+	if pr.sandbox > 0 {
+		where = "own network namespace"
+	}
+	r.event(p, c.Name, corev1.EventTypeNormal, "Started", fmt.Sprintf("Started container %s (kubemark-lab pod runner: pid %d, %s)", c.Name, cmd.Process.Pid, where))
 	var pumps sync.WaitGroup
 	pumps.Add(2)
 	go lw.pump("stdout", stdout, &pumps)

@@ -40,7 +40,9 @@ type ClusterState struct {
 type PodRunnerInfo struct {
 	StateFile string `json:"stateFile"`
 	PodsDir   string `json:"podsDir"`
-	PortMode  string `json:"portMode"`
+	// NetworkMode: "netns" (a network namespace per pod, root) or "port-rewrite".
+	NetworkMode string `json:"networkMode"`
+	PrivateTmp  bool   `json:"privateTmp"`
 }
 
 type Component struct {

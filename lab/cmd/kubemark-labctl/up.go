@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -307,7 +308,7 @@ func cmdUp(args []string) error {
 			"masters": {Server: mp.server, Context: ctxMasters, EtcdPrefix: "/masters", Auth: "client-certificate", AdminKubeconfig: mp.adminKubeconfig},
 		},
 		Ports:     ports,
-		PodRunner: PodRunnerInfo{StateFile: filepath.Join(dir, "podrunner", "state.json"), PodsDir: filepath.Join(dir, "pods"), PortMode: "rewrite"},
+		PodRunner: PodRunnerInfo{StateFile: filepath.Join(dir, "podrunner", "state.json"), PodsDir: filepath.Join(dir, "pods")},
 	}
 	l := &launcher{dir: dir, state: st, waiters: map[string]chan error{}}
 	deadline := t0.Add(*timeout)
@@ -437,7 +438,8 @@ func cmdUp(args []string) error {
 	}
 	// pod runner
 	if _, err := l.start("podrunner", "workers", selfBin, []string{"podrunner", "--dir=" + dir, "--kubeconfig=" + wp.adminKubeconfig,
-		"--kubemark=" + labBin, "--port-base=" + strconv.Itoa(ports.HollowBase), "--port-count=" + strconv.Itoa(ports.HollowCount)},
+		"--kubemark=" + labBin, "--port-base=" + strconv.Itoa(ports.HollowBase), "--port-count=" + strconv.Itoa(ports.HollowCount),
+		fmt.Sprintf("--forward-ports=%d,%d", ports.MastersAPI, ports.WorkersAPI)},
 		"file://"+filepath.Join(dir, "podrunner", "ready"), ""); err != nil {
 		return fail(err)
 	}
@@ -489,6 +491,10 @@ func cmdUp(args []string) error {
 		}); err != nil {
 			return fail(err)
 		}
+	}
+	var prs podRunnerState
+	if b, err := os.ReadFile(st.PodRunner.StateFile); err == nil && json.Unmarshal(b, &prs) == nil {
+		st.PodRunner.NetworkMode, st.PodRunner.PrivateTmp = prs.NetworkMode, prs.PrivateTmp
 	}
 	now := time.Now().UTC()
 	st.ReadyAt = &now
