@@ -1,5 +1,6 @@
 // The hollow-node flag table: one source for the manifest generator, the rules and the docs.
-// Facts from kubernetes cmd/kubemark/app/hollow_node.go (addFlags) and component-base logging.
+// Facts from kubernetes cmd/kubemark/app/hollow_node.go (addFlags), and the FLAG: lines a
+// v1.37.2 hollow node logs at start, which list every flag its command line accepts.
 
 export type Morph = 'kubelet' | 'proxy';
 export const MORPHS: readonly Morph[] = ['kubelet', 'proxy'];
@@ -13,6 +14,8 @@ export interface FlagSpec {
   readonly description: string;
   /** Set when the flag is accepted but does nothing. */
   readonly noEffect?: string;
+  /** The flag may be given without a value (pflag NoOptDefVal). */
+  readonly optionalValue?: boolean;
 }
 
 export const CONTENT_TYPES = ['application/vnd.kubernetes.protobuf', 'application/json'] as const;
@@ -38,18 +41,22 @@ export const HOLLOW_NODE_FLAGS: readonly FlagSpec[] = [
   { name: 'use-real-proxier', kind: 'bool', default: 'true', description: 'Deprecated.', noEffect: 'has no effect in current kubemark' },
   { name: 'proxier-sync-period', kind: 'duration', default: '30s', description: 'Deprecated.', noEffect: 'has no effect in current kubemark' },
   { name: 'proxier-min-sync-period', kind: 'duration', default: '0s', description: 'Deprecated.', noEffect: 'has no effect in current kubemark' },
-  // Logging flags every Kubernetes component accepts (component-base/logs).
+  // Logging flags kubemark's command line has (component-base cli.Run).
   { name: 'v', kind: 'int', default: '0', description: 'Log verbosity.' },
   { name: 'vmodule', kind: 'string', description: 'Per-file log verbosity.' },
   { name: 'log-flush-frequency', kind: 'duration', default: '5s', description: 'How often logs are flushed.' },
-  { name: 'logging-format', kind: 'string', default: 'text', description: 'Log format: text or json.' },
-  { name: 'log-text-split-stream', kind: 'bool', description: 'Text logs: info to stdout, errors to stderr.' },
-  { name: 'log-text-info-buffer-size', kind: 'string', description: 'Text logs: info buffer size.' },
-  { name: 'log-json-split-stream', kind: 'bool', description: 'JSON logs: info to stdout, errors to stderr.' },
-  { name: 'log-json-info-buffer-size', kind: 'string', description: 'JSON logs: info buffer size.' },
-  { name: 'feature-gates', kind: 'string', description: 'Feature gates, Name=true,...' },
-  { name: 'version', kind: 'string', description: 'Print the version and exit.' },
+  { name: 'version', kind: 'string', optionalValue: true, description: 'Print the version and exit.' },
   { name: 'help', kind: 'bool', description: 'Print help and exit.' },
+  // cAdvisor's flags, registered on Go's flag.CommandLine and so accepted; the fake cAdvisor ignores them.
+  ...[
+    'allow-dynamic-housekeeping', 'application-metrics-count-limit', 'boot-id-file', 'container-hints', 'containerd',
+    'containerd-env-metadata-whitelist', 'containerd-namespace', 'crio-client-timeout', 'disable-root-cgroup-stats',
+    'docker-only', 'enable-load-reader', 'event-storage-age-limit', 'event-storage-event-limit',
+    'global-housekeeping-interval', 'housekeeping-interval', 'initial-splay-factor', 'jitter-factor',
+    'log-cadvisor-usage', 'machine-id-file', 'max-housekeeping-interval', 'referenced-reset-interval',
+    'storage-driver-buffer-duration', 'storage-driver-db', 'storage-driver-host', 'storage-driver-password',
+    'storage-driver-secure', 'storage-driver-table', 'storage-driver-user', 'update-machine-info-interval',
+  ].map((name): FlagSpec => ({ name, kind: 'string', optionalValue: true, description: "cAdvisor flag: accepted, ignored by the hollow kubelet's fake cAdvisor." })),
 ];
 
 /** klog flags removed from Kubernetes components in 1.26 (KEP-2845): kubemark exits with "unknown flag". */

@@ -57,10 +57,19 @@ export const NOISE_CATALOGUE: readonly PatternEntry[] = [
   {
     id: 'image-gc-failed',
     kind: 'noise',
-    description: 'Image garbage collection failed once (follows from the fake image filesystem)',
-    literal: 'Image garbage collection failed once',
-    pattern: 'Image garbage collection failed once',
+    description: 'Image garbage collection failed once / multiple times in a row (follows from the fake image filesystem)',
+    literal: 'Image garbage collection failed',
+    pattern: /Image garbage collection failed (once|multiple times)/,
     source: 'hollow kubelet (kubelet.go)',
+  },
+  {
+    id: 'eviction-imagefs',
+    kind: 'noise',
+    // Seen every 10 s from each v1.37 hollow kubelet in the local lab: the fake cAdvisor has no image filesystem.
+    description: 'Eviction manager: failed to get HasDedicatedImageFs … imagefs device is not found (fake cAdvisor)',
+    literal: 'HasDedicatedImageFs',
+    pattern: /[Ee]viction manager: failed to (get HasDedicatedImageFs|synchronize" err="eviction manager: failed to get HasDedicatedImageFs)/,
+    source: 'hollow kubelet (eviction/eviction_manager.go), seen with v1.37',
   },
   {
     id: 'no-volume-plugin',

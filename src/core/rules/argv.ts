@@ -266,6 +266,6 @@ export function hasKey(map: unknown, key: string): boolean {
 export function parseKubemarkArgs(args: ArgToken[]): ParsedArgs {
   return parseArgs(args, (name) => {
     const spec = findFlag(name);
-    return !spec || spec.kind === 'bool';
+    return !spec || spec.kind === 'bool' || spec.optionalValue === true;
   });
 }

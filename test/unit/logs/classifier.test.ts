@@ -40,7 +40,15 @@ const NOISE_SAMPLES: Record<string, string[]> = {
   ],
   'eviction-housekeeping': [K('I', '"Eviction manager: synchronize housekeeping"'), K('I', 'eviction manager: synchronize housekeeping')],
   'image-fs-capacity-zero': [K('E', 'ImageFS stats: invalid capacity 0 on image filesystem')],
-  'image-gc-failed': [K('E', 'Image garbage collection failed once. Stats initialization may not have completed yet: invalid capacity 0 on image filesystem')],
+  'image-gc-failed': [
+    K('E', 'Image garbage collection failed once. Stats initialization may not have completed yet: invalid capacity 0 on image filesystem'),
+    // Real v1.37.2 hollow-kubelet lines from the local lab:
+    K('E', '"Image garbage collection failed multiple times in a row" err="imageFs information is unavailable"'),
+  ],
+  'eviction-imagefs': [
+    K('E', '"Eviction manager: failed to get HasDedicatedImageFs" err="imagefs device is not found"'),
+    K('E', '"Eviction manager: failed to synchronize" err="eviction manager: failed to get HasDedicatedImageFs: imagefs device is not found"'),
+  ],
   'no-volume-plugin': [K('E', '"Error processing volume" err="failed to get Plugin from volumeSpec for volume \\"x\\" err=no volume plugin matched"')],
   'system-container-stats': [
     K('E', 'Failed to get system container stats for "/kubelet": unknown container "/kubelet"'),

@@ -71,7 +71,7 @@ export const checkKubemarkArgs: Check = (ctx, d) => {
         continue;
       }
       if (f.value === undefined) {
-        if (spec.kind !== 'bool') {
+        if (spec.kind !== 'bool' && !spec.optionalValue) {
           ctx.report('invalid-flag-value', s, e, `--${spec.name} needs a value (--${spec.name}=...): kubemark exits with "flag needs an argument".`);
         }
         continue;
