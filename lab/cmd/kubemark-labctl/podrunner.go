@@ -50,6 +50,8 @@ type runner struct {
 	netns                  bool // a network namespace per pod (else: port rewriting)
 	fwd                    *netForwarder
 	nsenter                string
+	maxPods                int
+	limited                map[types.UID]bool
 
 	mu        sync.Mutex
 	pods      map[types.UID]*podRun
@@ -104,6 +106,7 @@ func cmdPodRunner(args []string) error {
 		cs: kubernetes.NewForConfigOrDie(cfg), dyn: dynamic.NewForConfigOrDie(cfg),
 		portBase: *portBase, portCount: *portCount,
 		pods: map[types.UID]*podRun{}, usedPorts: map[int]types.UID{}, dirty: make(chan struct{}, 1),
+		maxPods: envInt("KUBEMARK_LAB_MAX_HOLLOW_PODS", 100), limited: map[types.UID]bool{},
 	}
 	if err := os.MkdirAll(filepath.Join(*dir, "podrunner"), 0o755); err != nil {
 		return err
@@ -143,7 +146,8 @@ func cmdPodRunner(args []string) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
-	factory := informers.NewSharedInformerFactory(r.cs, 0)
+	// periodic resync: pods held back by the limit start when others stop
+	factory := informers.NewSharedInformerFactory(r.cs, 30*time.Second)
 	inf := factory.Core().V1().Pods().Informer()
 	_, _ = inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(o any) { r.sync(o.(*corev1.Pod)) },
@@ -153,6 +157,9 @@ func cmdPodRunner(args []string) error {
 				o = t.Obj
 			}
 			if p, ok := o.(*corev1.Pod); ok {
+				r.mu.Lock()
+				delete(r.limited, p.UID)
+				r.mu.Unlock()
 				r.stopPod(p.UID, "pod deleted")
 			}
 		},
@@ -255,6 +262,16 @@ func (r *runner) startPod(p *corev1.Pod) {
 	if _, ok := r.pods[p.UID]; ok {
 		return
 	}
+	if len(r.pods) >= r.maxPods {
+		if !r.limited[p.UID] {
+			r.limited[p.UID] = true
+			msg := fmt.Sprintf("kubemark-lab: the pod runner already runs %d hollow-node pods (KUBEMARK_LAB_MAX_HOLLOW_PODS); %s waits until one stops", r.maxPods, p.Name)
+			fmt.Fprintln(os.Stderr, "podrunner: "+msg)
+			r.event(p, p.Spec.Containers[0].Name, corev1.EventTypeWarning, "LabLimit", msg)
+		}
+		return
+	}
+	delete(r.limited, p.UID)
 	ctx, cancel := context.WithCancel(context.Background())
 	pr := &podRun{uid: p.UID, ns: p.Namespace, name: p.Name, cancel: cancel, ctrs: map[string]*ctrState{},
 		dir: filepath.Join(r.podsDir, fmt.Sprintf("%s_%s_%s", p.Namespace, p.Name, p.UID)), graceSecs: 10}
