@@ -26,6 +26,7 @@ export function followLogs(
   options: { tailLines?: number } = {},
 ): LogFollower {
   const controllers: AbortController[] = [];
+  const enders: Array<() => void> = [];
   let stopped = false;
   const done = Promise.all(
     targets.map(
@@ -39,6 +40,8 @@ export function followLogs(
             onEnd(source, stopped ? undefined : err);
             resolve();
           };
+          // Aborting a follow does not always end the response stream: stop() ends it here.
+          enders.push(() => end());
           const sink = new Writable({
             write(chunk: Buffer, _enc, cb) {
               onChunk(source, chunk);
@@ -67,6 +70,7 @@ export function followLogs(
     stop() {
       stopped = true;
       for (const c of controllers) c.abort();
+      for (const e of enders) e();
     },
   };
 }

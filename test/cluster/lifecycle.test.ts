@@ -11,7 +11,7 @@ import { ClusterSession } from '../../src/cluster/session';
 import { MastersState, WorkersState } from '../../src/cluster/state';
 import { followLogs } from '../../src/cluster/logs';
 import { LogFilter } from '../../src/core/logs';
-import { MASTERS, sessions, waitFor } from './lab';
+import { MASTERS, WORKERS, sessions, waitFor } from './lab';
 
 const NS = 'kubemark-ci';
 const NAME = 'ci-hollow';
@@ -137,8 +137,9 @@ describe('hollow-node lifecycle against the lab', { concurrency: false }, () => 
 describe('failures say what to do next', () => {
   const { kc, workers } = sessions();
 
-  function sessionWith(server: string, user: { name: string; token?: string }, base = kc): ClusterSession {
-    const cluster = base.getCluster(base.getContextObject(MASTERS)!.cluster)!;
+  /** A session on a lab cluster (its CA) with another server address or another user. */
+  function sessionWith(server: string, user: { name: string; token?: string }, ofContext = MASTERS): ClusterSession {
+    const cluster = kc.getCluster(kc.getContextObject(ofContext)!.cluster)!;
     const k = new KubeConfig();
     k.loadFromOptions({
       clusters: [{ ...cluster, name: 'c', server }],
@@ -166,8 +167,8 @@ describe('failures say what to do next', () => {
   test('missing RBAC: preflight names the permissions, the watch names what it could not list', async () => {
     await workers.core.createNamespacedServiceAccount({ namespace: 'default', body: { metadata: { name: 'ci-nobody' } } }).catch(() => undefined);
     const tr = await workers.core.createNamespacedServiceAccountToken({ namespace: 'default', name: 'ci-nobody', body: { spec: { audiences: [], expirationSeconds: 600 } } });
-    const cluster = kc.getCluster(kc.getContextObject('kubemark-lab-workers')!.cluster)!;
-    const s = sessionWith(cluster.server, { name: 'nobody', token: tr.status!.token }, kc);
+    const cluster = kc.getCluster(kc.getContextObject(WORKERS)!.cluster)!;
+    const s = sessionWith(cluster.server, { name: 'nobody', token: tr.status!.token }, WORKERS);
     const { checkPermissions } = await import('../../src/cluster/preflight');
     const checks = await checkPermissions(s, 'kubemark');
     assert.ok(checks.some((c) => c.level === 'error' && /may not create statefulsets\.apps in namespace kubemark/.test(c.message)), JSON.stringify(checks));
