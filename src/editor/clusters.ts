@@ -37,11 +37,7 @@ export function activateClusters(context: vscode.ExtensionContext, log: Log): Cl
   status.name = 'Kubemark';
   status.command = 'kubemark.clusters.focus';
   const refreshed = new vscode.EventEmitter<void>();
-  context.subscriptions.push(model, provider, view, logs, status, refreshed, provider.onDidChangeTreeData(() => refreshed.fire()));
-
-  let statusTimer: ReturnType<typeof setTimeout> | undefined;
   const updateStatus = () => {
-    statusTimer = undefined;
     const text = model.masters ? statusText(model.masters.nodes.items.values()) : undefined;
     if (text) {
       status.text = `$(server) ${text}`;
@@ -49,13 +45,16 @@ export function activateClusters(context: vscode.ExtensionContext, log: Log): Cl
       status.show();
     } else status.hide();
   };
-  context.subscriptions.push({ dispose: () => statusTimer && clearTimeout(statusTimer) });
+  // The status bar follows the tree's coalesced redraws, so both show the same counts.
+  context.subscriptions.push(model, provider, view, logs, status, refreshed, provider.onDidChangeTreeData(() => {
+    updateStatus();
+    refreshed.fire();
+  }));
   context.subscriptions.push(
     model.onDidChange((what) => {
       if (what === 'workers') provider.refresh(workersNode);
       else if (what === 'masters') provider.refresh(mastersNode);
       else provider.refresh();
-      if ((what === 'masters' || what === 'contexts') && !statusTimer) statusTimer = setTimeout(updateStatus, 250);
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('kubemark.kubeconfig')) model.load();

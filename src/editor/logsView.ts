@@ -46,7 +46,15 @@ export class LogsController implements vscode.Disposable {
     this.channel.show(true);
     this.channel.appendLine(`Following ${targets.length} container${targets.length === 1 ? '' : 's'} in ${session.context}: ${targets.map((t) => `${t.pod}/${t.container}`).join(', ')}`);
     this.channel.appendLine('Known kubemark noise is suppressed and counted; errors are marked ✖. Stop with "Kubemark: Stop Tailing Logs".');
+    let shownSuppressed = -1;
+    let shownErrors = -1;
     const flush = () => {
+      const totals = filter.classifier.totals();
+      if (totals.suppressed !== shownSuppressed || totals.errors !== shownErrors) {
+        shownSuppressed = totals.suppressed;
+        shownErrors = totals.errors;
+        this.updateStatusCounts(totals.suppressed, totals.errors, targets.length);
+      }
       if (buffer.length === 0 && dropped === 0) return;
       let text = buffer.join('\n');
       if (dropped > 0) text += `${text ? '\n' : ''}… ${dropped} lines not shown (burst too large; they were classified and counted)`;
@@ -113,8 +121,12 @@ export class LogsController implements vscode.Disposable {
   }
 
   private updateStatus(s: LogFilterSummary, n: number): void {
-    this.status.text = `$(output) ${n} log${n === 1 ? '' : 's'} · ${s.suppressed} suppressed · ${s.errors} error${s.errors === 1 ? '' : 's'}`;
+    this.updateStatusCounts(s.suppressed, s.errors, n);
     this.status.tooltip = `${formatSummary(s)}\nClick to stop tailing.`;
+  }
+
+  private updateStatusCounts(suppressed: number, errors: number, n: number): void {
+    this.status.text = `$(output) ${n} log${n === 1 ? '' : 's'} · ${suppressed} suppressed · ${errors} error${errors === 1 ? '' : 's'}`;
   }
 
   stop(): void {

@@ -288,6 +288,19 @@ export class LogClassifier {
     if (s) s.trace = -1;
   }
 
+  /** Totals over every source, without the per-pattern breakdown (cheap: one pass over sources). */
+  totals(): LineTotals {
+    const t: LineTotals = { linesSeen: 0, suppressed: 0, errors: 0, passed: 0, traceLines: 0 };
+    for (const s of this.sources.values()) {
+      t.linesSeen += s.linesSeen;
+      t.suppressed += s.suppressed;
+      t.errors += s.errors;
+      t.passed += s.passed;
+      t.traceLines += s.traceLines;
+    }
+    return t;
+  }
+
   summary(truncatedLines = 0): LogFilterSummary {
     const totals: LineTotals = { linesSeen: 0, suppressed: 0, errors: 0, passed: 0, traceLines: 0 };
     const perPattern = new Array<number>(this.entries.length).fill(0);

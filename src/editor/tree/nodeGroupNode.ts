@@ -4,6 +4,8 @@ import { PAGE_SIZE, conditionLabel, paginate } from '../../cluster/viewModel';
 import { CONTEXT, TreeNode } from './node';
 import { FakeNodeNode } from './fakeNodeNode';
 
+const EXPAND_UP_TO = 20;
+
 /** Nodes of one condition; pages of PAGE_SIZE when there are more. */
 export class NodeGroupNode extends TreeNode {
   constructor(readonly condition: Condition, readonly nodes: NodeRecord[]) {
@@ -11,7 +13,9 @@ export class NodeGroupNode extends TreeNode {
   }
 
   getTreeItem(): vscode.TreeItem {
-    const item = new vscode.TreeItem(conditionLabel(this.condition, this.nodes.length), this.condition === 'Ready' ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded);
+    // Small groups open by themselves; a large Ready group stays closed until asked.
+    const open = this.condition !== 'Ready' || this.nodes.length <= EXPAND_UP_TO;
+    const item = new vscode.TreeItem(conditionLabel(this.condition, this.nodes.length), open ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `m:group:${this.condition}`;
     item.contextValue = this.condition === 'Ready' ? CONTEXT.nodeGroupReady : CONTEXT.nodeGroup;
     item.iconPath = new vscode.ThemeIcon(this.condition === 'Ready' ? 'pass' : this.condition === 'NotReady' ? 'error' : 'warning');

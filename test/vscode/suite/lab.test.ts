@@ -147,7 +147,7 @@ suite('Lab: deploy, watch, tail, tear down (needs npm run lab:up)', function () 
     log(`logs: ${s.linesSeen} seen, ${s.suppressed} suppressed, ${s.errors} errors, ${session.written.length} written`);
     const noisy = session.written.filter((l) => NOISE.test(l));
     assert.deepStrictEqual(noisy, [], 'no known noise reaches the output');
-    await vscode.commands.executeCommand('workbench.action.output.show');
+    // Tail Logs shows its output channel itself (channel.show).
     if (canScreenshot()) await screenshot('logs');
     await vscode.commands.executeCommand('kubemark.stopLogs');
     await session.done;
