@@ -208,6 +208,7 @@ function writeSettings() {
     ...DEFAULT_SETTINGS,
     ...previous,
     'chat.disableAIFeatures': true,
+    'remote.autoForwardPorts': false,
     'workbench.secondarySideBar.defaultVisibility': 'hidden',
     'workbench.startupEditor': 'none',
     'kubemark.kubeconfig': LAB_KUBECONFIG,

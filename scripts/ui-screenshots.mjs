@@ -102,7 +102,7 @@ async function labVersion(page) {
     if (/^v?\d+\.\d+\.\d+/.test(v)) return v.startsWith('v') ? v : `v${v}`;
   } catch { /* fall back to the tree */ }
   const text = await sidebarRow(page, `Masters: ${MASTERS}`).innerText();
-  const m = /\bv\d+\.\d+\.\d+/.exec(text);
+  const m = /v\d+\.\d+\.\d+/.exec(text);
   if (!m) throw new Error(`no version on the Masters row: ${text}`);
   return m[0];
 }
@@ -114,7 +114,7 @@ async function selectCluster(page, role, context) {
   const row = sidebarRow(page, `${role}: ${context}`);
   await row.waitFor({ timeout: STEP_TIMEOUT_MS });
   const deadline = Date.now() + STEP_TIMEOUT_MS;
-  while (!/\bv\d+\.\d+\.\d+/.test(await row.innerText())) {
+  while (!/v\d+\.\d+\.\d+/.test(await row.innerText())) {
     if (/unreachable/.test(await row.innerText())) throw new Error(`${role} cluster ${context} is unreachable: is the lab up? (npm run lab:up)`);
     if (Date.now() > deadline) throw new Error(`the ${role} row never showed a version: ${await row.innerText()}`);
     await page.waitForTimeout(250);
@@ -201,7 +201,7 @@ const LAB_STEPS = [
     what: 'Kubemark: Tail Logs on all hollow-node pods, with the suppressed-noise summary',
     async run(page) {
       await palette(page, 'Kubemark: Tail Logs');
-      const summary = page.locator('.part.panel .view-line', { hasText: /── suppressed [1-9]/ }).first();
+      const summary = page.locator('.part.panel .view-line', { hasText: /──\s+suppressed\s+[1-9]/ }).first();
       await summary.waitFor({ timeout: 2 * STEP_TIMEOUT_MS });
     },
   },

@@ -13,6 +13,7 @@ const HEALTHZ_TIMEOUT_MS = 60_000;
 /** Settings that keep the window clean and quiet on a closed network. */
 export const DEFAULT_SETTINGS = {
   'chat.disableAIFeatures': true,
+  'remote.autoForwardPorts': false,
   'workbench.secondarySideBar.defaultVisibility': 'hidden',
   'workbench.startupEditor': 'none',
   'workbench.tips.enabled': false,
