@@ -54,7 +54,7 @@ if (args.has('--tests')) {
 } else {
   await build({
     ...common,
-    entryPoints: { extension: join(root, 'src/extension.ts'), cli: join(root, 'src/cli/kubemarkLint.ts') },
+    entryPoints: { extension: join(root, 'src/extension.ts'), cli: join(root, 'src/cli/kubemarkLint.ts'), core: join(root, 'src/core/index.ts') },
     outdir: join(root, 'dist'),
     metafile: false,
   });

@@ -1,21 +1,28 @@
-// The hollow-node manifest the lab test applies to the workers cluster.
-// Today: the fixture (same shape as the extension's generateHollowNodeManifest).
-// To switch to the foundation's generator, replace the body of hollowNodeManifest().
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+// The hollow-node manifest the lab test applies to the workers cluster: the extension's own
+// generator (src/core/manifest, bundled as dist/core.js by `npm run build`), so the lab runs
+// exactly what "Kubemark: Deploy Hollow Nodes" applies.
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-export const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'hollow-nodes.yaml');
+const CORE = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'core.js');
 
 /**
  * @param {{replicas: number, mastersKubeconfig: string, image?: string, nodeLabels?: Record<string,string>}} o
  * @returns {string} multi-document YAML
  */
 export function hollowNodeManifest(o) {
-  const labels = Object.entries(o.nodeLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
-  return readFileSync(FIXTURE, 'utf8')
-    .replaceAll('__REPLICAS__', String(o.replicas))
-    .replaceAll('__IMAGE__', o.image ?? 'registry.k8s.io/kubemark:v1.37.2')
-    .replaceAll('__MASTERS_KUBECONFIG_B64__', Buffer.from(o.mastersKubeconfig, 'utf8').toString('base64'))
-    .replaceAll('__NODE_LABELS__', labels || 'kubemark-lab/hollow=true');
+  if (!existsSync(CORE)) throw new Error(`${CORE} is missing: run npm run build first`);
+  const core = createRequire(import.meta.url)(CORE);
+  const { yaml } = core.generateHollowNodeManifest(core.withDefaults({
+    image: o.image ?? 'registry.k8s.io/kubemark:v1.37.2',
+    replicas: o.replicas,
+    mastersKubeconfig: o.mastersKubeconfig,
+    nodeLabels: o.nodeLabels ?? {},
+    extendedResources: { 'nvidia.com/gpu': '8' },
+  }));
+  const problems = core.lint(yaml);
+  if (problems.length > 0) throw new Error(`the generated manifest does not lint clean: ${JSON.stringify(problems)}`);
+  return yaml;
 }
