@@ -1,8 +1,10 @@
-// Runs every benchmark: `npm run bench` (node out/bench/run.js).
+// Runs every benchmark: `npm run bench` (node out/bench/run.js). Figures only, no assertions.
 import { benchLogFilter, printLogFilterBench } from './logFilter';
+import { benchTree } from './tree';
 
 function main(): void {
   printLogFilterBench(benchLogFilter());
+  benchTree(5000);
 }
 
 main();
