@@ -302,15 +302,10 @@ export class LogClassifier {
   }
 
   summary(truncatedLines = 0): LogFilterSummary {
-    const totals: LineTotals = { linesSeen: 0, suppressed: 0, errors: 0, passed: 0, traceLines: 0 };
+    const totals = this.totals();
     const perPattern = new Array<number>(this.entries.length).fill(0);
     const bySource: SourceSummary[] = [];
     for (const s of this.sources.values()) {
-      totals.linesSeen += s.linesSeen;
-      totals.suppressed += s.suppressed;
-      totals.errors += s.errors;
-      totals.passed += s.passed;
-      totals.traceLines += s.traceLines;
       const byPattern: Record<string, number> = {};
       s.counts.forEach((n, i) => {
         if (n > 0) {

@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { activeExtension, canScreenshot, eventually, screenshot, workspaceFolder } from './helpers';
+import { diagnosticsSettled, kubemarkDiagnostics } from './helpers';
 
 interface SnapshotNode { label: string; description?: string; contextValue?: string; children?: SnapshotNode[] }
 interface Api {
@@ -20,24 +21,6 @@ async function api(): Promise<Api> {
   return (await activeExtension()).exports as Api;
 }
 
-function kubemarkDiagnostics(uri: vscode.Uri): vscode.Diagnostic[] {
-  return vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'kubemark');
-}
-
-/**
- * Resolves once every re-check the extension had scheduled before this call has run: the
- * diagnostics debounce each document with one timer of the same length, so a sentinel
- * document edited now is checked after any document edited earlier.
- */
-async function diagnosticsSettled(): Promise<void> {
-  const clean = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: node-configmap\n  namespace: kubemark\ndata:\n  content.type: application/json\n';
-  const doc = await vscode.workspace.openTextDocument({ language: 'yaml', content: clean });
-  const edit = new vscode.WorkspaceEdit();
-  edit.replace(doc.uri, new vscode.Range(6, 16, 6, 32), 'test-cluster');
-  assert.ok(await vscode.workspace.applyEdit(edit));
-  await eventually('the sentinel document to be re-checked', [vscode.languages.onDidChangeDiagnostics],
-    () => kubemarkDiagnostics(doc.uri).some((d) => d.code === 'invalid-content-type'));
-}
 
 /** Rejection message of a command run with throwOnError (fails the test if it resolves). */
 async function rejection(command: string, options: object): Promise<string> {

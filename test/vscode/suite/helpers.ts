@@ -3,6 +3,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as util from 'util';
+import * as assert from 'assert';
 import * as vscode from 'vscode';
 
 export const EXTENSION_ID = 'kubemark-workbench.kubemark-workbench';
@@ -128,4 +129,23 @@ export async function screenshot(name: string, timeoutMs = 30_000): Promise<stri
 export function log(...args: unknown[]): void {
   const text = util.format(...args);
   console.log(process.env.KUBEMARK_TEST_RUNNER === 'code-server' ? text.split('\n').map((l) => `KUBEMARK| ${l}`).join('\n') : text);
+}
+
+export function kubemarkDiagnostics(uri: vscode.Uri): vscode.Diagnostic[] {
+  return vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'kubemark');
+}
+
+/**
+ * Resolves once every re-check the extension had scheduled before this call has run: the
+ * diagnostics debounce each document with one timer of the same length, so a sentinel
+ * document edited now is checked after any document edited earlier.
+ */
+export async function diagnosticsSettled(): Promise<void> {
+  const clean = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: node-configmap\n  namespace: kubemark\ndata:\n  content.type: application/json\n';
+  const doc = await vscode.workspace.openTextDocument({ language: 'yaml', content: clean });
+  const edit = new vscode.WorkspaceEdit();
+  edit.replace(doc.uri, new vscode.Range(6, 16, 6, 32), 'test-cluster');
+  assert.ok(await vscode.workspace.applyEdit(edit));
+  await eventually('the sentinel document to be re-checked', [vscode.languages.onDidChangeDiagnostics],
+    () => kubemarkDiagnostics(doc.uri).some((d) => d.code === 'invalid-content-type'));
 }

@@ -6,27 +6,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { activeExtension, eventually, EXTENSION_ID } from './helpers';
+import { diagnosticsSettled, kubemarkDiagnostics } from './helpers';
 
 interface Snippet { prefix: string | string[]; description?: string; body: string | string[] }
 
-function kubemarkDiagnostics(uri: vscode.Uri): vscode.Diagnostic[] {
-  return vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'kubemark');
-}
-
-/**
- * Resolves once every re-check the extension had scheduled before this call has run: the
- * diagnostics debounce each document with one timer of the same length, so a sentinel
- * document edited now is checked after any document edited earlier.
- */
-async function diagnosticsSettled(): Promise<void> {
-  const clean = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: node-configmap\n  namespace: kubemark\ndata:\n  content.type: application/json\n';
-  const doc = await vscode.workspace.openTextDocument({ language: 'yaml', content: clean });
-  const edit = new vscode.WorkspaceEdit();
-  edit.replace(doc.uri, new vscode.Range(6, 16, 6, 32), 'test-cluster');
-  assert.ok(await vscode.workspace.applyEdit(edit));
-  await eventually('the sentinel document to be re-checked', [vscode.languages.onDidChangeDiagnostics],
-    () => kubemarkDiagnostics(doc.uri).some((d) => d.code === 'invalid-content-type'));
-}
 
 function contributedSnippets(): { language: string; file: string; snippets: Record<string, Snippet> }[] {
   const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
