@@ -53,7 +53,7 @@ async function suite(name, cmd, args, env) {
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 let labUp = false;
 try {
-  await suite('unit', npm, ['run', '--silent', 'test:unit', '--', '--test-reporter=tap']);
+  await suite('unit', npm, ['run', '--silent', 'test:unit']);
   if (existsSync('test/lab')) await suite('lab', npm, ['run', '--silent', 'test:lab']);
   const needLab = !only || only.has('cluster') || only.has('vscode');
   if (needLab && (existsSync('test/cluster') || existsSync('test/vscode'))) {
