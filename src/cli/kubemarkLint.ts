@@ -1,6 +1,7 @@
 // kubemark-lint FILE...: the editor's rules for teams' own CI.
 // One line per finding: FILE:LINE:COL: SEVERITY: MESSAGE [RULE-ID] (1-based).
 // Exit 1 when any error was found, 2 when a file could not be read, else 0.
+// The command is bin/kubemark-lint.js, which calls main() of the bundle dist/cli.js.
 import { readFileSync } from 'node:fs';
 import { lint } from '../core/rules';
 
@@ -34,6 +35,3 @@ export function main(argv: string[], out: (s: string) => void, err: (s: string) 
   return unreadable > 0 ? 2 : errors > 0 ? 1 : 0;
 }
 
-if (require.main === module) {
-  process.exitCode = main(process.argv.slice(2), (s) => console.log(s), (s) => console.error(s));
-}
