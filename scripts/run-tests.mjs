@@ -4,6 +4,7 @@
 // stopped at the end, pass or fail.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 
 const only = process.env.KUBEMARK_TEST_SUITES ? new Set(process.env.KUBEMARK_TEST_SUITES.split(',')) : undefined;
 const results = [];
@@ -58,19 +59,21 @@ try {
   const needLab = !only || only.has('cluster') || only.has('vscode');
   if (needLab && (existsSync('test/cluster') || existsSync('test/vscode'))) {
     console.log('\n=== starting the shared lab for the cluster and VS Code suites');
-    const up = await run(npm, ['run', '--silent', 'lab:up']);
+    // Both suites find the lab here; the VS Code suite's lab tests run only when it is set.
+    const labEnv = { KUBEMARK_LAB_DIR: resolve(process.env.KUBEMARK_LAB_DIR ?? '.kubemark-lab') };
+    const up = await run(npm, ['run', '--silent', 'lab:up'], labEnv);
     labUp = true;
     if (up.code !== 0) {
       results.push({ name: 'lab:up', passed: 0, failed: 1, seconds: 0 });
     } else {
-      if (existsSync('test/cluster')) await suite('cluster', npm, ['run', '--silent', 'test:cluster']);
-      if (existsSync('test/vscode')) await suite('vscode', npm, ['run', '--silent', 'test:vscode']);
+      if (existsSync('test/cluster')) await suite('cluster', npm, ['run', '--silent', 'test:cluster'], labEnv);
+      if (existsSync('test/vscode')) await suite('vscode', npm, ['run', '--silent', 'test:vscode'], labEnv);
     }
   }
 } finally {
   if (labUp) {
     console.log('\n=== stopping the shared lab');
-    await run(npm, ['run', '--silent', 'lab:down']);
+    await run(npm, ['run', '--silent', 'lab:down'], { KUBEMARK_LAB_DIR: resolve(process.env.KUBEMARK_LAB_DIR ?? '.kubemark-lab') });
   }
 }
 
