@@ -88,18 +88,14 @@ export async function checkCapacity(workers: ClusterSession, o: HollowNodeOption
       cpu += parseQuantity(n.status?.allocatable?.cpu ?? '0');
       mem += parseQuantity(n.status?.allocatable?.memory ?? '0');
     }
-    let ownPods = 0;
     for (const p of pods.items) {
-      if (p.metadata?.namespace === o.namespace && p.metadata?.name?.startsWith(`${o.name}-`)) {
-        ownPods++;
-        continue; // Deploy replaces these; they do not take room from themselves.
-      }
+      // Hollow-node pods of this StatefulSet are replaced by Deploy: they do not take room from themselves.
+      if (p.metadata?.namespace === o.namespace && p.metadata?.name?.startsWith(`${o.name}-`)) continue;
       for (const c of p.spec?.containers ?? []) {
         cpu -= parseQuantity(c.resources?.requests?.cpu ?? '0');
         mem -= parseQuantity(c.resources?.requests?.memory ?? '0');
       }
     }
-    void ownPods;
     const perCpu = parseQuantity(o.kubelet.requests.cpu ?? '0') + parseQuantity(o.proxy.requests.cpu ?? '0');
     const perMem = parseQuantity(o.kubelet.requests.memory ?? '0') + parseQuantity(o.proxy.requests.memory ?? '0');
     const fit = Math.floor(Math.min(perCpu > 0 ? cpu / perCpu : Infinity, perMem > 0 ? mem / perMem : Infinity));

@@ -8,7 +8,8 @@ import { ClusterSession } from '../cluster/session';
 import { Log } from './log';
 
 const FLUSH_MS = 200;
-const SUMMARY_MS = 5000;
+// The status bar counts live; the channel gets a summary line at most this often (and at the end).
+const SUMMARY_MS = 30_000;
 /** Lines kept per flush when a burst exceeds it; the rest are counted as dropped. */
 const MAX_LINES_PER_FLUSH = 2000;
 

@@ -3,6 +3,7 @@ import { Condition, NodeRecord } from '../../cluster/records';
 import { PAGE_SIZE, conditionLabel, paginate } from '../../cluster/viewModel';
 import { CONTEXT, TreeNode } from './node';
 import { FakeNodeNode } from './fakeNodeNode';
+import { NodePageNode } from './nodePageNode';
 
 const EXPAND_UP_TO = 20;
 
@@ -25,23 +26,5 @@ export class NodeGroupNode extends TreeNode {
   override getChildren(): TreeNode[] {
     if (this.nodes.length <= PAGE_SIZE) return this.nodes.map((n) => new FakeNodeNode(n));
     return paginate(this.nodes, (n) => n.name).map((p) => new NodePageNode(`m:group:${this.condition}:page:${p.index}`, p.label, p.items));
-  }
-}
-
-export class NodePageNode extends TreeNode {
-  constructor(private readonly id: string, private readonly label: string, private readonly nodes: NodeRecord[]) {
-    super();
-  }
-
-  getTreeItem(): vscode.TreeItem {
-    const item = new vscode.TreeItem(this.label, vscode.TreeItemCollapsibleState.Collapsed);
-    item.id = this.id;
-    item.description = `${this.nodes.length} nodes`;
-    item.contextValue = CONTEXT.nodePage;
-    return item;
-  }
-
-  override getChildren(): TreeNode[] {
-    return this.nodes.map((n) => new FakeNodeNode(n));
   }
 }
