@@ -6,7 +6,7 @@ import { ManifestDiagnostics, ManifestFixes } from './editor/diagnostics';
 import { Log } from './editor/log';
 import { COMMANDS } from './editor/commands/ids';
 import { registerCommand } from './editor/commands/registry';
-import { newManifest } from './editor/commands/newManifest';
+import { newManifestCommand } from './editor/commands/newManifest';
 import { activateClusters, ClusterApi } from './editor/clusters';
 
 export interface KubemarkApi extends Partial<ClusterApi> {
@@ -25,10 +25,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kubema
     }),
   );
 
-  registerCommand(context, log, COMMANDS.newManifest, newManifest);
-  registerCommand(context, log, COMMANDS.showOutput, () => log.show());
-
   const clusters = activateClusters(context, log);
+  const mastersVersion = () => (clusters.model.masters?.reach.state === 'reachable' ? clusters.model.masters.reach.version : undefined);
+  registerCommand(context, log, COMMANDS.newManifest, newManifestCommand(mastersVersion));
+  registerCommand(context, log, COMMANDS.showOutput, () => log.show());
   log.info('Kubemark Workbench activated');
   return { lint, ...clusters };
 }

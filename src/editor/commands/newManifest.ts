@@ -2,6 +2,8 @@ import * as vscode from 'vscode';
 import { CancelledError } from '../../core/errors';
 import { HollowNodeOptions, generateHollowNodeManifest, withDefaults } from '../../core/manifest';
 import { isPlaceholderImage } from '../../core/rules/checks/image';
+import { defaultImage } from '../../cluster/preflight';
+import { ServerInfo } from '../../cluster/session';
 
 export interface NewManifestOptions extends Partial<HollowNodeOptions> {
   /** Open the editor (default true); tests may only want the text. */
@@ -45,11 +47,19 @@ export async function askReplicas(defaultReplicas: number): Promise<number> {
   return Number(replicas.trim());
 }
 
-/** "Kubemark: New Hollow Node Manifest": asks for image and replicas, opens the YAML in a new editor. */
-export async function newManifest(arg?: unknown): Promise<vscode.TextDocument> {
+/**
+ * "Kubemark: New Hollow Node Manifest": asks for image and replicas, opens the YAML in a new
+ * editor. The image offered is the configured repository tagged with the masters version, when
+ * a masters cluster is selected and answers.
+ */
+export function newManifestCommand(mastersVersion: () => ServerInfo | undefined) {
+  return (arg?: unknown) => newManifest(arg, mastersVersion());
+}
+
+export async function newManifest(arg: unknown, masters: ServerInfo | undefined): Promise<vscode.TextDocument> {
   const options = (typeof arg === 'object' && arg !== null ? arg : {}) as NewManifestOptions;
   const config = vscode.workspace.getConfiguration('kubemark');
-  const image = options.image ?? (await askImage(config.get<string>('image', '') ? `${config.get<string>('image')}:v1.34.1` : ''));
+  const image = options.image ?? (await askImage(defaultImage(config.get<string>('image', ''), masters)));
   const replicas = options.replicas ?? (await askReplicas(config.get<number>('replicas', 3)));
   const { show, ...rest } = options;
   const manifest = generateHollowNodeManifest(withDefaults({ namespace: config.get<string>('namespace', 'kubemark'), ...rest, image, replicas }));
