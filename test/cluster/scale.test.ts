@@ -1,0 +1,58 @@
+// 5,000 Node objects in the masters apiserver (plain API objects, no kubelets): the masters
+// state lists them in pages, keeps slim records, and follows status changes through its watch.
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MastersState } from '../../src/cluster/state';
+import { countByCondition } from '../../src/cluster/records';
+import { nodesWithCondition, paginate, statusText } from '../../src/cluster/viewModel';
+import { sessions, waitFor } from './lab';
+
+const N = 5000;
+const LABEL = 'kubemark-workbench.test/scale';
+
+describe(`the masters state at ${N} nodes`, () => {
+  const { masters } = sessions();
+  const state = new MastersState(masters);
+
+  after(async () => {
+    state.dispose();
+    await masters.core.deleteCollectionNode({ labelSelector: LABEL }).catch(() => undefined);
+  });
+
+  test(`lists ${N} nodes in pages, then follows changes`, { timeout: 600_000 }, async () => {
+    const t0 = Date.now();
+    const names = Array.from({ length: N }, (_, i) => `scale-node-${i}`);
+    // Create them with a few requests in flight at a time.
+    let next = 0;
+    await Promise.all(Array.from({ length: 16 }, async () => {
+      while (next < names.length) {
+        const name = names[next++]!;
+        await masters.core.createNode({ body: { metadata: { name, labels: { [LABEL]: 'yes' } }, spec: { unschedulable: true } } });
+      }
+    }));
+    const created = Date.now();
+    await state.start();
+    await waitFor(`${N} nodes in the state`, () => [...state.nodes.items.keys()].filter((k) => k.startsWith('scale-node-')).length === N, 120_000);
+    const listed = Date.now();
+    const ours = [...state.nodes.items.values()].filter((n) => n.name.startsWith('scale-node-'));
+    // No kubelet posts a status: every node's condition is Unknown.
+    assert.equal(countByCondition(ours).Unknown, N);
+    const pages = paginate(nodesWithCondition(ours, 'Unknown'), (n) => n.name);
+    assert.equal(pages.length, N / 100);
+    assert.equal(pages[0]!.label, 'scale-node-0 … scale-node-99');
+
+    // Ten nodes report Ready through the status subresource: the watch brings the change.
+    for (const name of names.slice(0, 10)) {
+      const node = await masters.core.readNode({ name });
+      node.status = { ...node.status, conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'test', lastHeartbeatTime: new Date(), lastTransitionTime: new Date() }] };
+      await masters.core.replaceNodeStatus({ name, body: node });
+    }
+    await waitFor('10 Ready nodes through the watch', () => countByCondition([...state.nodes.items.values()].filter((n) => n.name.startsWith('scale-node-'))).Ready === 10, 60_000);
+    const status = statusText([...state.nodes.items.values()].filter((n) => n.name.startsWith('scale-node-')));
+    assert.equal(status, `Kubemark: 10/${N} Ready`);
+
+    await masters.core.deleteCollectionNode({ labelSelector: LABEL });
+    await waitFor('the deletions through the watch', () => ![...state.nodes.items.keys()].some((k) => k.startsWith('scale-node-')), 120_000);
+    console.log(`# scale: created ${N} nodes in ${((created - t0) / 1000).toFixed(1)} s, listed and slimmed in ${((listed - created) / 1000).toFixed(1)} s, heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MiB`);
+  });
+});
