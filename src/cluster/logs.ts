@@ -23,7 +23,7 @@ export function followLogs(
   targets: LogTarget[],
   onChunk: (source: string, chunk: Buffer) => void,
   onEnd: (source: string, error?: Error) => void,
-  options: { tailLines?: number } = {},
+  options: { tailLines?: number; sinceSeconds?: number } = {},
 ): LogFollower {
   const controllers: AbortController[] = [];
   const enders: Array<() => void> = [];
@@ -55,7 +55,7 @@ export function followLogs(
           session.log
             .log(t.namespace, t.pod, t.container, sink, (err: unknown) => end(err ? (session.explain(err, `follow logs of ${source}`) as Error) : undefined), {
               follow: true,
-              tailLines: options.tailLines ?? 200,
+              ...(options.sinceSeconds !== undefined ? { sinceSeconds: options.sinceSeconds } : { tailLines: options.tailLines ?? 200 }),
             })
             .then((c) => {
               controllers.push(c);
@@ -73,4 +73,24 @@ export function followLogs(
       for (const e of enders) e();
     },
   };
+}
+
+/**
+ * Waits until the target's pod (the same one, or a new pod of the same name that its controller
+ * recreated) runs the container again. Polls with a deadline; returns the pod's uid, or
+ * undefined when it does not come back in time or `stopped()` turns true.
+ */
+export async function waitForContainerRunning(session: ClusterSession, t: LogTarget, timeoutMs: number, stopped: () => boolean): Promise<string | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  while (!stopped() && Date.now() < deadline) {
+    try {
+      const pod = await session.core.readNamespacedPod({ namespace: t.namespace, name: t.pod });
+      const status = pod.status?.containerStatuses?.find((c) => c.name === t.container);
+      if (!pod.metadata?.deletionTimestamp && pod.status?.phase === 'Running' && status?.state?.running) return pod.metadata?.uid ?? '';
+    } catch {
+      // Not there yet (deleted, being recreated): keep waiting until the deadline.
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  return undefined;
 }

@@ -26,6 +26,8 @@ export interface ContainerRecord {
 
 export interface PodRecord {
   name: string;
+  /** Changes when the controller replaces the pod with a new one of the same name. */
+  uid: string;
   namespace: string;
   phase: string;
   /** Phase as kubectl shows it (CrashLoopBackOff, Terminating, ...). */
@@ -95,6 +97,7 @@ export function slimPod(p: any): PodRecord {
   const waiting = containers.find((c) => c.state !== 'Running' && c.state !== 'Waiting' && c.state !== 'Terminated');
   const rec: PodRecord = {
     name: p.metadata?.name ?? '',
+    uid: p.metadata?.uid ?? '',
     namespace: p.metadata?.namespace ?? '',
     phase,
     status: deleting ? 'Terminating' : waiting?.state ?? p.status?.reason ?? phase,

@@ -3,7 +3,7 @@
 // freeze the editor.
 import * as vscode from 'vscode';
 import { LogFilter, LogFormatter, formatSummary, LogFilterSummary } from '../core/logs';
-import { LogFollower, LogTarget, followLogs } from '../cluster/logs';
+import { LogFollower, LogTarget, followLogs, sourceName, waitForContainerRunning } from '../cluster/logs';
 import { ClusterSession } from '../cluster/session';
 import { Log } from './log';
 
@@ -12,6 +12,14 @@ const FLUSH_MS = 200;
 const SUMMARY_MS = 30_000;
 /** Lines kept per flush when a burst exceeds it; the rest are counted as dropped. */
 const MAX_LINES_PER_FLUSH = 2000;
+/** How long a stream that ended waits for its pod to run again (a restart, or a recreated pod). */
+const REATTACH_MS = 120_000;
+
+/** What the workers watch knows of the pods: lets a follow notice its pod was replaced. */
+export interface PodSource {
+  uid(pod: string): string | undefined;
+  onChange(listener: () => void): { dispose(): void };
+}
 
 export interface TailSession {
   targets: LogTarget[];
@@ -35,7 +43,7 @@ export class LogsController implements vscode.Disposable {
     return this.current;
   }
 
-  start(session: ClusterSession, targets: LogTarget[], extraPatterns: readonly unknown[]): TailSession {
+  start(session: ClusterSession, targets: LogTarget[], extraPatterns: readonly unknown[], pods?: PodSource): TailSession {
     this.stop();
     const filter = new LogFilter({ extraPatterns, emitNoise: false });
     for (const p of filter.problems) this.log.warn(`kubemark.logs.extraNoisePatterns: ${p.message}`);
@@ -76,31 +84,80 @@ export class LogsController implements vscode.Disposable {
     };
     const flushTimer = setInterval(flush, FLUSH_MS);
     const summaryTimer = setInterval(writeSummary, SUMMARY_MS);
-    const follower: LogFollower = followLogs(
-      session,
-      targets,
-      (source, chunk) => {
-        filter.write(chunk, source, (c) => {
-          const text = formatter.format(c);
-          if (text === undefined) return;
-          if (buffer.length < MAX_LINES_PER_FLUSH) buffer.push(text);
-          else dropped++;
-        });
-      },
-      (source, error) => {
+    // One follower per container: when a stream ends (the pod was deleted, the container
+    // restarted) it follows the same pod name again once it runs, from where it stopped.
+    const followers = new Map<string, { follower: LogFollower; uid: string | undefined }>();
+    let stopped = false;
+    let active = 0;
+    let resolveDone!: () => void;
+    const allDone = new Promise<void>((r) => (resolveDone = r));
+    const settle = () => {
+      if (active === 0) resolveDone();
+    };
+    const onChunk = (source: string, chunk: Buffer) => {
+      filter.write(chunk, source, (c) => {
+        const text = formatter.format(c);
+        if (text === undefined) return;
+        if (buffer.length < MAX_LINES_PER_FLUSH) buffer.push(text);
+        else dropped++;
+      });
+    };
+    const reattach = async (t: LogTarget) => {
+      const endedAt = Date.now();
+      const uid = await waitForContainerRunning(session, t, REATTACH_MS, () => stopped);
+      if (stopped) return;
+      if (uid === undefined) {
+        buffer.push(`── ${sourceName(t)}: not running again within ${REATTACH_MS / 1000} s; no longer followed`);
+        return;
+      }
+      buffer.push(`── ${sourceName(t)}: running again; following`);
+      followOne(t, { sinceSeconds: Math.ceil((Date.now() - endedAt) / 1000) + 2 }, uid);
+    };
+    const followOne = (t: LogTarget, options: { tailLines?: number; sinceSeconds?: number }, uid: string | undefined) => {
+      active++;
+      const source = sourceName(t);
+      const f = followLogs(session, [t], onChunk, (_source, error) => {
         for (const c of filter.flush(source)) {
           const text = formatter.format(c);
           if (text !== undefined) buffer.push(text);
         }
         buffer.push(error ? `── ${source}: ${error.message}` : `── ${source}: log stream ended`);
-      },
-    );
+        if (!stopped) {
+          active++;
+          void reattach(t).finally(() => {
+            active--;
+            settle();
+          });
+        }
+      }, options);
+      followers.set(source, { follower: f, uid });
+      void f.done.then(() => {
+        if (followers.get(source)?.follower === f) followers.delete(source);
+        active--;
+        settle();
+      });
+    };
+    // A deleted pod's log stream does not always end (it may hang on a lost node): when the watch
+    // shows the pod gone or replaced, that follow is ended here and re-attached.
+    const podWatch = pods?.onChange(() => {
+      for (const t of targets) {
+        const entry = followers.get(sourceName(t));
+        if (!entry) continue;
+        const now = pods.uid(t.pod);
+        if (entry.uid !== undefined && now !== entry.uid) entry.follower.stop();
+      }
+    });
+    for (const t of targets) followOne(t, { tailLines: 200 }, pods?.uid(t.pod));
     const tail: TailSession = {
       targets,
       written,
       summary: () => filter.summary(),
-      stop: () => follower.stop(),
-      done: follower.done.then(() => {
+      stop: () => {
+        stopped = true;
+        for (const { follower } of followers.values()) follower.stop();
+      },
+      done: allDone.then(() => {
+        podWatch?.dispose();
         clearInterval(flushTimer);
         clearInterval(summaryTimer);
         lastSummary = '';

@@ -38,6 +38,10 @@ export function tailLogsCommand(model: ClusterModel, logs: LogsController) {
     const podsSeen = [...new Set(running.map((t) => t.pod))];
     const capped = podsSeen.length > max ? running.filter((t) => podsSeen.slice(0, max).includes(t.pod)) : running;
     if (capped.length < running.length) void vscode.window.showWarningMessage(`Kubemark: following the first ${max} of ${podsSeen.length} pods (setting kubemark.logs.maxPods).`);
-    return logs.start(workers, capped, config.get<unknown[]>('logs.extraNoisePatterns', []));
+    const state = model.workers;
+    const pods = state
+      ? { uid: (pod: string) => state.pods.items.get(`${ns}/${pod}`)?.uid, onChange: (l: () => void) => state.pods.onChange(l) }
+      : undefined;
+    return logs.start(workers, capped, config.get<unknown[]>('logs.extraNoisePatterns', []), pods);
   };
 }

@@ -9,7 +9,7 @@ function node(name: string, o: Partial<NodeRecord> = {}): NodeRecord {
 }
 function pod(name: string, o: Partial<PodRecord> = {}): PodRecord {
   return {
-    name, namespace: 'kubemark', phase: 'Running', status: 'Running', readyContainers: 2,
+    name, uid: `uid-${name}`, namespace: 'kubemark', phase: 'Running', status: 'Running', readyContainers: 2,
     containers: [{ name: 'hollow-kubelet', ready: true, restarts: 0, state: 'Running' }, { name: 'hollow-proxy', ready: true, restarts: 0, state: 'Running' }],
     restarts: 0, created: '2026-11-25T16:00:00Z', deleting: false, ownerName: 'hollow-node', ...o,
   };

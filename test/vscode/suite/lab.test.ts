@@ -154,6 +154,20 @@ suite('Lab: deploy, watch, tail, tear down (needs npm run lab:up)', function () 
     assert.strictEqual(api.logs.active, undefined);
   });
 
+  test('3b. Stop Hollow Node on a middle pod while tailing it: the pod comes back and its log is followed again', async function () {
+    this.timeout(180_000);
+    const session = await vscode.commands.executeCommand<TailSession>('kubemark.tailLogs', { pods: ['hollow-node-1'], container: 'hollow-kubelet', throwOnError: true });
+    await poll('the first lines', () => session.written.length > 0, 60_000);
+    const stopped = await vscode.commands.executeCommand<{ how: string }>('kubemark.stopHollowNode', { pod: 'hollow-node-1', throwOnError: true });
+    assert.strictEqual(stopped.how, 'deleted', 'a middle ordinal is deleted and recreated by its StatefulSet');
+    await poll('the stream to end and start again', () => session.written.some((l) => /hollow-node-1\/hollow-kubelet: running again; following/.test(l)), 150_000);
+    const again = session.written.findIndex((l) => /running again; following/.test(l));
+    await poll('lines of the new pod', () => session.written.length > again + 1, 60_000);
+    await vscode.commands.executeCommand('kubemark.stopLogs');
+    await session.done;
+    assert.strictEqual(api.logs.active, undefined);
+  });
+
   test('4. Tear Down with the fake nodes: nothing of it is left in either tree', async function () {
     this.timeout(240_000);
     const removed = await vscode.commands.executeCommand<string[]>('kubemark.teardown', { deleteNodes: true, throwOnError: true });
