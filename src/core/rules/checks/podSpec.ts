@@ -11,6 +11,15 @@ function appendToMap(ctx: LintContext, map: YAMLMap<unknown, unknown>, lines: st
   return insertLinesAfter(ctx.src, end, mapKeyColumn(ctx.src, map), lines);
 }
 
+/** Appends items (lines starting with "- ") after the last item of a block sequence; undefined for flow or empty ones. */
+function appendToSeq(ctx: LintContext, seq: unknown, itemLines: string[]) {
+  const s = seq as { items?: unknown[]; flow?: boolean } | undefined;
+  const last = s?.items?.[s.items.length - 1];
+  if (!last || s?.flow) return undefined;
+  // The item's keys start two columns after its "- ".
+  return insertLinesAfter(ctx.src, contentEnd(ctx.src, last), Math.max(0, ctx.src.positionAt(nodeStart(last)).character - 2), itemLines);
+}
+
 const TOLERATED = ['node.kubernetes.io/unreachable', 'node.kubernetes.io/not-ready'];
 
 export const checkPodSpec: Check = (ctx, d) => {
@@ -33,13 +42,7 @@ export const checkPodSpec: Check = (ctx, d) => {
       `${seqIndent}    privileged: true`,
     ];
     const initPair = pairOf(spec, 'initContainers');
-    const initSeq = initPair && (initPair.value as { items?: unknown[]; flow?: boolean });
-    const lastInit = initSeq?.items?.[initSeq.items.length - 1];
-    const edit = initPair && lastInit && !initSeq.flow
-      ? insertLinesAfter(ctx.src, contentEnd(ctx.src, lastInit), Math.max(0, ctx.src.positionAt(nodeStart(lastInit)).character - 2), block.map((l) => l.slice(seqIndent.length)))
-      : initPair
-        ? undefined
-        : appendToMap(ctx, spec, ['initContainers:', ...block]);
+    const edit = initPair ? appendToSeq(ctx, initPair.value, block.map((l) => l.slice(seqIndent.length))) : appendToMap(ctx, spec, ['initContainers:', ...block]);
     ctx.report('missing-inotify-init', nodeStart(anchor), nodeEnd(anchor), 'No init container raises fs.inotify.max_user_instances: with many hollow kubelets on one node they run out of inotify instances and fail. Add the init-inotify-limit init container (privileged sysctl), as the official template does.', edit ? { title: 'Add the init-inotify-limit init container', edits: [edit] } : undefined);
   }
 
@@ -77,11 +80,7 @@ export const checkPodSpec: Check = (ctx, d) => {
   const missing = TOLERATED.filter((k) => !tolerates(k));
   if (missing.length > 0) {
     const items = missing.flatMap((k) => [`- key: ${k}`, '  operator: Exists', '  effect: NoExecute']);
-    const tolSeq = tolPair?.value as { items?: unknown[]; flow?: boolean } | undefined;
-    const lastTol = tolSeq?.items?.[tolSeq.items.length - 1];
-    let edit;
-    if (!tolPair) edit = appendToMap(ctx, spec, ['tolerations:', ...items.map((l) => seqIndent + l)]);
-    else if (lastTol && !tolSeq?.flow) edit = insertLinesAfter(ctx.src, contentEnd(ctx.src, lastTol), Math.max(0, ctx.src.positionAt(nodeStart(lastTol)).character - 2), items);
+    const edit = tolPair ? appendToSeq(ctx, tolPair.value, items) : appendToMap(ctx, spec, ['tolerations:', ...items.map((l) => seqIndent + l)]);
     const at = tolPair ? keyNode(tolPair) : anchor;
     ctx.report('missing-noexecute-tolerations', nodeStart(at), nodeEnd(at), `No NoExecute toleration for ${missing.join(' and ')}: when a workers node blips, its hollow-node pods are evicted and their fake nodes vanish mid-test. Tolerate them (operator Exists, effect NoExecute).`, edit ? { title: 'Add NoExecute tolerations', edits: [edit] } : undefined);
   }
