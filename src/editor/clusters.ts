@@ -15,6 +15,8 @@ import { deployCommand } from './commands/deploy';
 import { deleteNotReadyCommand, scaleCommand, stopHollowNodeCommand, teardownCommand } from './commands/manage';
 import { tailLogsCommand } from './commands/tailLogs';
 
+const AGE_REFRESH_MS = 30_000;
+
 /** What tests and other extensions can read. */
 export interface ClusterApi {
   model: ClusterModel;
@@ -61,6 +63,12 @@ export function activateClusters(context: vscode.ExtensionContext, log: Log): Cl
       else if (e.affectsConfiguration('kubemark.namespace')) model.restart('workers');
     }),
   );
+
+  // Pod ages change without watch events: redraw the workers subtree now and then while it has pods.
+  const ages = setInterval(() => {
+    if (model.workers && model.workers.pods.items.size > 0 && view.visible) provider.refresh(workersNode);
+  }, AGE_REFRESH_MS);
+  context.subscriptions.push({ dispose: () => clearInterval(ages) });
 
   registerCommand(context, log, COMMANDS.selectWorkersCluster, selectCluster(model, 'workers'));
   registerCommand(context, log, COMMANDS.selectMastersCluster, selectCluster(model, 'masters'));
