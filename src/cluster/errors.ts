@@ -1,6 +1,7 @@
 // Turns what the API client throws into a message that says what to do next. No credentials:
 // only the server URL, the context name and the permission.
 import { KubemarkError } from '../core/errors';
+import { displayUrl, redact } from '../core/redact';
 
 export interface ErrorContext {
   context: string;
@@ -33,8 +34,8 @@ export function classify(err: unknown, ctx: ErrorContext): KubemarkError {
   const e = err as any;
   const status = typeof statusOf(e) === 'number' ? statusOf(e) : undefined;
   const text = `${e?.message ?? ''} ${e?.code ?? ''} ${e?.cause?.code ?? ''} ${e?.cause?.message ?? ''}`;
-  const where = `${ctx.context}${ctx.server ? ` (${ctx.server})` : ''}`;
-  const detail = `${ctx.action ? `while trying to ${ctx.action}: ` : ''}${bodyMessage(e) ?? e?.message ?? String(e)}`;
+  const where = `${ctx.context}${ctx.server ? ` (${displayUrl(ctx.server)})` : ''}`;
+  const detail = redact(`${ctx.action ? `while trying to ${ctx.action}: ` : ''}${bodyMessage(e) ?? e?.message ?? String(e)}`);
   if (status === 401) {
     return new KubemarkError(`The credentials of context ${where} were rejected (401 Unauthorized). Refresh them in your kubeconfig (token or client certificate expired?), then Refresh.`, detail);
   }

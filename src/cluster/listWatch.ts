@@ -1,113 +1,224 @@
-// List, then watch from the list's resourceVersion; relist on 410 Gone; back off on errors.
-// Keeps a slim record per object, never the object.
-import { Watch } from '@kubernetes/client-node';
+// A small informer: list, then watch from the list's resourceVersion; relist on 410 Gone; back off
+// on errors. Keeps a slim record per object, never the object.
+//
+// Every start (start, restart, a relist after 410) belongs to a generation. A list or watch
+// callback of an older generation never acts, and restart() aborts what is in flight, so one
+// ListWatch holds at most one watch open whatever the user presses. An abort is never taken for
+// a clean end. The state returns to 'ready' as soon as a (re)connection succeeds, bookmarks
+// included, and disposal is final.
 import { KubemarkError } from '../core/errors';
 
 export interface ListPage {
   items: unknown[];
-  metadata?: { resourceVersion?: string; _continue?: string };
+  metadata?: { resourceVersion?: string; _continue?: string; continue?: string };
 }
+
+export interface WatchHandlers {
+  /** The server accepted the watch (200). */
+  onOpen(): void;
+  onEvent(type: string, obj: any): void;
+  /** Once, unless aborted: undefined for a clean end (the server's timeout), else the error. */
+  onClose(err?: unknown): void;
+}
+
+/** Opens a watch; abort() ends it without further callbacks. */
+export type WatchFn = (path: string, query: Record<string, string | number | boolean | undefined>, h: WatchHandlers) => { abort(): void };
 
 export interface ListWatchSpec<R> {
   /** API path for watching, e.g. /api/v1/nodes. */
   path: string;
-  list(params: { limit: number; _continue?: string }): Promise<ListPage>;
+  list(params: { limit: number; _continue?: string }, signal: AbortSignal): Promise<ListPage>;
+  watch: WatchFn;
   slim(obj: any): R;
   /** Query parameters that narrow both list and watch (fieldSelector, labelSelector). */
   query?: Record<string, string>;
+  /** Objects to keep; others are not stored (and a stored one that stops matching is removed). */
+  keep?(obj: any): boolean;
   explain(err: unknown): KubemarkError;
 }
 
 export type ListWatchState = 'loading' | 'ready' | 'error';
 
+/** What changed, so a reader can keep its own counts without rescanning every record. */
+export type Change<R> =
+  | { type: 'reset' }
+  | { type: 'upsert'; key: string; old: R | undefined; value: R }
+  | { type: 'delete'; key: string; old: R }
+  | { type: 'state' };
+
+export interface ListWatchOptions {
+  pageSize?: number;
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** Called when a list or watch fails (the owner re-probes reachability). */
+  onFailure?(err: KubemarkError): void;
+}
+
 const PAGE = 500;
-const MAX_BACKOFF_MS = 30_000;
 
 export class ListWatch<R> {
   readonly items = new Map<string, R>();
   state: ListWatchState = 'loading';
   error: KubemarkError | undefined;
   private resourceVersion: string | undefined;
-  private abort: AbortController | undefined;
-  private stopped = false;
-  private backoff = 1000;
+  private gen = 0;
+  private disposed = false;
+  private listAbort: AbortController | undefined;
+  private current: { abort(): void } | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private readonly listeners = new Set<() => void>();
+  private backoff: number;
+  private open = 0;
+  private readonly listeners = new Set<(c: Change<R>) => void>();
+  private readonly pageSize: number;
+  private readonly initialBackoff: number;
+  private readonly maxBackoff: number;
 
-  constructor(private readonly watcher: Watch, private readonly spec: ListWatchSpec<R>) {}
+  constructor(private readonly spec: ListWatchSpec<R>, private readonly options: ListWatchOptions = {}) {
+    this.pageSize = options.pageSize ?? PAGE;
+    this.initialBackoff = options.initialBackoffMs ?? 1000;
+    this.maxBackoff = options.maxBackoffMs ?? 30_000;
+    this.backoff = this.initialBackoff;
+  }
 
-  onChange(listener: () => void): { dispose(): void } {
+  /** Watches open now (0 or 1; more would be a leak). */
+  get openWatches(): number {
+    return this.open;
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  onChange(listener: (c: Change<R>) => void): { dispose(): void } {
     this.listeners.add(listener);
     return { dispose: () => this.listeners.delete(listener) };
   }
 
-  private emit(): void {
-    for (const l of this.listeners) l();
+  private emit(c: Change<R>): void {
+    for (const l of [...this.listeners]) l(c);
   }
 
+  /** Lists and watches; a second call acts like restart(). */
   start(): void {
-    this.stopped = false;
-    void this.relist();
+    this.restart();
   }
 
-  /** Forget the backoff and list again now (the user pressed Refresh). */
+  /** Cancels what is in flight, forgets the backoff and lists again now (Refresh). */
   restart(): void {
-    this.stopAll();
-    this.stopped = false;
-    this.backoff = 1000;
-    void this.relist();
+    if (this.disposed) return;
+    const gen = this.cancel();
+    this.backoff = this.initialBackoff;
+    void this.list(gen);
   }
 
-  stop(): void {
-    this.stopped = true;
-    this.stopAll();
+  /**
+   * The server answers again (the owner's probe says so): retry at once instead of waiting for
+   * the backoff, and replace a watch that may sit on a dead connection by one from the last
+   * resourceVersion.
+   */
+  reconnect(): void {
+    if (this.disposed) return;
+    if (this.listAbort) return; // a list is in flight: it will open a fresh watch
+    const gen = this.cancel();
+    this.backoff = this.initialBackoff;
+    if (this.resourceVersion === undefined) void this.list(gen);
+    else this.watch(gen);
+  }
+
+  /** Final: aborts everything; no callback acts afterwards. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.cancel();
+    this.disposed = true;
     this.listeners.clear();
   }
 
-  private stopAll(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    this.abort?.abort();
-    this.abort = undefined;
+  /** Same as dispose(). */
+  stop(): void {
+    this.dispose();
   }
 
-  private async relist(): Promise<void> {
-    if (this.stopped) return;
+  /** Starts a new generation: the old one's timers, list and watch are cancelled. */
+  private cancel(): number {
+    this.gen++;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.listAbort?.abort();
+    this.listAbort = undefined;
+    this.closeCurrent();
+    return this.gen;
+  }
+
+  private closeCurrent(): void {
+    if (!this.current) return;
+    const c = this.current;
+    this.current = undefined;
+    this.open--;
+    c.abort();
+  }
+
+  private setReady(): void {
+    if (this.state === 'ready' && !this.error) return;
+    this.state = 'ready';
+    this.error = undefined;
+    this.emit({ type: 'state' });
+  }
+
+  private keep(o: any): boolean {
+    return this.spec.keep ? this.spec.keep(o) : true;
+  }
+
+  private async list(gen: number): Promise<void> {
+    const abort = new AbortController();
+    this.listAbort = abort;
     try {
       const fresh = new Map<string, R>();
       let cont: string | undefined;
       let rv: string | undefined;
       do {
-        const page = await this.spec.list({ limit: PAGE, ...(cont ? { _continue: cont } : {}) });
-        for (const o of page.items) fresh.set(keyOf(o), this.spec.slim(o));
-        cont = page.metadata?._continue || undefined;
+        const page = await this.spec.list({ limit: this.pageSize, ...(cont ? { _continue: cont } : {}) }, abort.signal);
+        if (gen !== this.gen) return;
+        for (const o of page.items) if (this.keep(o)) fresh.set(keyOf(o), this.spec.slim(o));
+        cont = page.metadata?._continue || page.metadata?.continue || undefined;
         rv = page.metadata?.resourceVersion;
-      } while (cont && !this.stopped);
-      if (this.stopped) return;
+      } while (cont);
+      if (gen !== this.gen) return;
+      this.listAbort = undefined;
       this.items.clear();
       for (const [k, v] of fresh) this.items.set(k, v);
       this.resourceVersion = rv;
       this.state = 'ready';
       this.error = undefined;
-      this.backoff = 1000;
-      this.emit();
-      void this.watchFrom();
+      this.backoff = this.initialBackoff;
+      this.emit({ type: 'reset' });
+      this.watch(gen);
     } catch (err) {
-      this.fail(err, () => this.relist());
+      if (gen !== this.gen) return;
+      this.listAbort = undefined;
+      this.fail(gen, err, () => void this.list(gen));
     }
   }
 
-  private fail(err: unknown, retry: () => Promise<void>): void {
-    if (this.stopped) return;
+  private fail(gen: number, err: unknown, retry: () => void): void {
     this.state = 'error';
     this.error = this.spec.explain(err);
-    this.emit();
-    this.timer = setTimeout(() => void retry(), this.backoff);
-    this.backoff = Math.min(this.backoff * 2, MAX_BACKOFF_MS);
+    this.emit({ type: 'state' });
+    this.schedule(gen, retry, this.backoff);
+    this.backoff = Math.min(this.backoff * 2, this.maxBackoff);
+    this.options.onFailure?.(this.error);
   }
 
-  private async watchFrom(): Promise<void> {
-    if (this.stopped) return;
+  private schedule(gen: number, f: () => void, ms: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+        if (gen === this.gen) f();
+    }, ms);
+  }
+
+  private watch(gen: number): void {
+    if (gen !== this.gen || this.disposed) return;
+    this.closeCurrent();
     let gone = false;
     let sawEvent = false;
     const started = Date.now();
@@ -118,53 +229,78 @@ export class ListWatch<R> {
       // The server ends the watch after this; we resume from the last resourceVersion.
       timeoutSeconds: 240 + Math.floor(Math.random() * 60),
     };
-    try {
-      this.abort = await this.watcher.watch(
-        this.spec.path,
-        query,
-        (type: string, obj: any) => {
-          sawEvent = true;
-          if (type === 'ERROR') {
-            if (obj?.code === 410) gone = true;
-            return;
+    let handle: { abort(): void } | undefined;
+    let closedEarly = false;
+    const mine = () => gen === this.gen && (handle === undefined || this.current === handle);
+    handle = this.spec.watch(this.spec.path, query, {
+      onOpen: () => {
+        if (!mine()) return;
+        this.backoff = this.initialBackoff;
+        this.setReady();
+      },
+      onEvent: (type, obj) => {
+        if (!mine()) return;
+        sawEvent = true;
+        if (type === 'ERROR') {
+          if (obj?.code === 410) gone = true;
+          return;
+        }
+        const rv = obj?.metadata?.resourceVersion;
+        if (rv) this.resourceVersion = rv;
+        this.setReady();
+        if (type === 'BOOKMARK') return;
+        const key = keyOf(obj);
+        const old = this.items.get(key);
+        if (type === 'DELETED' || !this.keep(obj)) {
+          if (old !== undefined) {
+            this.items.delete(key);
+            this.emit({ type: 'delete', key, old });
           }
-          const rv = obj?.metadata?.resourceVersion;
-          if (rv) this.resourceVersion = rv;
-          if (type === 'BOOKMARK') return;
-          const key = keyOf(obj);
-          if (type === 'DELETED') this.items.delete(key);
-          else this.items.set(key, this.spec.slim(obj));
-          if (this.state !== 'ready') {
-            this.state = 'ready';
-            this.error = undefined;
-          }
-          this.emit();
-        },
-        (err: unknown) => {
-          if (this.stopped) return;
-          if (gone || (err as { statusCode?: number } | null)?.statusCode === 410) {
-            void this.relist();
-          } else if (err && !(err as Error).name?.includes('Abort')) {
-            this.fail(err, () => this.watchFrom());
-          } else {
-            // A clean end (server timeout): resume at once, unless the server keeps closing at once.
-            if (sawEvent || Date.now() - started > 1000) {
-              this.backoff = 1000;
-              void this.watchFrom();
-            } else {
-              this.timer = setTimeout(() => void this.watchFrom(), this.backoff);
-              this.backoff = Math.min(this.backoff * 2, MAX_BACKOFF_MS);
-            }
-          }
-        },
-      );
-    } catch (err) {
-      this.fail(err, () => this.watchFrom());
+          return;
+        }
+        const value = this.spec.slim(obj);
+        this.items.set(key, value);
+        this.emit({ type: 'upsert', key, old, value });
+      },
+      onClose: (err) => {
+        if (handle === undefined) {
+          // Closed before watch() returned (it failed at once).
+          closedEarly = true;
+          this.afterClose(gen, err, gone, sawEvent, started);
+          return;
+        }
+        if (!mine()) return;
+        this.current = undefined;
+        this.open--;
+        this.afterClose(gen, err, gone, sawEvent, started);
+      },
+    });
+    if (!closedEarly && gen === this.gen) {
+      this.current = handle;
+      this.open++;
+    } else if (!closedEarly) {
+      handle.abort();
+    }
+  }
+
+  private afterClose(gen: number, err: unknown, gone: boolean, sawEvent: boolean, started: number): void {
+    if (gen !== this.gen || this.disposed) return;
+    if (gone || (err as { statusCode?: number } | null | undefined)?.statusCode === 410) {
+      void this.list(gen);
+    } else if (err) {
+      this.fail(gen, err, () => this.watch(gen));
+    } else if (sawEvent || Date.now() - started > 1000) {
+      // A clean end (the server's timeout): resume at once.
+      this.watch(gen);
+    } else {
+      // The server keeps closing at once: resume with backoff.
+      this.schedule(gen, () => this.watch(gen), this.backoff);
+      this.backoff = Math.min(this.backoff * 2, this.maxBackoff);
     }
   }
 }
 
-function keyOf(o: any): string {
+export function keyOf(o: any): string {
   const ns = o?.metadata?.namespace;
   return ns ? `${ns}/${o.metadata.name}` : o?.metadata?.name ?? '';
 }

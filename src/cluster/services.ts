@@ -10,6 +10,8 @@ import { PreflightCheck, checkCapacity, checkImageVersion, checkPermissions } fr
 import { naturalCompare, slimNode } from './records';
 import { ClusterSession } from './session';
 import { MastersState } from './state';
+import { Change, ListWatch } from './listWatch';
+import { NodeRecord } from './records';
 
 export type Progress = (message: string, done?: number, total?: number) => void;
 
@@ -55,6 +57,8 @@ export interface DeployRequest {
   confirmWarnings?: (warnings: PreflightCheck[]) => Promise<boolean>;
   /** Called with the YAML before applying; return false to stop (the user reviews it). */
   review?: (yaml: string) => Promise<boolean>;
+  /** The masters node informer the editor holds; without it a temporary one is used. */
+  nodes?: NodeStore;
 }
 
 export interface DeployResult {
@@ -82,37 +86,61 @@ export function hollowNodeNames(name: string, replicas: number): string[] {
   return Array.from({ length: replicas }, (_, i) => `${name}-${i}`);
 }
 
-/** Waits until every named node is Ready in the masters cluster, reporting N/M as it goes. */
-export async function waitForReadyNodes(masters: ClusterSession, names: string[], timeoutMs: number, progress: Progress, token?: CancelSignal): Promise<number> {
-  const state = new MastersState(masters);
+/** The masters node informer, as Deploy's wait reads it. */
+export type NodeStore = ListWatch<NodeRecord>;
+
+/**
+ * Waits until every named node is Ready in the masters cluster, reporting N/M as it goes. Reads
+ * the held node informer (no second watch); the count is kept per change, so the work per event
+ * is constant, not proportional to the number of nodes.
+ */
+export async function waitForReadyNodes(nodes: NodeStore, names: string[], timeoutMs: number, progress: Progress, token?: CancelSignal): Promise<number> {
   const wanted = new Set(names);
-  const count = () => [...state.nodes.items.values()].filter((n) => wanted.has(n.name) && n.condition === 'Ready').length;
-  try {
-    return await new Promise<number>((resolve, reject) => {
-      let last = -1;
-      const check = () => {
-        const ready = count();
-        if (ready !== last) {
-          last = ready;
-          progress(`${ready}/${names.length} fake nodes Ready`, ready, names.length);
-        }
-        if (ready >= names.length) finish(() => resolve(ready));
-      };
-      const timer = setTimeout(() => finish(() => reject(new KubemarkError(`Only ${count()} of ${names.length} fake nodes turned Ready in ${Math.round(timeoutMs / 1000)} s. Look at the hollow-node pods (Kubemark: Tail Logs) for errors such as a wrong kubeconfig Secret or an image that does not match the masters cluster.`))), timeoutMs);
-      const sub = state.onChange(check);
-      const cancel = token?.onCancellationRequested(() => finish(() => reject(new CancelledError(`Stopped waiting at ${count()}/${names.length} fake nodes Ready; the hollow nodes keep starting. Watch them in the Kubemark view.`))));
-      let finished = false;
-      function finish(f: () => void) {
-        if (finished) return;
-        finished = true;
-        clearTimeout(timer);
-        sub.dispose();
-        cancel?.dispose();
-        f();
+  let ready = 0;
+  const recount = () => {
+    ready = 0;
+    for (const n of wanted) if (nodes.items.get(n)?.condition === 'Ready') ready++;
+  };
+  recount();
+  return new Promise<number>((resolve, reject) => {
+    let last = -1;
+    const check = () => {
+      if (ready !== last) {
+        last = ready;
+        progress(`${ready}/${names.length} fake nodes Ready`, ready, names.length);
       }
-      void state.start();
+      if (ready >= names.length) finish(() => resolve(ready));
+    };
+    const onChange = (c: Change<NodeRecord>) => {
+      if (c.type === 'reset') recount();
+      else if (c.type === 'upsert' && wanted.has(c.key)) ready += (c.value.condition === 'Ready' ? 1 : 0) - (c.old?.condition === 'Ready' ? 1 : 0);
+      else if (c.type === 'delete' && wanted.has(c.key)) ready -= c.old.condition === 'Ready' ? 1 : 0;
+      else return;
       check();
-    });
+    };
+    const timer = setTimeout(() => finish(() => reject(new KubemarkError(`Only ${ready} of ${names.length} fake nodes turned Ready in ${Math.round(timeoutMs / 1000)} s. Look at the hollow-node pods (Kubemark: Tail Logs, or Why Not Ready?) for errors such as a wrong kubeconfig Secret or an image that does not match the masters cluster.`))), timeoutMs);
+    const sub = nodes.onChange(onChange);
+    const cancel = token?.onCancellationRequested(() => finish(() => reject(new CancelledError(`Stopped waiting at ${ready}/${names.length} fake nodes Ready; the hollow nodes keep starting. Watch them in the Kubemark view.`))));
+    let finished = false;
+    function finish(f: () => void) {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      sub.dispose();
+      cancel?.dispose();
+      f();
+    }
+    check();
+  });
+}
+
+/** Runs f with a node informer: the one given (held by the editor), else a temporary one. */
+export async function withNodeStore<T>(masters: ClusterSession, held: NodeStore | undefined, f: (nodes: NodeStore) => Promise<T>): Promise<T> {
+  if (held && !held.isDisposed) return f(held);
+  const state = new MastersState(new ClusterSession(masters.kc, masters.context));
+  void state.start();
+  try {
+    return await f(state.nodes);
   } finally {
     state.dispose();
   }
@@ -141,7 +169,7 @@ export async function deploy(workers: ClusterSession, masters: ClusterSession, r
   progress(`Applying ${manifest.objects.length} objects to ${workers.context}`);
   const applied = await applyAll(workers, manifest.objects, token, (what) => progress(`Applied ${what}`));
   const names = hollowNodeNames(o.name, o.replicas);
-  const ready = names.length === 0 ? 0 : await waitForReadyNodes(masters, names, req.timeoutMs, progress, token);
+  const ready = names.length === 0 ? 0 : await withNodeStore(masters, req.nodes, (nodes) => waitForReadyNodes(nodes, names, req.timeoutMs, progress, token));
   return { applied, ready, desired: o.replicas, preflight: checks, nodes: names };
 }
 

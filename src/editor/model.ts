@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { loadKubeConfig } from '../core/kubeconfig';
+import { displayUrl } from '../core/redact';
 import { ClusterSession } from '../cluster/session';
 import { MastersState, WorkersState } from '../cluster/state';
 import { Log } from './log';
@@ -85,7 +86,7 @@ export class ClusterModel implements vscode.Disposable {
       name: c.name,
       cluster: c.cluster,
       user: c.user,
-      server: this.kc!.getCluster(c.cluster)?.server ?? '',
+      server: displayUrl(this.kc!.getCluster(c.cluster)?.server ?? ''),
     }));
   }
 

@@ -9,8 +9,7 @@ import { KubemarkError } from '../../src/core/errors';
 import { deploy, deleteNotReadyNodes, scaffold, scale, stopHollowNode, teardown } from '../../src/cluster/services';
 import { ClusterSession } from '../../src/cluster/session';
 import { MastersState, WorkersState } from '../../src/cluster/state';
-import { followLogs } from '../../src/cluster/logs';
-import { LogFilter } from '../../src/core/logs';
+import { TailSession } from '../../src/cluster/tailSession';
 import { MASTERS, WORKERS, sessions, waitFor } from './lab';
 
 const NS = 'kubemark-ci';
@@ -85,25 +84,28 @@ describe('hollow-node lifecycle against the lab', { concurrency: false }, () => 
   });
 
   test('logs come back through the workers apiserver: real kubemark lines, noise counted', async () => {
-    const filter = new LogFilter({ emitNoise: false });
     const shown: string[] = [];
-    const follower = followLogs(
+    const pods = { get: (ns: string, pod: string) => workersState.pods.items.get(`${ns}/${pod}`), onChange: (l: () => void) => workersState.pods.onChange(l) };
+    const tail = new TailSession(
       workers,
       [{ namespace: NS, pod: `${NAME}-0`, container: 'hollow-kubelet' }, { namespace: NS, pod: `${NAME}-0`, container: 'hollow-proxy' }],
-      (source, chunk) => filter.write(chunk, source, (c) => shown.push(c.line)),
-      () => undefined,
-      { tailLines: 5000 },
-    );
+      { append: (t) => shown.push(...t.split('\n')) },
+      pods,
+      { tailLines: 5000, flushMs: 50 },
+    ).start();
     try {
-      await waitFor('kubemark lines and suppressed noise', () => shown.some((l) => /Version:|hollow/i.test(l)) && filter.summary().suppressed > 0, 120_000);
+      await waitFor('kubemark lines and suppressed noise', () => shown.some((l) => /Version:|hollow/i.test(l)) && tail.summary().suppressed > 0, 120_000);
+      assert.equal(tail.openStreams(), 2, 'one stream per container');
     } finally {
-      follower.stop();
+      tail.stop();
     }
-    await follower.done;
-    const s = filter.summary();
+    await tail.done;
+    assert.equal(tail.openStreams(), 0);
+    const s = tail.summary();
     assert.ok(s.linesSeen > s.suppressed, 'some lines pass');
     assert.ok(s.byPattern.some((p) => p.kind === 'noise' && p.count > 0));
     assert.ok(shown.every((l) => !/KUBE-MARK-DROP|failed to get summary stats/.test(l)), 'noise is not shown');
+    assert.equal(shown[shown.length - 1], '── stopped');
   });
 
   test('stopping the highest hollow node turns its fake node NotReady; Delete NotReady Nodes removes it', async () => {

@@ -4,6 +4,7 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ListWatch } from '../../src/cluster/listWatch';
 import { slimNode } from '../../src/cluster/records';
+import { rawLister } from '../../src/cluster/state';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LAB_DIR, sessions, waitFor } from './lab';
@@ -36,11 +37,12 @@ describe('list-watch', () => {
   test('410 Gone on the watch brings a fresh list, and later changes still arrive', async () => {
     await compactEtcd();
     let lists = 0;
-    const watch = new ListWatch(masters.watch, {
+    const watch = new ListWatch({
       path: '/api/v1/namespaces/default/events',
-      list: async (p) => {
+      watch: masters.watch,
+      list: async (p, signal) => {
         lists++;
-        const page = await masters.core.listNamespacedEvent({ namespace: 'default', ...p });
+        const page = await rawLister(masters, '/api/v1/namespaces/default/events')(p, signal);
         // The first list claims a resourceVersion that is compacted away: the watch gets 410.
         if (lists === 1) page.metadata = { ...page.metadata, resourceVersion: '1' };
         return page;
@@ -77,15 +79,16 @@ describe('list-watch', () => {
     });
     const down = new ClusterSession(kc, 'down');
     let lists = 0;
-    const watch = new ListWatch(down.watch, {
+    const watch = new ListWatch({
       path: '/api/v1/nodes',
-      list: (p) => {
+      watch: down.watch,
+      list: (p, signal) => {
         lists++;
-        return down.core.listNode(p);
+        return rawLister(down, '/api/v1/nodes')(p, signal);
       },
       slim: slimNode,
       explain: (err) => down.explain(err, 'list nodes'),
-    });
+    }, { initialBackoffMs: 500 });
     watch.start();
     try {
       await waitFor('the error state', () => watch.state === 'error', 10_000);

@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
 import { KubemarkError } from '../../core/errors';
-import { LogTarget } from '../../cluster/logs';
+import { LogTarget, TailSession } from '../../cluster/tailSession';
 import { sortByName } from '../../cluster/viewModel';
 import { ClusterModel } from '../model';
-import { LogsController, TailSession } from '../logsView';
+import { LogsController } from '../logsView';
 import { TreeNode } from '../tree/node';
 import { PodNode } from '../tree/podNode';
 import { ContainerNode } from '../tree/containerNode';
@@ -40,8 +40,8 @@ export function tailLogsCommand(model: ClusterModel, logs: LogsController) {
     if (capped.length < running.length) void vscode.window.showWarningMessage(`Kubemark: following the first ${max} of ${podsSeen.length} pods (setting kubemark.logs.maxPods).`);
     const state = model.workers;
     const pods = state
-      ? { uid: (pod: string) => state.pods.items.get(`${ns}/${pod}`)?.uid, onChange: (l: () => void) => state.pods.onChange(l) }
+      ? { get: (namespace: string, pod: string) => state.pods.items.get(`${namespace}/${pod}`), onChange: (l: () => void) => state.pods.onChange(l) }
       : undefined;
-    return logs.start(workers, capped, config.get<unknown[]>('logs.extraNoisePatterns', []), pods);
+    return logs.start(workers, capped, config.get<unknown[]>('logs.extraNoisePatterns', []), pods, config.get<number>('logs.idleTimeoutSeconds', 120) * 1000);
   };
 }

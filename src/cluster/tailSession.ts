@@ -1,0 +1,379 @@
+// One Tail Logs run: its log streams, filter, header and summary, written to a sink. No vscode.
+//
+// A stream is alive only while bytes arrive or its connection is open. A reset, a close or an
+// idle timeout follows again from the last line's timestamp (the API is asked for timestamps),
+// skipping what was already shown, so no line is lost or doubled; an unfinished last line is
+// dropped and read again whole. A pod replaced by a new one (new UID) is followed anew. The pod
+// informer the editor holds says when a pod is gone, replaced or running again: no polling.
+import { LogFilter, LogFormatter, LogFilterSummary, formatSummary } from '../core/logs';
+import { ClusterSession } from './session';
+import { PodRecord } from './records';
+import { StreamHandle } from './http';
+
+export interface LogTarget {
+  namespace: string;
+  pod: string;
+  container: string;
+}
+
+export function sourceName(t: LogTarget): string {
+  return `${t.pod}/${t.container}`;
+}
+
+/** Where the session's text goes (the Kubemark Logs channel, or a test's array). */
+export interface TailSink {
+  append(text: string): void;
+  clear?(): void;
+}
+
+/** What the workers pod informer knows. */
+export interface PodLookup {
+  get(namespace: string, pod: string): PodRecord | undefined;
+  onChange(listener: () => void): { dispose(): void };
+}
+
+export interface TailOptions {
+  extraPatterns?: readonly unknown[];
+  /** A stream with no bytes for this long is reconnected (a hung connection). */
+  idleTimeoutMs?: number;
+  tailLines?: number;
+  flushMs?: number;
+  summaryMs?: number;
+  maxLinesPerFlush?: number;
+  /** The counts changed (for a status bar). */
+  onCounts?(summary: LogFilterSummary): void;
+}
+
+const RETRY_MIN_MS = 500;
+const RETRY_MAX_MS = 5_000;
+
+/** RFC 3339 with 9 fraction digits, so timestamps compare as strings. */
+export function normalizeTimestamp(ts: string): string {
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z$/.exec(ts);
+  if (m) return `${m[1]}.${(m[2] ?? '').padEnd(9, '0')}Z`;
+  const t = Date.parse(ts);
+  return Number.isFinite(t) ? new Date(t).toISOString().replace(/\.(\d{3})Z$/, '.$1000000Z') : ts;
+}
+
+/** The whole second of a normalised timestamp, as the API's sinceTime takes it. */
+function sinceOf(norm: string): string {
+  return `${norm.slice(0, 19)}Z`;
+}
+
+class Follower {
+  private handle: StreamHandle | undefined;
+  private rest = '';
+  private lastTs: string | undefined;
+  private readonly seenAtLast = new Set<string>();
+  private uid: string | undefined;
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private retryMs = RETRY_MIN_MS;
+  private waiting: 'pod' | undefined;
+  private troubleShown = false;
+  private opened = false;
+  stopped = false;
+
+  constructor(private readonly s: TailSession, readonly target: LogTarget) {}
+
+  get source(): string {
+    return sourceName(this.target);
+  }
+
+  get isOpen(): boolean {
+    return this.handle !== undefined;
+  }
+
+  start(): void {
+    this.uid = this.s.pods?.get(this.target.namespace, this.target.pod)?.uid;
+    this.open({ tailLines: this.s.tailLines });
+  }
+
+  private open(from: { tailLines?: number; sinceTime?: string }): void {
+    if (this.stopped) return;
+    this.close();
+    this.opened = false;
+    this.rest = '';
+    const t = this.target;
+    this.handle = this.s.session.http.stream(`/api/v1/namespaces/${encodeURIComponent(t.namespace)}/pods/${encodeURIComponent(t.pod)}/log`, {
+      container: t.container,
+      follow: 'true',
+      timestamps: 'true',
+      ...(from.sinceTime ? { sinceTime: from.sinceTime } : {}),
+      ...(from.tailLines !== undefined && !from.sinceTime ? { tailLines: from.tailLines } : {}),
+    }, {
+      onOpen: () => {
+        this.opened = true;
+        this.retryMs = RETRY_MIN_MS;
+        if (this.troubleShown) this.s.note(`── ${this.source}: following again`);
+        this.troubleShown = false;
+        this.armIdle();
+      },
+      onData: (chunk) => {
+        this.armIdle();
+        this.data(chunk.toString('utf8'));
+      },
+      onClose: (err) => {
+        this.handle = undefined;
+        this.disarmIdle();
+        this.ended(err);
+      },
+    });
+  }
+
+  private data(text: string): void {
+    const all = this.rest + text;
+    let start = 0;
+    for (;;) {
+      const nl = all.indexOf('\n', start);
+      if (nl < 0) break;
+      this.line(all.slice(start, nl));
+      start = nl + 1;
+    }
+    // An unfinished line waits for its end; if the stream breaks first it is read again whole.
+    this.rest = all.slice(start);
+  }
+
+  private line(raw: string): void {
+    const sp = raw.indexOf(' ');
+    const ts = sp > 0 ? normalizeTimestamp(raw.slice(0, sp)) : undefined;
+    const text = sp > 0 && ts && /^\d{4}-/.test(ts) ? raw.slice(sp + 1) : raw;
+    if (ts && /^\d{4}-/.test(ts)) {
+      if (this.lastTs !== undefined) {
+        if (ts < this.lastTs) return; // already shown
+        if (ts === this.lastTs) {
+          if (this.seenAtLast.has(text)) return;
+        } else this.seenAtLast.clear();
+      }
+      this.lastTs = ts;
+      this.seenAtLast.add(text);
+    }
+    this.s.lineFrom(this.source, text);
+  }
+
+  private armIdle(): void {
+    this.disarmIdle();
+    const ms = this.s.idleTimeoutMs;
+    if (ms > 0) this.idleTimer = setTimeout(() => {
+      // Nothing for a long time: the connection may be dead without saying so. Follow again.
+      if (this.stopped || !this.handle) return;
+      this.handle.abort();
+      this.handle = undefined;
+      this.ended(undefined, true);
+    }, ms);
+  }
+
+  private disarmIdle(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+  }
+
+  /** The stream ended: decide from the pod informer whether and how to follow again. */
+  private ended(err: unknown, idle = false): void {
+    if (this.stopped) return;
+    const pod = this.s.pods?.get(this.target.namespace, this.target.pod);
+    if (this.s.pods && (!pod || pod.deleting || pod.uid !== this.uid)) {
+      if (!this.troubleShown) this.s.note(`── ${this.source}: pod ${pod ? (pod.deleting ? 'terminating' : 'replaced') : 'gone'}; following again when it runs`);
+      this.troubleShown = true;
+      this.waitForPod();
+      return;
+    }
+    if ((err as { statusCode?: number } | undefined)?.statusCode === 400 && this.s.pods && !this.containerRunning(pod)) {
+      // "container … is waiting to start" and the like: wait for it to run.
+      this.waitForPod();
+      return;
+    }
+    if (err && !this.troubleShown) {
+      const msg = err instanceof Error ? this.s.session.explain(err, `follow logs of ${this.source}`).message : String(err);
+      this.s.note(`── ${this.source}: ${msg}; following again`);
+      this.troubleShown = true;
+    } else if (!err && !idle && this.opened && this.s.pods && !this.containerRunning(pod)) {
+      // A clean end with the container stopped: wait until it runs again.
+      if (!this.troubleShown) this.s.note(`── ${this.source}: container stopped; following again when it restarts`);
+      this.troubleShown = true;
+      this.waitForPod();
+      return;
+    }
+    this.retryLater();
+  }
+
+  private containerRunning(pod: PodRecord | undefined): boolean {
+    return Boolean(pod && !pod.deleting && pod.phase === 'Running' && pod.containers.find((c) => c.name === this.target.container)?.state === 'Running');
+  }
+
+  private retryLater(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    const ms = this.retryMs;
+    this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.resume();
+    }, ms);
+  }
+
+  private resume(): void {
+    if (this.stopped) return;
+    this.open(this.lastTs ? { sinceTime: sinceOf(this.lastTs) } : { tailLines: this.s.tailLines });
+  }
+
+  /** Waits (on informer events, not a timer) until the pod runs the container again. */
+  private waitForPod(): void {
+    this.waiting = 'pod';
+    this.check();
+  }
+
+  /** Called on every pod informer change while waiting. */
+  check(): void {
+    if (this.stopped) return;
+    const pod = this.s.pods?.get(this.target.namespace, this.target.pod);
+    if (!this.waiting) {
+      // Following: a pod that was replaced or is going ends its stream here (it may hang).
+      if (this.handle && this.s.pods && (!pod || pod.uid !== this.uid || pod.deleting)) {
+        this.handle.abort();
+        this.handle = undefined;
+        this.disarmIdle();
+        this.ended(undefined);
+      }
+      return;
+    }
+    if (!this.containerRunning(pod)) return;
+    this.waiting = undefined;
+    if (pod!.uid !== this.uid) {
+      // A new pod of the same name: everything it wrote is new.
+      this.uid = pod!.uid;
+      this.lastTs = undefined;
+      this.seenAtLast.clear();
+      this.s.note(`── ${this.source}: new pod; following from its start`);
+      this.troubleShown = false;
+      this.open({ sinceTime: sinceOf(normalizeTimestamp(pod!.created || new Date().toISOString())) });
+    } else {
+      this.resume();
+    }
+  }
+
+  close(): void {
+    this.disarmIdle();
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.handle?.abort();
+    this.handle = undefined;
+  }
+}
+
+export class TailSession {
+  readonly filter: LogFilter;
+  private readonly formatter: LogFormatter;
+  private readonly followers: Follower[];
+  private buffer: string[] = [];
+  private dropped = 0;
+  private flushTimer: ReturnType<typeof setInterval> | undefined;
+  private summaryTimer: ReturnType<typeof setInterval> | undefined;
+  private podSub: { dispose(): void } | undefined;
+  private lastSummary = '';
+  private stopped = false;
+  private resolveDone!: () => void;
+  /** Resolves when the session was stopped and its last lines written. */
+  readonly done = new Promise<void>((r) => (this.resolveDone = r));
+  readonly tailLines: number;
+  readonly idleTimeoutMs: number;
+  private readonly maxLinesPerFlush: number;
+
+  constructor(
+    readonly session: ClusterSession,
+    readonly targets: LogTarget[],
+    private readonly sink: TailSink,
+    readonly pods: PodLookup | undefined,
+    private readonly options: TailOptions = {},
+  ) {
+    this.filter = new LogFilter({ extraPatterns: options.extraPatterns ?? [], emitNoise: false });
+    this.formatter = new LogFormatter({ showSource: targets.length > 1 });
+    this.followers = targets.map((t) => new Follower(this, t));
+    this.tailLines = options.tailLines ?? 200;
+    this.idleTimeoutMs = options.idleTimeoutMs ?? 120_000;
+    this.maxLinesPerFlush = options.maxLinesPerFlush ?? 2000;
+  }
+
+  get problems() {
+    return this.filter.problems;
+  }
+
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  /** Streams open now. */
+  openStreams(): number {
+    return this.followers.filter((f) => f.isOpen).length;
+  }
+
+  summary(): LogFilterSummary {
+    return this.filter.summary();
+  }
+
+  start(): this {
+    this.sink.clear?.();
+    this.sink.append(`Following ${this.targets.length} container${this.targets.length === 1 ? '' : 's'} in ${this.session.context}: ${this.targets.map(sourceName).join(', ')}`);
+    this.sink.append('Known kubemark noise is suppressed and counted; errors are marked ✖. Stop with "Kubemark: Stop Tailing Logs".');
+    this.flushTimer = setInterval(() => this.flush(), this.options.flushMs ?? 200);
+    this.summaryTimer = setInterval(() => this.writeSummary(), this.options.summaryMs ?? 30_000);
+    this.podSub = this.pods?.onChange(() => {
+      for (const f of this.followers) f.check();
+    });
+    for (const f of this.followers) f.start();
+    return this;
+  }
+
+  /** A complete log line of one source (timestamp already removed). */
+  lineFrom(source: string, text: string): void {
+    if (this.stopped) return;
+    this.filter.write(`${text}\n`, source, (c) => {
+      const out = this.formatter.format(c);
+      if (out === undefined) return;
+      if (this.buffer.length < this.maxLinesPerFlush) this.buffer.push(out);
+      else this.dropped++;
+    });
+  }
+
+  /** A line of the session's own (stream ended, following again…). */
+  note(text: string): void {
+    if (this.stopped) return;
+    this.buffer.push(text);
+  }
+
+  private flush(): void {
+    this.options.onCounts?.(this.filter.summary());
+    if (this.buffer.length === 0 && this.dropped === 0) return;
+    let text = this.buffer.join('\n');
+    if (this.dropped > 0) text += `${text ? '\n' : ''}… ${this.dropped} lines not shown (burst too large; they were classified and counted)`;
+    this.buffer = [];
+    this.dropped = 0;
+    this.sink.append(text);
+  }
+
+  private writeSummary(): void {
+    const s = formatSummary(this.filter.summary());
+    if (s === this.lastSummary) return;
+    this.lastSummary = s;
+    this.flush();
+    this.sink.append(`── ${s}`);
+  }
+
+  /** Ends every stream and writes the last lines and the summary now, to this session's sink only. */
+  stop(): void {
+    if (this.stopped) return;
+    for (const f of this.followers) {
+      f.stopped = true;
+      f.close();
+    }
+    this.podSub?.dispose();
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    if (this.summaryTimer) clearInterval(this.summaryTimer);
+    this.flush();
+    this.lastSummary = '';
+    this.writeSummary();
+    this.sink.append('── stopped');
+    this.stopped = true;
+    this.options.onCounts?.(this.filter.summary());
+    this.resolveDone();
+  }
+}

@@ -1,0 +1,359 @@
+// The informer against a scripted fake of the list and watch functions: every test asserts how
+// many watches are open, counted by the fake (what the server would see) and by the informer.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ListWatch, ListPage, WatchHandlers } from '../../../src/cluster/listWatch';
+import { MastersState } from '../../../src/cluster/state';
+import { ClusterSession } from '../../../src/cluster/session';
+import { KubemarkError } from '../../../src/core/errors';
+
+interface PendingList {
+  params: { limit: number; _continue?: string };
+  resolve(p: ListPage): void;
+  reject(e: unknown): void;
+  signal: AbortSignal;
+}
+
+interface FakeWatch {
+  path: string;
+  query: Record<string, unknown>;
+  h: WatchHandlers;
+  aborted: boolean;
+  closed: boolean;
+}
+
+class FakeServer {
+  readonly lists: PendingList[] = [];
+  readonly watches: FakeWatch[] = [];
+
+  /** Watches the server holds open: neither aborted by the client nor closed. */
+  get open(): number {
+    return this.watches.filter((w) => !w.aborted && !w.closed).length;
+  }
+
+  get last(): FakeWatch {
+    return this.watches[this.watches.length - 1]!;
+  }
+
+  list = (params: { limit: number; _continue?: string }, signal: AbortSignal): Promise<ListPage> =>
+    new Promise((resolve, reject) => this.lists.push({ params, resolve, reject, signal }));
+
+  watch = (path: string, query: Record<string, unknown>, h: WatchHandlers) => {
+    const w: FakeWatch = { path, query, h, aborted: false, closed: false };
+    this.watches.push(w);
+    return { abort: () => void (w.aborted = true) };
+  };
+
+  /** The server ends watch w (err undefined: its timeout). */
+  close(w: FakeWatch, err?: unknown): void {
+    w.closed = true;
+    w.h.onClose(err);
+  }
+}
+
+const node = (name: string, rv: string, ready = true) => ({ metadata: { name, resourceVersion: rv }, status: { ready } });
+const page = (rv: string, ...items: unknown[]): ListPage => ({ items, metadata: { resourceVersion: rv } });
+
+function informer(server: FakeServer, options: { initialBackoffMs?: number } = {}) {
+  return new ListWatch<{ name: string; ready: boolean }>({
+    path: '/api/v1/nodes',
+    list: server.list,
+    watch: server.watch,
+    slim: (o) => ({ name: o.metadata.name, ready: o.status.ready }),
+    explain: (err) => new KubemarkError(`explained: ${(err as Error)?.message ?? err}`),
+  }, { initialBackoffMs: options.initialBackoffMs ?? 5, maxBackoffMs: 20 });
+}
+
+/** Lets promise callbacks run. */
+const settle = () => new Promise((r) => setImmediate(r));
+
+async function until(what: string, f: () => boolean, ms = 2000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!f()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+describe('ListWatch: a small informer', () => {
+  test('list then watch from the list resourceVersion; events change the store', async () => {
+    const s = new FakeServer();
+    const lw = informer(s);
+    lw.start();
+    assert.equal(s.lists.length, 1);
+    s.lists[0]!.resolve(page('10', node('a', '9')));
+    await settle();
+    assert.equal(lw.state, 'ready');
+    assert.equal(s.open, 1);
+    assert.equal(lw.openWatches, 1);
+    assert.equal(s.last.query.resourceVersion, '10');
+    s.last.h.onEvent('ADDED', node('b', '11'));
+    s.last.h.onEvent('DELETED', node('a', '12'));
+    assert.deepEqual([...lw.items.keys()], ['b']);
+    lw.dispose();
+    assert.equal(s.open, 0);
+    assert.equal(lw.openWatches, 0);
+  });
+
+  test('refresh during the list: the stale list never acts, one watch afterwards', async () => {
+    const s = new FakeServer();
+    const lw = informer(s);
+    lw.start();
+    lw.restart();
+    assert.equal(s.lists.length, 2);
+    assert.ok(s.lists[0]!.signal.aborted, 'the first list is cancelled');
+    s.lists[1]!.resolve(page('20', node('new', '20')));
+    await settle();
+    s.lists[0]!.resolve(page('5', node('stale', '5')));
+    await settle();
+    assert.deepEqual([...lw.items.keys()], ['new']);
+    assert.equal(s.watches.length, 1, 'only the current list opens a watch');
+    assert.equal(s.open, 1);
+    assert.equal(lw.openWatches, 1);
+    lw.dispose();
+  });
+
+  test('refresh during the watch: the old watch is aborted, its late callbacks are ignored', async () => {
+    const s = new FakeServer();
+    const lw = informer(s);
+    lw.start();
+    s.lists[0]!.resolve(page('1'));
+    await settle();
+    const first = s.last;
+    lw.restart();
+    assert.ok(first.aborted, 'the old watch is aborted');
+    assert.equal(s.open, 0, 'nothing open while the new list runs');
+    s.lists[1]!.resolve(page('2', node('x', '2')));
+    await settle();
+    assert.equal(s.open, 1);
+    // The aborted stream still delivers what was in flight, then its AbortError: neither acts.
+    first.h.onEvent('ADDED', node('ghost', '3'));
+    first.h.onClose(Object.assign(new Error('The operation was aborted'), { name: 'AbortError' }));
+    await settle();
+    assert.deepEqual([...lw.items.keys()], ['x']);
+    assert.equal(s.watches.length, 2, 'an abort is not a clean end: no resume');
+    assert.equal(s.open, 1);
+    assert.equal(lw.openWatches, 1);
+    lw.dispose();
+  });
+
+  test('a server timeout resumes at once from the last resourceVersion, without a list', async () => {
+    const s = new FakeServer();
+    const lw = informer(s);
+    lw.start();
+    s.lists[0]!.resolve(page('1'));
+    await settle();
+    s.last.h.onEvent('ADDED', node('a', '7'));
+    s.close(s.last);
+    assert.equal(s.lists.length, 1);
+    assert.equal(s.watches.length, 2);
+    assert.equal(s.last.query.resourceVersion, '7');
+    assert.equal(s.open, 1);
+    assert.equal(lw.openWatches, 1);
+    assert.equal(lw.state, 'ready');
+    lw.dispose();
+  });
+
+  test('an error: error state with the explanation, retry after the backoff from the last resourceVersion', async () => {
+    const s = new FakeServer();
+    const failures: string[] = [];
+    const lw = new ListWatch({
+      path: '/x', list: s.list, watch: s.watch, slim: (o: any) => o.metadata.name,
+      explain: (e) => new KubemarkError(`explained: ${(e as Error).message}`),
+    }, { initialBackoffMs: 5, onFailure: (e) => failures.push(e.message) });
+    lw.start();
+    s.lists[0]!.resolve(page('3'));
+    await settle();
+    s.close(s.last, Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+    assert.equal(lw.state, 'error');
+    assert.equal(lw.error?.message, 'explained: socket hang up');
+    assert.deepEqual(failures, ['explained: socket hang up'], 'the owner is told (it re-probes)');
+    assert.equal(s.open, 0);
+    assert.equal(lw.openWatches, 0);
+    await until('the retry', () => s.watches.length === 2);
+    assert.equal(s.last.query.resourceVersion, '3');
+    assert.equal(s.lists.length, 1, 'no relist for a plain error');
+    assert.equal(s.open, 1);
+    lw.dispose();
+  });
+
+  test('410 Gone relists, then watches from the new list', async () => {
+    const s = new FakeServer();
+    const lw = informer(s);
+    lw.start();
+    s.lists[0]!.resolve(page('3', node('a', '3')));
+    await settle();
+    s.last.h.onEvent('ERROR', { code: 410, reason: 'Expired' });
+    s.close(s.last);
+    assert.equal(s.lists.length, 2);
+    assert.equal(s.open, 0);
+    s.lists[1]!.resolve(page('50', node('b', '50')));
+    await settle();
+    assert.deepEqual([...lw.items.keys()], ['b']);
+    assert.equal(s.last.query.resourceVersion, '50');
+    assert.equal(s.open, 1);
+    // A 410 status on the watch request itself does the same.
+    s.close(s.last, Object.assign(new Error('Gone'), { statusCode: 410 }));
+    assert.equal(s.lists.length, 3);
+    lw.dispose();
+  });
+
+  test('recovery with bookmarks only: ready again when the watch opens, no object event needed', async () => {
+    const s = new FakeServer();
+    const lw = informer(s);
+    lw.start();
+    s.lists[0]!.resolve(page('3'));
+    await settle();
+    s.close(s.last, new Error('ECONNREFUSED'));
+    assert.equal(lw.state, 'error');
+    await until('the retry', () => s.watches.length === 2);
+    assert.equal(lw.state, 'error', 'still in error until the server answers');
+    s.last.h.onOpen();
+    assert.equal(lw.state, 'ready');
+    assert.equal(lw.error, undefined);
+    // And a bookmark alone (a server that opens lazily) also says the watch is healthy.
+    s.close(s.last, new Error('ECONNRESET'));
+    await until('the second retry', () => s.watches.length === 3);
+    s.last.h.onEvent('BOOKMARK', { metadata: { resourceVersion: '99' } });
+    assert.equal(lw.state, 'ready');
+    assert.equal(lw.items.size, 0);
+    s.close(s.last);
+    assert.equal(s.last.query.resourceVersion, '99', 'resumes from the bookmark');
+    assert.equal(s.open, 1);
+    lw.dispose();
+  });
+
+  test('reconnect() replaces a watch that may sit on a dead connection, and skips the backoff', async () => {
+    const s = new FakeServer();
+    const lw = informer(s, { initialBackoffMs: 60_000 });
+    lw.start();
+    s.lists[0]!.resolve(page('3'));
+    await settle();
+    const first = s.last;
+    lw.reconnect();
+    assert.ok(first.aborted);
+    assert.equal(s.open, 1);
+    s.close(s.last, new Error('ECONNREFUSED'));
+    assert.equal(s.open, 0);
+    lw.reconnect(); // the probe says the server is back: no 60 s wait
+    assert.equal(s.open, 1);
+    assert.equal(s.last.query.resourceVersion, '3');
+    lw.dispose();
+  });
+
+  test('disposal is final: nothing acts or opens afterwards', async () => {
+    const s = new FakeServer();
+    const lw = informer(s);
+    lw.start();
+    lw.dispose();
+    s.lists[0]!.resolve(page('1', node('a', '1')));
+    await settle();
+    lw.start();
+    lw.restart();
+    lw.reconnect();
+    assert.equal(s.watches.length, 0);
+    assert.equal(lw.items.size, 0);
+    assert.equal(lw.openWatches, 0);
+  });
+
+  test('a watch that fails before watch() returns leaves nothing open', async () => {
+    const s = new FakeServer();
+    const lw = new ListWatch({
+      path: '/x', list: s.list, slim: (o: any) => o, explain: (e) => new KubemarkError(String(e)),
+      watch: (_path, _query, h) => {
+        h.onClose(new Error('ECONNREFUSED'));
+        return { abort: () => undefined };
+      },
+    }, { initialBackoffMs: 60_000 });
+    lw.start();
+    s.lists[0]!.resolve(page('1'));
+    await settle();
+    assert.equal(lw.state, 'error');
+    assert.equal(lw.openWatches, 0);
+    lw.dispose();
+  });
+});
+
+/** A session whose version probe and list/watch are scripted. */
+function fakeSession(server: FakeServer) {
+  const versions: Array<{ resolve(v: unknown): void; reject(e: unknown): void }> = [];
+  let auto: 'ok' | 'fail' | undefined;
+  const session = {
+    context: 'fake',
+    server: 'https://fake',
+    http: { request: (_m: string, _p: string, o: { query: { limit: number; continue?: string }; signal: AbortSignal }) => server.list({ limit: o.query.limit }, o.signal) },
+    watch: server.watch,
+    version: () => {
+      if (auto === 'ok') return Promise.resolve({ gitVersion: 'v1.37.2', major: '1', minor: '37' });
+      if (auto === 'fail') return Promise.reject(new KubemarkError('Cannot reach fake: connection refused.'));
+      return new Promise((resolve, reject) => versions.push({ resolve, reject }));
+    },
+    explain: (err: unknown) => new KubemarkError(String(err)),
+    dispose: () => undefined,
+  };
+  return { session: session as unknown as ClusterSession, versions, setAuto: (a: 'ok' | 'fail' | undefined) => (auto = a) };
+}
+
+describe('cluster state: probes and informers together', () => {
+  test('disposed while the version probe is in flight: its informers never start', async () => {
+    const s = new FakeServer();
+    const f = fakeSession(s);
+    const state = new MastersState(f.session, { listWatch: { initialBackoffMs: 5 } });
+    const started = state.start();
+    state.dispose();
+    f.versions[0]!.resolve({ gitVersion: 'v1.37.2', major: '1', minor: '37' });
+    await started;
+    await settle();
+    assert.equal(s.lists.length, 0);
+    assert.equal(s.watches.length, 0);
+    assert.equal(state.openWatches(), 0);
+  });
+
+  test('20 refreshes in a second: one watch per kind afterwards', async () => {
+    const s = new FakeServer();
+    const f = fakeSession(s);
+    f.setAuto('ok');
+    const state = new MastersState(f.session, { probeMs: 60_000, listWatch: { initialBackoffMs: 5 } });
+    await state.start();
+    s.lists[0]!.resolve(page('1'));
+    await settle();
+    const refreshes: Promise<void>[] = [];
+    for (let i = 0; i < 20; i++) {
+      refreshes.push(state.refresh());
+      await settle();
+      // Some lists answer while later refreshes are already running.
+      if (i % 3 === 0) for (const l of s.lists) l.resolve(page(String(10 + i)));
+    }
+    await Promise.all(refreshes);
+    for (const l of s.lists) l.resolve(page('100', node('n', '100')));
+    await settle();
+    assert.equal(s.open, 1, 'the server sees one node watch');
+    assert.equal(state.openWatches(), 1);
+    assert.equal(state.nodes.state, 'ready');
+    state.dispose();
+    assert.equal(s.open, 0);
+  });
+
+  test('an outage: a failed watch re-probes; when the server answers again the informers reconnect without Refresh', async () => {
+    const s = new FakeServer();
+    const f = fakeSession(s);
+    f.setAuto('ok');
+    const state = new MastersState(f.session, { probeMs: 60_000, probeErrorMs: 5, listWatch: { initialBackoffMs: 60_000 } });
+    await state.start();
+    s.lists[0]!.resolve(page('1', node('a', '1')));
+    await settle();
+    assert.equal(state.reach.state, 'reachable');
+    f.setAuto('fail');
+    s.close(s.last, new Error('ECONNRESET'));
+    await until('the probe to see the outage', () => state.reach.state === 'error');
+    assert.equal(state.openWatches(), 0);
+    assert.equal(state.nodes.items.size, 1, 'what was known is kept');
+    f.setAuto('ok');
+    await until('reachable again', () => state.reach.state === 'reachable');
+    assert.equal(state.openWatches(), 1, 'reconnected at once, not after the 60 s backoff');
+    assert.equal(s.open, 1);
+    s.last.h.onOpen();
+    assert.equal(state.nodes.state, 'ready');
+    state.dispose();
+  });
+});
