@@ -6,6 +6,11 @@ export type Condition = 'Ready' | 'NotReady' | 'Unknown';
 
 export interface NodeRecord {
   name: string;
+  uid: string;
+  /** The resourceVersion seen last: deletes are guarded by it. */
+  rv: string;
+  /** Registered by a hollow kubelet (see isHollowNode). */
+  hollow: boolean;
   condition: Condition;
   /** Why it is not Ready (reason of the Ready condition), when it is not. */
   reason?: string;
@@ -67,6 +72,9 @@ export function slimNode(n: any): NodeRecord {
   for (const [k, v] of Object.entries(n.metadata?.labels ?? {})) if (!DEFAULT_LABELS.test(k)) labels[k] = String(v);
   const rec: NodeRecord = {
     name: n.metadata?.name ?? '',
+    uid: n.metadata?.uid ?? '',
+    rv: n.metadata?.resourceVersion ?? '',
+    hollow: isHollowNode(n),
     condition,
     kubeletVersion: n.status?.nodeInfo?.kubeletVersion ?? '',
     capacity: { ...(n.status?.capacity ?? {}) },
@@ -77,6 +85,16 @@ export function slimNode(n: any): NodeRecord {
   };
   if (condition !== 'Ready' && ready?.reason) rec.reason = ready.reason;
   return rec;
+}
+
+/**
+ * A Node registered by a hollow kubelet. Kubemark's kubelet runs on a fake CRI runtime, and the
+ * node reports it: status.nodeInfo.containerRuntimeVersion is "fakeRuntime://0.1.0" (checked on
+ * the lab's real v1.37.2 hollow nodes; the same fake runtime since kubemark moved to CRI).
+ * A real kubelet reports containerd://, cri-o://, docker://; KWOK's nodes report "kwok-…".
+ */
+export function isHollowNode(n: any): boolean {
+  return /^fake[a-z]*:\/\//i.test(n?.status?.nodeInfo?.containerRuntimeVersion ?? '');
 }
 
 function toIso(t: unknown): string {

@@ -1,13 +1,13 @@
 // What the commands do, without the editor: each takes an options object and a cancellation
 // signal, so tests, tasks and other extensions can run them without prompts.
-import { V1Node } from '@kubernetes/client-node';
 import { CancelSignal, CancelledError, KubemarkError, throwIfCancelled } from '../core/errors';
-import { HollowNodeOptions, KubeObject, clusterRoleName, generateHollowNodeManifest, generateObjects } from '../core/manifest';
+import { HollowNodeOptions, clusterRoleName, generateHollowNodeManifest, generateObjects } from '../core/manifest';
 import { CONFIGMAP_NAME, MANAGED_BY_LABEL, MANAGED_BY_VALUE, SECRET_NAME } from '../core/manifest/options';
 import { lint } from '../core/rules';
-import { applyAll, deleteIfExists } from './apply';
+import { applyAll } from './apply';
+import { KINDS, ObjectRef, createdByUs, deleteExactly, describeRef, kindOf, listAll, refOf, resourcePath, scaleTo } from './resources';
 import { PreflightCheck, checkCapacity, checkImageVersion, checkPermissions } from './preflight';
-import { naturalCompare, slimNode } from './records';
+import { isHollowNode, naturalCompare, slimNode } from './records';
 import { ClusterSession } from './session';
 import { MastersState } from './state';
 import { Change, ListWatch } from './listWatch';
@@ -173,103 +173,183 @@ export async function deploy(workers: ClusterSession, masters: ClusterSession, r
   return { applied, ready, desired: o.replicas, preflight: checks, nodes: names };
 }
 
-export async function scale(workers: ClusterSession, namespace: string, name: string, replicas: number): Promise<void> {
+export async function scale(workers: ClusterSession, namespace: string, name: string, replicas: number, kind = 'StatefulSet'): Promise<void> {
   if (!Number.isInteger(replicas) || replicas < 0) throw new KubemarkError('Replicas must be a whole number, 0 or more.');
-  try {
-    await workers.objects.patch(
-      { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name, namespace }, spec: { replicas } } as never,
-      undefined, undefined, undefined, undefined, 'application/merge-patch+json',
-    );
-  } catch (err) {
-    throw workers.explain(err, `scale statefulset ${namespace}/${name}`);
-  }
+  await scaleTo(workers, kind, namespace, name, replicas);
 }
 
 export interface TeardownOptions {
   namespace: string;
-  name: string;
+  /** Only this workload (and its Service); the shared setup goes when no other workload of ours is left. */
+  name?: string;
   /** Also delete the fake nodes the hollow nodes left in the masters cluster. */
   deleteNodes: boolean;
   /** Delete the namespace too when Kubemark Workbench created it (default true). */
   deleteNamespace?: boolean;
   timeoutMs?: number;
+  /** Shown the plan before anything is deleted; return false to stop. */
+  confirm?: (plan: string[]) => Promise<boolean>;
 }
 
-/** Removes what Deploy created, and waits until the hollow-node pods are gone. */
-export async function teardown(workers: ClusterSession, masters: ClusterSession | undefined, o: TeardownOptions, progress: Progress, token?: CancelSignal): Promise<string[]> {
-  const removed: string[] = [];
+const WORKLOAD_KINDS = ['StatefulSet', 'ReplicationController', 'Deployment', 'DaemonSet', 'ReplicaSet', 'Pod'];
+const SETUP_KINDS = ['Service', 'ServiceAccount', 'ConfigMap', 'Secret', 'RoleBinding', 'Role'];
+
+export interface TeardownPlan {
+  workloads: ObjectRef[];
+  namespaced: ObjectRef[];
+  clusterScoped: ObjectRef[];
+  namespace?: ObjectRef;
+  /** Hollow-node pods of the workloads: their Nodes in masters are the fake nodes left behind. */
+  podNames: string[];
+}
+
+/**
+ * What Tear Down would delete: only objects we created (our managed-by label, or applied by our
+ * field manager) in the namespace, our ClusterRoles/Bindings for it, and the namespace if we
+ * created it.
+ */
+export async function planTeardown(workers: ClusterSession, o: Pick<TeardownOptions, 'namespace' | 'name' | 'deleteNamespace'>): Promise<TeardownPlan> {
   const ns = o.namespace;
-  const meta = (kind: string, apiVersion: string, name: string, namespaced = true) => ({ apiVersion, kind, metadata: { name, ...(namespaced ? { namespace: ns } : {}) } }) as KubeObject;
-  const targets = [
-    meta('StatefulSet', 'apps/v1', o.name),
-    meta('Service', 'v1', o.name),
-    meta('Secret', 'v1', SECRET_NAME),
-    meta('ConfigMap', 'v1', CONFIGMAP_NAME),
-    meta('ServiceAccount', 'v1', 'kubemark'),
-    meta('ClusterRoleBinding', 'rbac.authorization.k8s.io/v1', clusterRoleName(ns), false),
-    meta('ClusterRole', 'rbac.authorization.k8s.io/v1', clusterRoleName(ns), false),
-  ];
-  for (const t of targets) {
-    throwIfCancelled(token, `Cancelled; removed so far: ${removed.join(', ') || 'nothing'}. Tear Down again to finish.`);
-    progress(`Deleting ${t.kind} ${t.metadata.name}`);
-    if (await deleteIfExists(workers, t)) removed.push(`${t.kind} ${t.metadata.name}`);
+  const ours = async (kind: string): Promise<any[]> => {
+    const k = kindOf(kind)!;
+    try {
+      return (await listAll(workers, resourcePath(k, ns), {}, `list ${k.plural} in ${ns}`)).filter(createdByUs);
+    } catch (err) {
+      if ((err as KubemarkError).detail?.includes('404') || /Not found/.test((err as Error).message)) return [];
+      throw err;
+    }
+  };
+  const allWorkloads: ObjectRef[] = [];
+  for (const kind of WORKLOAD_KINDS) for (const x of await ours(kind)) {
+    // A bare pod of a workload of ours is the workload's business.
+    if (kind === 'Pod' && (x.metadata.ownerReferences ?? []).length > 0) continue;
+    if (kind === 'ReplicaSet' && (x.metadata.ownerReferences ?? []).some((r: any) => r.kind === 'Deployment')) continue;
+    allWorkloads.push(refOf(kind, x));
   }
-  // The pods go with the StatefulSet; wait so that nothing of ours is left running.
-  const deadline = Date.now() + (o.timeoutMs ?? 120_000);
-  const prefix = new RegExp(`^${o.name}-\\d+$`);
-  for (;;) {
-    const pods = (await workers.core.listNamespacedPod({ namespace: ns }).catch((err) => {
-      if ((err as { code?: number }).code === 404) return { items: [] };
-      throw workers.explain(err, `list pods in ${ns}`);
-    })).items.filter((p) => prefix.test(p.metadata?.name ?? ''));
-    if (pods.length === 0) break;
-    if (Date.now() > deadline) throw new KubemarkError(`${pods.length} hollow-node pods are still terminating in ${ns}; Tear Down again later to finish.`);
-    progress(`Waiting for ${pods.length} hollow-node pods to stop`);
-    await pause(1000, token);
+  const workloads = o.name ? allWorkloads.filter((w) => w.name === o.name) : allWorkloads;
+  const lastOnes = workloads.length === allWorkloads.length;
+  const namespaced: ObjectRef[] = [];
+  for (const kind of SETUP_KINDS) for (const x of await ours(kind)) {
+    // A workload's own Service goes with it; the shared setup only with the last workload.
+    if (kind === 'Service' && workloads.some((w) => w.name === x.metadata.name)) namespaced.push(refOf(kind, x));
+    else if (lastOnes) namespaced.push(refOf(kind, x));
   }
-  if (o.deleteNamespace !== false) {
-    const nsObj = await workers.core.readNamespace({ name: ns }).catch(() => undefined);
-    if (nsObj?.metadata?.labels?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE) {
-      progress(`Deleting namespace ${ns}`);
-      if (await deleteIfExists(workers, meta('Namespace', 'v1', ns, false))) removed.push(`Namespace ${ns}`);
+  const clusterScoped: ObjectRef[] = [];
+  if (lastOnes) {
+    const bindings = (await listAll(workers, resourcePath(KINDS.ClusterRoleBinding!), {}, 'list clusterrolebindings')).filter(createdByUs)
+      .filter((b) => (b.subjects ?? []).some((s: any) => s.namespace === ns) || b.metadata.name === clusterRoleName(ns));
+    const roles = new Set(bindings.map((b) => b.roleRef?.name));
+    for (const b of bindings) clusterScoped.push(refOf('ClusterRoleBinding', b));
+    for (const r of (await listAll(workers, resourcePath(KINDS.ClusterRole!), {}, 'list clusterroles')).filter(createdByUs)) {
+      if (roles.has(r.metadata.name) || r.metadata.name === clusterRoleName(ns)) clusterScoped.push(refOf('ClusterRole', r));
     }
   }
-  if (o.deleteNodes && masters) {
-    const nodes = await listNodes(masters);
-    for (const n of nodes.filter((x) => prefix.test(x.metadata?.name ?? ''))) {
+  let namespace: ObjectRef | undefined;
+  if (lastOnes && o.deleteNamespace !== false) {
+    const nsObj = await workers.http.request<any>('GET', resourcePath(KINDS.Namespace!, undefined, ns), { timeoutMs: 30_000 }).catch(() => undefined);
+    if (nsObj?.metadata?.labels?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE) namespace = refOf('Namespace', nsObj);
+  }
+  const uids = new Set(workloads.map((w) => w.uid));
+  const pods = await listAll(workers, resourcePath(KINDS.Pod!, ns), {}, `list pods in ${ns}`).catch(() => [] as any[]);
+  // Pods of a Deployment are owned by its ReplicaSets: follow one level more.
+  const rsOfOurs = new Set<string>();
+  if (workloads.some((w) => w.kind === 'Deployment')) {
+    for (const rs of await listAll(workers, resourcePath(KINDS.ReplicaSet!, ns), {}, `list replicasets in ${ns}`).catch(() => [] as any[])) {
+      if ((rs.metadata.ownerReferences ?? []).some((r: any) => uids.has(r.uid))) rsOfOurs.add(rs.metadata.uid);
+    }
+  }
+  const podNames = pods
+    .filter((p) => uids.has(p.metadata.uid) || (p.metadata.ownerReferences ?? []).some((r: any) => uids.has(r.uid) || rsOfOurs.has(r.uid)))
+    .map((p) => p.metadata.name as string);
+  return { workloads, namespaced, clusterScoped, ...(namespace ? { namespace } : {}), podNames };
+}
+
+export function describePlan(p: TeardownPlan, nodes: boolean): string[] {
+  const out = [...p.workloads, ...p.namespaced, ...p.clusterScoped, ...(p.namespace ? [p.namespace] : [])].map(describeRef);
+  if (nodes && p.podNames.length) out.push(`the fake nodes of ${p.podNames.length} hollow-node pod${p.podNames.length === 1 ? '' : 's'} in the masters cluster (if still registered)`);
+  return out;
+}
+
+/**
+ * Removes what Deploy created, and only that (each delete is guarded by the uid that was listed),
+ * and waits until the hollow-node pods are gone.
+ */
+export async function teardown(workers: ClusterSession, masters: ClusterSession | undefined, o: TeardownOptions, progress: Progress, token?: CancelSignal, mastersLater?: () => ClusterSession | undefined): Promise<string[]> {
+  progress('Looking for what Kubemark Workbench created');
+  const plan = await planTeardown(workers, o);
+  const listed = describePlan(plan, o.deleteNodes);
+  if (listed.length === 0) return [];
+  if (o.confirm && !(await o.confirm(listed))) throw new CancelledError('Tear down cancelled; nothing was deleted.');
+  const removed: string[] = [];
+  const del = async (r: ObjectRef, propagation: 'Background' | 'Foreground' = 'Background') => {
+    throwIfCancelled(token, `Cancelled; removed so far: ${removed.join(', ') || 'nothing'}. Tear Down again to finish.`);
+    progress(`Deleting ${describeRef(r)}`);
+    if ((await deleteExactly(workers, r, { propagation })) === 'deleted') removed.push(describeRef(r));
+  };
+  for (const w of plan.workloads) await del(w, 'Foreground');
+  // The pods go with their workloads: wait so that nothing of ours is left running.
+  const deadline = Date.now() + (o.timeoutMs ?? 120_000);
+  const podSet = new Set(plan.podNames);
+  for (;;) {
+    const left = plan.podNames.length === 0 ? [] : (await listAll(workers, resourcePath(KINDS.Pod!, o.namespace), {}, `list pods in ${o.namespace}`).catch(() => [] as any[]))
+      .filter((p) => podSet.has(p.metadata.name) && (p.metadata.ownerReferences ?? []).every((r: any) => plan.workloads.some((w) => w.uid === r.uid) || r.kind === 'ReplicaSet'));
+    if (left.length === 0) break;
+    if (Date.now() > deadline) throw new KubemarkError(`${left.length} hollow-node pods are still terminating in ${o.namespace}; Tear Down again later to finish.`);
+    progress(`Waiting for ${left.length} hollow-node pods to stop`);
+    await pause(1000, token);
+  }
+  for (const r of plan.namespaced) await del(r);
+  for (const r of plan.clusterScoped) await del(r);
+  if (plan.namespace) await del(plan.namespace);
+  // The user's answer may choose whether nodes go: then the session is looked up after it.
+  masters = masters ?? mastersLater?.();
+  if ((o.deleteNodes || mastersLater) && masters && plan.podNames.length) {
+    for (const name of plan.podNames.sort(naturalCompare)) {
       throwIfCancelled(token);
-      progress(`Deleting fake node ${n.metadata!.name}`);
-      if (await deleteIfExists(masters, { apiVersion: 'v1', kind: 'Node', metadata: { name: n.metadata!.name! } })) removed.push(`Node ${n.metadata!.name}`);
+      const node = await masters.http.request<any>('GET', resourcePath(KINDS.Node!, undefined, name), { timeoutMs: 30_000 }).catch(() => undefined);
+      // Only a node a hollow kubelet registered: never a real node that happens to share a name.
+      if (!node || !isHollowNode(node)) continue;
+      progress(`Deleting fake node ${name}`);
+      if ((await deleteExactly(masters, refOf('Node', node))) === 'deleted') removed.push(`Node ${name}`);
     }
   }
   return removed;
 }
 
-async function listNodes(masters: ClusterSession): Promise<V1Node[]> {
-  const out: V1Node[] = [];
-  let cont: string | undefined;
-  try {
-    do {
-      const page = await masters.core.listNode({ limit: 500, ...(cont ? { _continue: cont } : {}) });
-      out.push(...page.items);
-      cont = page.metadata?._continue || undefined;
-    } while (cont);
-  } catch (err) {
-    throw masters.explain(err, 'list nodes');
-  }
-  return out;
+/** Hollow nodes that are not Ready (NotReady or Unknown); with a prefix, only those named like it. Real nodes never. */
+export function notReadyHollowNodes(nodes: Iterable<NodeRecord>, namePrefix?: string): NodeRecord[] {
+  const out: NodeRecord[] = [];
+  for (const n of nodes) if (n.hollow && n.condition !== 'Ready' && (!namePrefix || n.name.startsWith(namePrefix))) out.push(n);
+  return out.sort((a, b) => naturalCompare(a.name, b.name));
 }
 
-/** Deletes the nodes that are not Ready (NotReady or Unknown); with a prefix, only those named like it. */
-export async function deleteNotReadyNodes(masters: ClusterSession, opts: { namePrefix?: string }, progress: Progress, token?: CancelSignal): Promise<string[]> {
-  const nodes = (await listNodes(masters)).map(slimNode).filter((n) => n.condition !== 'Ready' && (!opts.namePrefix || n.name.startsWith(opts.namePrefix)));
+export interface DeleteNodesResult {
+  deleted: string[];
+  /** Changed since they were listed (Ready again, say): kept. */
+  kept: string[];
+}
+
+/**
+ * Deletes exactly the nodes listed, each guarded by the resourceVersion that was shown: a node
+ * that turned Ready meanwhile has another version, and stays.
+ */
+export async function deleteListedNodes(masters: ClusterSession, nodes: NodeRecord[], progress: Progress, token?: CancelSignal): Promise<DeleteNodesResult> {
   const deleted: string[] = [];
-  for (const n of nodes.sort((a, b) => naturalCompare(a.name, b.name))) {
+  const kept: string[] = [];
+  for (const n of nodes) {
     throwIfCancelled(token, `Cancelled after deleting ${deleted.length} of ${nodes.length} nodes.`);
     progress(`Deleting ${n.name}`, deleted.length, nodes.length);
-    if (await deleteIfExists(masters, { apiVersion: 'v1', kind: 'Node', metadata: { name: n.name } })) deleted.push(n.name);
+    const r = await deleteExactly(masters, { kind: 'Node', name: n.name, uid: n.uid, resourceVersion: n.rv }, { sameVersion: true });
+    if (r === 'deleted') deleted.push(n.name);
+    else if (r === 'changed') kept.push(n.name);
   }
-  return deleted;
+  return { deleted, kept };
+}
+
+/** Lists the masters' nodes now and deletes the hollow ones that are not Ready (for callers without an informer). */
+export async function deleteNotReadyNodes(masters: ClusterSession, opts: { namePrefix?: string }, progress: Progress, token?: CancelSignal): Promise<string[]> {
+  const nodes = (await listAll(masters, '/api/v1/nodes', {}, 'list nodes')).map(slimNode);
+  return (await deleteListedNodes(masters, notReadyHollowNodes(nodes, opts.namePrefix), progress, token)).deleted;
 }
 
 export interface StopResult {
@@ -298,7 +378,7 @@ export async function stopHollowNode(workers: ClusterSession, namespace: string,
     });
     const replicas = sts.spec?.replicas ?? 1;
     if (ordinal === replicas - 1) {
-      await scale(workers, namespace, owner.name, replicas - 1);
+      await scaleTo(workers, 'StatefulSet', namespace, owner.name, replicas - 1);
       return { pod, how: 'scaled-down' };
     }
   }

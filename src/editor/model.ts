@@ -55,9 +55,23 @@ export class ClusterModel implements vscode.Disposable {
     if (this.workersContext && !contexts.includes(this.workersContext)) this.workersContext = undefined;
     if (this.mastersContext && !contexts.includes(this.mastersContext)) this.mastersContext = undefined;
     this.watchFiles();
-    this.restart('workers');
-    this.restart('masters');
+    // A state whose context, cluster and user are unchanged keeps running (and its records).
+    for (const role of ['workers', 'masters'] as const) {
+      const ctx = role === 'workers' ? this.workersContext : this.mastersContext;
+      const state = role === 'workers' ? this.workers : this.masters;
+      const sig = ctx ? this.signature(ctx) : undefined;
+      if (!state || !sig || this.signatures[role] !== sig || (role === 'workers' && this.workers?.namespace !== this.namespace)) this.restart(role);
+    }
     this.emitter.fire('contexts');
+  }
+
+  private readonly signatures: Partial<Record<Role, string>> = {};
+
+  /** What a session of this context is made of (kept in memory only, never written). */
+  private signature(ctx: string): string | undefined {
+    const c = this.kc?.getContextObject(ctx);
+    if (!c) return undefined;
+    return JSON.stringify([c, this.kc!.getCluster(c.cluster), this.kc!.getUser(c.user)]);
   }
 
   private watchFiles(): void {
@@ -114,6 +128,7 @@ export class ClusterModel implements vscode.Disposable {
       this.masters?.dispose();
       this.masters = undefined;
     }
+    this.signatures[role] = ctx ? this.signature(ctx) : undefined;
     if (ctx && this.kc) {
       try {
         const session = new ClusterSession(this.kc, ctx);

@@ -66,7 +66,7 @@ export function deployCommand(model: ClusterModel, log: Log) {
     };
 
     const result = await withCancellableProgress(`Kubemark: deploying ${replicas} hollow nodes`, (progress, token) =>
-      deploy(workers, masters, { options, timeoutMs, ...(skipPreflight ? { skipPreflight } : {}), confirmWarnings, review: reviewManifest }, (message, done, total) => {
+      deploy(workers, masters, { options, timeoutMs, ...(skipPreflight ? { skipPreflight } : {}), ...(model.masters ? { nodes: model.masters.nodes } : {}), confirmWarnings, review: reviewManifest }, (message, done, total) => {
         log.info(`deploy: ${message}`);
         progress(message, done, total);
       }, token),

@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import { CancelledError, KubemarkError } from '../../core/errors';
 import { DEFAULT_NAME } from '../../core/manifest/options';
-import { deleteNotReadyNodes, scale, stopHollowNode, StopResult, teardown } from '../../cluster/services';
+import { deleteListedNodes, notReadyHollowNodes, scale, stopHollowNode, StopResult, teardown } from '../../cluster/services';
 import { sortByName } from '../../cluster/viewModel';
 import { ClusterModel } from '../model';
 import { TreeNode } from '../tree/node';
@@ -38,41 +38,72 @@ export function scaleCommand(model: ClusterModel) {
 
 export function teardownCommand(model: ClusterModel) {
   return async (arg?: unknown): Promise<string[]> => {
-    const o = optionsOf<{ deleteNodes: boolean; name: string; deleteNamespace: boolean }>(arg, (a) => a instanceof TreeNode);
+    const o = optionsOf<{ deleteNodes: boolean; name: string; namespace: string; deleteNamespace: boolean }>(arg, (a) => a instanceof TreeNode);
     const workers = requireSession(model, 'workers');
-    const name = statefulSetName(model, arg, o?.name);
+    const namespace = o?.namespace ?? model.namespace;
+    const name = arg instanceof StatefulSetNode ? arg.record.name : o?.name;
     let deleteNodes = o?.deleteNodes;
-    if (deleteNodes === undefined) {
+    // Interactive: the list of what would go is shown before anything is deleted.
+    const confirm = async (plan: string[]): Promise<boolean> => {
+      if (o) return true;
+      const shown = plan.slice(0, 25).map((p) => `• ${p}`).join('\n') + (plan.length > 25 ? `\n… and ${plan.length - 25} more` : '');
       const choice = await vscode.window.showWarningMessage(
-        `Tear down ${name} in ${workers.context} (namespace ${model.namespace})?`,
-        { modal: true, detail: 'Deletes the StatefulSet, Service, ServiceAccount, ClusterRole and binding, node-configmap and the kubeconfig Secret, and the namespace if Kubemark Workbench created it.' },
+        `Tear down what Kubemark Workbench created in ${workers.context} (namespace ${namespace})?`,
+        { modal: true, detail: `Only objects that carry the label app.kubernetes.io/managed-by=kubemark-workbench or were applied by it are deleted:\n${shown}` },
         'Tear Down',
         'Tear Down and Delete Fake Nodes',
       );
-      if (!choice) throw new CancelledError('Tear down cancelled; nothing was deleted.');
+      if (!choice) return false;
       deleteNodes = choice === 'Tear Down and Delete Fake Nodes';
-    }
-    const masters = deleteNodes ? requireSession(model, 'masters') : undefined;
-    const removed = await withCancellableProgress(`Kubemark: tearing down ${name}`, (progress, token) =>
-      teardown(workers, masters, { namespace: model.namespace, name, deleteNodes: deleteNodes!, ...(o?.deleteNamespace === false ? { deleteNamespace: false } : {}) }, (m) => progress(m), token),
+      return true;
+    };
+    const mastersFor = () => (deleteNodes !== false ? model.session('masters') : undefined);
+    const removed = await withCancellableProgress(`Kubemark: tearing down in ${namespace}`, (progress, token) =>
+      teardown(workers, undefined, {
+        namespace, ...(name ? { name } : {}), deleteNodes: deleteNodes ?? true, ...(o?.deleteNamespace === false ? { deleteNamespace: false } : {}),
+        confirm: async (plan) => {
+          const go = await confirm(plan);
+          return go;
+        },
+      }, (m) => progress(m), token, mastersFor),
     );
-    void vscode.window.showInformationMessage(removed.length ? `Kubemark: removed ${removed.length} objects.` : 'Kubemark: nothing to remove.');
+    if (removed.length === 0) {
+      void vscode.window.showInformationMessage(`Kubemark: nothing of Kubemark Workbench's to remove in namespace ${namespace}.`);
+      return [];
+    }
+    void vscode.window.showInformationMessage(`Kubemark: removed ${removed.length} object${removed.length === 1 ? '' : 's'}.`);
     return removed;
   };
 }
 
+export interface DeleteNotReadyResult {
+  deleted: string[];
+  kept: string[];
+}
+
 export function deleteNotReadyCommand(model: ClusterModel) {
   return async (arg?: unknown): Promise<string[]> => {
-    const o = optionsOf<{ namePrefix: string; confirm: boolean }>(arg, (a) => a instanceof TreeNode);
+    const o = optionsOf<{ namePrefix: string }>(arg, (a) => a instanceof TreeNode);
     const masters = requireSession(model, 'masters');
-    const notReady = [...(model.masters?.nodes.items.values() ?? [])].filter((n) => n.condition !== 'Ready' && (!o?.namePrefix || n.name.startsWith(o.namePrefix)));
+    if (!model.masters || model.masters.nodes.state === 'loading') throw new KubemarkError(`The nodes of ${masters.context} are still loading; try again in a moment.`);
+    // Hollow nodes only: real nodes of the masters cluster are never deleted from here.
+    const listed = notReadyHollowNodes(model.masters.nodes.items.values(), o?.namePrefix);
+    if (listed.length === 0) {
+      void vscode.window.showInformationMessage(`Kubemark: no NotReady hollow nodes in ${masters.context}.`);
+      return [];
+    }
     if (!o) {
-      const go = await vscode.window.showWarningMessage(`Delete ${notReady.length} NotReady or Unknown node${notReady.length === 1 ? '' : 's'} from ${masters.context}?`, { modal: true, detail: notReady.slice(0, 20).map((n) => n.name).join(', ') + (notReady.length > 20 ? ', …' : '') }, 'Delete');
+      const names = listed.slice(0, 25).map((n) => n.name).join(', ') + (listed.length > 25 ? `, … (${listed.length - 25} more)` : '');
+      const go = await vscode.window.showWarningMessage(
+        `Delete ${listed.length} NotReady or Unknown hollow node${listed.length === 1 ? '' : 's'} from ${masters.context}?`,
+        { modal: true, detail: `${names}\n\nOnly nodes registered by hollow kubelets are deleted, and only as listed: a node that turns Ready meanwhile stays.` },
+        'Delete',
+      );
       if (go !== 'Delete') throw new CancelledError('Nothing was deleted.');
     }
-    const deleted = await withCancellableProgress('Kubemark: deleting NotReady nodes', (progress, token) => deleteNotReadyNodes(masters, o?.namePrefix ? { namePrefix: o.namePrefix } : {}, progress, token));
-    void vscode.window.showInformationMessage(`Kubemark: deleted ${deleted.length} node${deleted.length === 1 ? '' : 's'} from ${masters.context}.`);
-    return deleted;
+    const result = await withCancellableProgress('Kubemark: deleting NotReady hollow nodes', (progress, token) => deleteListedNodes(masters, listed, progress, token));
+    void vscode.window.showInformationMessage(`Kubemark: deleted ${result.deleted.length} node${result.deleted.length === 1 ? '' : 's'} from ${masters.context}${result.kept.length ? `; kept ${result.kept.length} that changed meanwhile (${result.kept.slice(0, 5).join(', ')})` : ''}.`);
+    return result.deleted;
   };
 }
 

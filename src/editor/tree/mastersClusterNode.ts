@@ -42,10 +42,11 @@ export class MastersClusterNode extends TreeNode {
     const reach = state.reach;
     if (reach.state === 'connecting') return [MessageNode.loading('m:loading', 'masters cluster')];
     if (reach.state === 'error') return [MessageNode.error('m:error', reach.error.message)];
-    if (state.nodes.state === 'error' && state.nodes.error) return [MessageNode.error('m:watch-error', state.nodes.error.message)];
-    if (state.nodes.state === 'loading') return [MessageNode.loading('m:loading', 'nodes')];
+    const errors = state.nodes.state === 'error' && state.nodes.error ? [MessageNode.error('m:watch-error', state.nodes.error.message)] : [];
+    if (state.nodes.state === 'loading') return [...errors, MessageNode.loading('m:loading', 'nodes')];
+    if (errors.length && state.nodes.items.size === 0) return errors;
     if (state.nodes.items.size === 0) return [new MessageNode('m:empty', 'No nodes registered yet', { icon: 'info' })];
     const all = [...state.nodes.items.values()];
-    return CONDITIONS.map((c) => new NodeGroupNode(c, nodesWithCondition(all, c))).filter((g, i) => i === 0 || g.nodes.length > 0);
+    return [...errors, ...CONDITIONS.map((c) => new NodeGroupNode(c, nodesWithCondition(all, c))).filter((g, i) => i === 0 || g.nodes.length > 0)];
   }
 }

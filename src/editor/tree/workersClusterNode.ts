@@ -41,9 +41,10 @@ export class WorkersClusterNode extends TreeNode {
     if (reach.state === 'connecting') return [MessageNode.loading('w:loading', 'workers cluster')];
     if (reach.state === 'error') return [MessageNode.error('w:error', reach.error.message)];
     const watches = [state.namespaces, state.configMaps, state.secrets, state.statefulSets, state.pods];
-    const failed = watches.find((w) => w.state === 'error');
-    if (failed?.error) return [MessageNode.error('w:watch-error', failed.error.message)];
-    if (watches.some((w) => w.state === 'loading')) return [MessageNode.loading('w:loading', `namespace ${state.namespace}`)];
+    // A watch in error gets its own row above what is known; the rest of the tree stays.
+    const errors = [...new Set(watches.filter((w) => w.state === 'error' && w.error).map((w) => w.error!.message))]
+      .map((m, i) => MessageNode.error(`w:watch-error-${i}`, m));
+    if (watches.some((w) => w.state === 'loading')) return [...errors, MessageNode.loading('w:loading', `namespace ${state.namespace}`)];
     const setup = new SetupNode({
       namespace: state.namespace,
       ...(state.namespaces.items.get(state.namespace) ? { ns: state.namespaces.items.get(state.namespace)! } : {}),
@@ -52,8 +53,8 @@ export class WorkersClusterNode extends TreeNode {
     });
     const sets = sortByName(state.statefulSets.items.values());
     if (sets.length === 0) {
-      return [setup, new MessageNode('w:empty', 'No hollow nodes yet', { icon: 'rocket', description: 'Deploy Hollow Nodes', command: { command: 'kubemark.deploy', title: 'Deploy Hollow Nodes' } })];
+      return [...errors, setup, new MessageNode('w:empty', 'No hollow nodes yet', { icon: 'rocket', description: 'Deploy Hollow Nodes', command: { command: 'kubemark.deploy', title: 'Deploy Hollow Nodes' } })];
     }
-    return [setup, ...sets.map((s) => new StatefulSetNode(s, state.podsOf(s)))];
+    return [...errors, setup, ...sets.map((s) => new StatefulSetNode(s, state.podsOf(s)))];
   }
 }

@@ -5,7 +5,7 @@ import { PAGE_SIZE, age, capacitySummary, nodeDescription, nodesWithCondition, p
 
 /** Small typed builders with defaults. */
 function node(name: string, o: Partial<NodeRecord> = {}): NodeRecord {
-  return { name, condition: 'Ready', kubeletVersion: 'v1.37.2', capacity: { cpu: '1', memory: '3840Mi', pods: '110' }, labels: {}, taints: [], created: '2026-11-25T16:00:00Z', unschedulable: false, ...o };
+  return { name, uid: `uid-${name}`, rv: '1', hollow: true, condition: 'Ready', kubeletVersion: 'v1.37.2', capacity: { cpu: '1', memory: '3840Mi', pods: '110' }, labels: {}, taints: [], created: '2026-11-25T16:00:00Z', unschedulable: false, ...o };
 }
 function pod(name: string, o: Partial<PodRecord> = {}): PodRecord {
   return {
@@ -18,15 +18,19 @@ function pod(name: string, o: Partial<PodRecord> = {}): PodRecord {
 describe('slim records keep only what the tree shows', () => {
   test('a node', () => {
     const r = slimNode({
-      metadata: { name: 'hollow-node-7', creationTimestamp: new Date('2026-11-25T16:00:00Z'), labels: { 'kubernetes.io/hostname': 'x', 'kubernetes.io/os': 'linux', pool: 'a' }, annotations: { big: 'x'.repeat(10_000) } },
+      metadata: { name: 'hollow-node-7', uid: 'u-7', resourceVersion: '42', creationTimestamp: new Date('2026-11-25T16:00:00Z'), labels: { 'kubernetes.io/hostname': 'x', 'kubernetes.io/os': 'linux', pool: 'a' }, annotations: { big: 'x'.repeat(10_000) } },
       spec: { taints: [{ key: 'k', value: 'v', effect: 'NoSchedule' }, { key: 'gpu', effect: 'NoExecute' }] },
-      status: { conditions: [{ type: 'MemoryPressure', status: 'False' }, { type: 'Ready', status: 'False', reason: 'KubeletNotReady' }], capacity: { cpu: '1', 'nvidia.com/gpu': '8' }, nodeInfo: { kubeletVersion: 'v1.37.2' }, images: [{ names: ['a'] }] },
+      status: { conditions: [{ type: 'MemoryPressure', status: 'False' }, { type: 'Ready', status: 'False', reason: 'KubeletNotReady' }], capacity: { cpu: '1', 'nvidia.com/gpu': '8' }, nodeInfo: { kubeletVersion: 'v1.37.2', containerRuntimeVersion: 'fakeRuntime://0.1.0' }, images: [{ names: ['a'] }] },
     });
     assert.deepEqual(r, {
-      name: 'hollow-node-7', condition: 'NotReady', reason: 'KubeletNotReady', kubeletVersion: 'v1.37.2', capacity: { cpu: '1', 'nvidia.com/gpu': '8' },
+      name: 'hollow-node-7', uid: 'u-7', rv: '42', hollow: true, condition: 'NotReady', reason: 'KubeletNotReady', kubeletVersion: 'v1.37.2', capacity: { cpu: '1', 'nvidia.com/gpu': '8' },
       labels: { pool: 'a' }, taints: ['k=v:NoSchedule', 'gpu:NoExecute'], created: '2026-11-25T16:00:00.000Z', unschedulable: false,
     });
     assert.equal(slimNode({ metadata: { name: 'n' }, status: {} }).condition, 'Unknown');
+    // Real kubelets and KWOK nodes are not hollow.
+    for (const rt of ['containerd://1.7.2', 'cri-o://1.30.0', 'docker://24.0.0', 'kwok-v0.8.0', '']) {
+      assert.equal(slimNode({ metadata: { name: 'n' }, status: { nodeInfo: { containerRuntimeVersion: rt } } }).hollow, false, rt);
+    }
     assert.ok(JSON.stringify(r).length < 500);
   });
 

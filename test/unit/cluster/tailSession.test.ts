@@ -1,0 +1,198 @@
+// TailSession against scripted log streams: what reaches the sink after resets, idle streams,
+// replaced pods and a stop. The sink is the test's array; nothing in the session keeps lines.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PodLookup, TailSession, normalizeTimestamp } from '../../../src/cluster/tailSession';
+import { ClusterSession } from '../../../src/cluster/session';
+import { PodRecord } from '../../../src/cluster/records';
+import { StreamHandlers } from '../../../src/cluster/http';
+import { KubemarkError } from '../../../src/core/errors';
+
+interface FakeStream {
+  path: string;
+  query: Record<string, unknown>;
+  h: StreamHandlers;
+  aborted: boolean;
+}
+
+class FakeLogs {
+  readonly streams: FakeStream[] = [];
+  get last(): FakeStream {
+    return this.streams[this.streams.length - 1]!;
+  }
+  get open(): number {
+    return this.streams.filter((s) => !s.aborted && !(s as { closed?: boolean }).closed).length;
+  }
+  session(): ClusterSession {
+    return {
+      context: 'workers',
+      http: {
+        stream: (path: string, query: Record<string, unknown>, h: StreamHandlers) => {
+          const s: FakeStream = { path, query, h, aborted: false };
+          this.streams.push(s);
+          return { abort: () => void (s.aborted = true) };
+        },
+      },
+      explain: (err: unknown) => new KubemarkError(`Cannot reach workers: ${(err as Error).message}`),
+    } as unknown as ClusterSession;
+  }
+  send(s: FakeStream, text: string): void {
+    s.h.onData(Buffer.from(text));
+  }
+  close(s: FakeStream, err?: unknown): void {
+    (s as { closed?: boolean }).closed = true;
+    s.h.onClose(err);
+  }
+}
+
+class Pods implements PodLookup {
+  private readonly listeners = new Set<() => void>();
+  constructor(public pod: PodRecord | undefined) {}
+  get(): PodRecord | undefined {
+    return this.pod;
+  }
+  onChange(l: () => void) {
+    this.listeners.add(l);
+    return { dispose: () => this.listeners.delete(l) };
+  }
+  set(p: PodRecord | undefined): void {
+    this.pod = p;
+    for (const l of this.listeners) l();
+  }
+}
+
+const running = (uid: string, created = '2026-12-01T10:00:00Z'): PodRecord => ({
+  name: 'hollow-node-0', uid, namespace: 'kubemark', phase: 'Running', status: 'Running', readyContainers: 1,
+  containers: [{ name: 'hollow-kubelet', ready: true, restarts: 0, state: 'Running' }], restarts: 0, created, deleting: false,
+});
+
+const TARGET = [{ namespace: 'kubemark', pod: 'hollow-node-0', container: 'hollow-kubelet' }];
+const ts = (s: number, ns = 0) => `2026-12-01T10:00:${String(s).padStart(2, '0')}.${String(ns).padStart(9, '0')}Z`;
+
+async function until(what: string, f: () => boolean, ms = 3000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!f()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+function start(logs: FakeLogs, pods: Pods | undefined, out: string[], options = {}) {
+  return new TailSession(logs.session(), TARGET, { append: (t) => out.push(...t.split('\n')) }, pods, { flushMs: 1, ...options }).start();
+}
+
+const lines = (out: string[]) => out.filter((l) => !l.startsWith('──') && !l.startsWith('Following') && !l.startsWith('Known'));
+
+describe('TailSession', () => {
+  test('asks for timestamps, strips them, filters noise and counts it', async () => {
+    const logs = new FakeLogs();
+    const out: string[] = [];
+    const t = start(logs, new Pods(running('u1')), out);
+    assert.equal(logs.last.query.timestamps, 'true');
+    assert.equal(logs.last.query.follow, 'true');
+    assert.equal(logs.last.query.tailLines, 200);
+    logs.send(logs.last, `${ts(1)} I1201 kubelet started\n${ts(2)} E1201 Failed to ensure that nat chain KUBE-MARK-DROP exists\n`);
+    await until('the line', () => lines(out).length === 1);
+    assert.equal(lines(out)[0], 'I1201 kubelet started');
+    assert.equal(t.summary().suppressed, 1);
+    t.stop();
+    assert.equal(logs.open, 0);
+  });
+
+  test('a stream reset mid-line follows again from the last timestamp: no line lost, none doubled', async () => {
+    const logs = new FakeLogs();
+    const out: string[] = [];
+    const t = start(logs, new Pods(running('u1')), out);
+    const first = logs.last;
+    logs.send(first, `${ts(1, 5)} line one\n${ts(2, 100)} line two\n${ts(2, 100)} line two twin\n${ts(3, 7)} line thr`);
+    logs.close(first, Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
+    await until('a second stream', () => logs.streams.length === 2);
+    assert.equal(logs.last.query.sinceTime, '2026-12-01T10:00:02Z', 'from the second of the last complete line');
+    assert.equal(logs.last.query.tailLines, undefined);
+    // The server sends the whole second again, then the rest.
+    logs.send(logs.last, `${ts(2, 1)} earlier in that second\n${ts(2, 100)} line two\n${ts(2, 100)} line two twin\n${ts(3, 7)} line three\n${ts(4)} line four\n`);
+    await until('line four', () => lines(out).includes('line four'));
+    assert.deepEqual(lines(out), ['line one', 'line two', 'line two twin', 'line three', 'line four']);
+    assert.ok(out.some((l) => /hollow-node-0\/hollow-kubelet: Cannot reach workers: read ECONNRESET; following again/.test(l)), out.join('\n'));
+    assert.equal(logs.open, 1);
+    t.stop();
+  });
+
+  test('an idle stream is replaced after the idle timeout, from where it was', async () => {
+    const logs = new FakeLogs();
+    const out: string[] = [];
+    const t = start(logs, new Pods(running('u1')), out, { idleTimeoutMs: 30 });
+    logs.last.h.onOpen?.();
+    logs.send(logs.last, `${ts(5)} hello\n`);
+    const first = logs.last;
+    await until('the idle reconnect', () => logs.streams.length === 2);
+    assert.ok(first.aborted, 'the silent stream is closed');
+    assert.equal(logs.last.query.sinceTime, '2026-12-01T10:00:05Z');
+    assert.equal(logs.open, 1);
+    t.stop();
+  });
+
+  test('a replaced pod (new UID) is followed anew from its start; a deleted one is waited for on informer events', async () => {
+    const logs = new FakeLogs();
+    const out: string[] = [];
+    const pods = new Pods(running('u1'));
+    const t = start(logs, pods, out);
+    logs.send(logs.last, `${ts(10)} old pod line\n`);
+    pods.set(undefined); // deleted: the hanging stream is ended, no polling follows
+    assert.ok(logs.last.aborted);
+    await until('the note', () => out.some((l) => /pod gone; following again when it runs/.test(l)));
+    assert.equal(logs.streams.length, 1, 'nothing opened while the pod is gone');
+    pods.set({ ...running('u2', '2026-12-01T10:01:00Z'), phase: 'Pending', containers: [{ name: 'hollow-kubelet', ready: false, restarts: 0, state: 'ContainerCreating' }] });
+    assert.equal(logs.streams.length, 1, 'still waiting for it to run');
+    pods.set(running('u2', '2026-12-01T10:01:00Z'));
+    assert.equal(logs.streams.length, 2);
+    assert.equal(logs.last.query.sinceTime, '2026-12-01T10:01:00Z', 'everything the new pod wrote');
+    // The new pod's lines may be older than the old pod's last one (clocks): all are shown.
+    logs.send(logs.last, `${ts(3)} new pod line\n`);
+    await until('the new pod line', () => lines(out).includes('new pod line'));
+    assert.deepEqual(lines(out), ['old pod line', 'new pod line']);
+    t.stop();
+  });
+
+  test('a container that stopped is followed again when it runs again, with no duplicate', async () => {
+    const logs = new FakeLogs();
+    const out: string[] = [];
+    const pods = new Pods(running('u1'));
+    const t = start(logs, pods, out);
+    logs.last.h.onOpen?.();
+    logs.send(logs.last, `${ts(1)} a\n${ts(2)} b\n`);
+    pods.pod = { ...running('u1'), containers: [{ name: 'hollow-kubelet', ready: false, restarts: 1, state: 'CrashLoopBackOff' }] };
+    logs.close(logs.last); // the container exited: a clean end
+    assert.equal(logs.streams.length, 1);
+    pods.set({ ...running('u1'), restarts: 1 });
+    assert.equal(logs.streams.length, 2);
+    logs.send(logs.last, `${ts(2)} b\n${ts(3)} c\n`);
+    await until('c', () => lines(out).includes('c'));
+    assert.deepEqual(lines(out), ['a', 'b', 'c']);
+    t.stop();
+  });
+
+  test('stop() ends every stream and writes the summary last; a stopped session writes nothing more', async () => {
+    const logs = new FakeLogs();
+    const out: string[] = [];
+    const t = start(logs, new Pods(running('u1')), out);
+    const s = logs.last;
+    logs.send(s, `${ts(1)} a\n`);
+    t.stop();
+    await t.done;
+    assert.ok(s.aborted);
+    assert.equal(out[out.length - 1], '── stopped');
+    assert.ok(out.some((l) => l.startsWith('── ') && /lines/.test(l)), 'a summary line');
+    const before = out.length;
+    // A late chunk or close of the aborted stream (a fake that ignores abort) adds nothing.
+    s.h.onData(Buffer.from(`${ts(9)} late\n`));
+    t.note('── late note');
+    await new Promise((r) => setTimeout(r, 10));
+    assert.equal(out.length, before);
+  });
+
+  test('timestamps compare whatever their fraction length', () => {
+    assert.ok(normalizeTimestamp('2026-12-01T10:00:25.1Z') > normalizeTimestamp('2026-12-01T10:00:25.09Z'));
+    assert.equal(normalizeTimestamp('2026-12-01T10:00:25Z'), '2026-12-01T10:00:25.000000000Z');
+  });
+});
