@@ -17,6 +17,12 @@ export async function applyAll(session: ClusterSession, objects: KubeObject[], t
   for (const o of objects) {
     throwIfCancelled(token, `Cancelled after applying ${applied.length} of ${objects.length} objects${applied.length ? ` (${applied.join(', ')})` : ''}. Deploy again to finish; it converges.`);
     try {
+      // A namespace that exists is the user's: never take it over (Tear Down would then delete it).
+      if (o.kind === 'Namespace' && (await namespaceExists(session, o.metadata.name))) {
+        applied.push(`${describeObject(o)} (exists, left as it is)`);
+        onApplied?.(describeObject(o));
+        continue;
+      }
       await session.objects.patch(o as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
     } catch (err) {
       const e = session.explain(err, `apply ${describeObject(o)}`);
@@ -28,13 +34,12 @@ export async function applyAll(session: ClusterSession, objects: KubeObject[], t
   return applied;
 }
 
-/** Deletes an object; a missing object counts as deleted. Returns whether it existed. */
-export async function deleteIfExists(session: ClusterSession, o: KubeObject): Promise<boolean> {
+async function namespaceExists(session: ClusterSession, name: string): Promise<boolean> {
   try {
-    await session.objects.delete(o as KubernetesObject, undefined, undefined, undefined, undefined, 'Background');
+    await session.http.request('GET', `/api/v1/namespaces/${encodeURIComponent(name)}`, { timeoutMs: 30_000 });
     return true;
   } catch (err) {
-    if ((err as { code?: number }).code === 404) return false;
-    throw session.explain(err, `delete ${describeObject(o)}`);
+    if ((err as { statusCode?: number }).statusCode === 404) return false;
+    throw err;
   }
 }

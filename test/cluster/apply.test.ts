@@ -1,17 +1,17 @@
 // A failed apply says what was applied before it; applying again converges.
-import { after, describe, test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KubeConfig } from '@kubernetes/client-node';
 import { generateObjects, withDefaults } from '../../src/core/manifest';
 import { KubemarkError } from '../../src/core/errors';
 import { applyAll } from '../../src/cluster/apply';
 import { ClusterSession } from '../../src/cluster/session';
-import { WORKERS, sessions } from './lab';
+import { WORKERS, sessions, describeWithLab } from './lab';
 
 const NS = 'kubemark-apply';
 const SA = 'ci-namespaced-only';
 
-describe('server-side apply', () => {
+describeWithLab('server-side apply', () => {
   const { kc, workers } = sessions();
 
   after(async () => {

@@ -1,5 +1,7 @@
 // Access to the running local lab for the cluster tests (started by `npm run lab:up`).
 import { existsSync } from 'node:fs';
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ClusterSession } from '../../src/cluster/session';
@@ -37,4 +39,20 @@ export async function waitFor<T>(what: string, fn: () => Promise<T> | T, timeout
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/** Why the lab cannot be used, or undefined when its kubeconfig is there. */
+export function labMissing(): string | undefined {
+  return existsSync(KUBECONFIG) ? undefined : `no lab at ${LAB_DIR} (start one with "npm run lab:up", or run "npm test")`;
+}
+
+/**
+ * A suite that needs the lab. Without one it is skipped, visibly; under CI a missing lab is a
+ * failure, never a skip.
+ */
+export function describeWithLab(name: string, fn: () => void): void {
+  const missing = labMissing();
+  if (!missing) describe(name, { concurrency: false }, fn);
+  else if (process.env.CI) describe(name, () => test('the lab is running', () => assert.fail(`${missing}: under CI a suite that needs the lab fails instead of skipping`)));
+  else describe(name, { skip: missing }, fn);
 }

@@ -1,13 +1,13 @@
 // The list-watch against a real apiserver: a watch from a resourceVersion the server no longer
 // has ends in 410 Gone, and the list-watch lists afresh instead of failing.
-import { after, describe, test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ListWatch } from '../../src/cluster/listWatch';
 import { slimNode } from '../../src/cluster/records';
 import { rawLister } from '../../src/cluster/state';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LAB_DIR, sessions, waitFor } from './lab';
+import { LAB_DIR, sessions, waitFor, describeWithLab } from './lab';
 
 /**
  * Compacts the lab's etcd up to its current revision through etcd's JSON gateway, so that an
@@ -23,7 +23,7 @@ async function compactEtcd(): Promise<void> {
   assert.ok(compacted.ok, `etcd compaction failed: ${compacted.status} ${await compacted.text()}`);
 }
 
-describe('list-watch', () => {
+describeWithLab('list-watch', () => {
   const { masters } = sessions();
   const name = `listwatch-${Date.now()}`;
 

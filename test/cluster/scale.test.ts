@@ -1,16 +1,16 @@
 // 5,000 Node objects in the masters apiserver (plain API objects, no kubelets): the masters
 // state lists them in pages, keeps slim records, and follows status changes through its watch.
-import { after, describe, test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MastersState } from '../../src/cluster/state';
 import { countByCondition } from '../../src/cluster/records';
 import { nodesWithCondition, paginate, statusText } from '../../src/cluster/viewModel';
-import { sessions, waitFor } from './lab';
+import { sessions, waitFor, describeWithLab } from './lab';
 
 const N = 5000;
 const LABEL = 'kubemark-workbench.test/scale';
 
-describe(`the masters state at ${N} nodes`, () => {
+describeWithLab(`the masters state at ${N} nodes`, () => {
   const { masters } = sessions();
   const state = new MastersState(masters);
 

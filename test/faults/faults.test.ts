@@ -1,0 +1,212 @@
+// The fault suite: the extension's live states (the same WorkersState, MastersState and
+// TailSession the editor holds) against the lab while its parts are stopped, paused and killed.
+// Each fault measures the time from the component being back to the state holding the truth,
+// and the suite prints a table of them. Watches are counted by the states and by the masters
+// apiserver itself (apiserver_longrunning_requests).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { MastersState, WorkersState } from '../../src/cluster/state';
+import { TailSession } from '../../src/cluster/tailSession';
+import { deploy, scaffold, teardown } from '../../src/cluster/services';
+import { ClusterSession } from '../../src/cluster/session';
+import { exportStandaloneKubeconfig } from '../../src/core/kubeconfig';
+import { withDefaults } from '../../src/core/manifest';
+import { LAB_DIR, MASTERS, WORKERS, describeWithLab, labKubeConfig, waitFor } from '../cluster/lab';
+import { labVerb, masterNodeWatches } from './labControl';
+
+const NS = 'kubemark-faults';
+const NAME = 'fault-node';
+const REPLICAS = 3;
+const RECOVERY_MS = 5_000;
+
+interface Row { fault: string; run: number; recoveryMs: number; detail: string }
+const table: Row[] = [];
+
+function printTable(): void {
+  const lines = ['', 'Recovery times (from the component being back to the state holding the truth):', '  fault                                   run   recovery   detail'];
+  for (const r of table) lines.push(`  ${r.fault.padEnd(40)}${String(r.run).padStart(3)}   ${`${(r.recoveryMs / 1000).toFixed(2)} s`.padStart(8)}   ${r.detail}`);
+  console.log(lines.join('\n'));
+}
+
+describeWithLab('faults: the live layer heals', () => {
+  const kc = labKubeConfig();
+  const workers = new ClusterSession(kc, WORKERS);
+  const masters = new ClusterSession(kc, MASTERS);
+  let w: WorkersState;
+  let m: MastersState;
+  let baseline = 0;
+
+  /** The node names the masters apiserver has now (a fresh list), sorted. */
+  const serverNodes = async () => {
+    const list = await masters.http.request<{ items: Array<{ metadata: { name: string } }> }>('GET', '/api/v1/nodes', { timeoutMs: 10_000 });
+    return list.items.map((i) => i.metadata.name).sort();
+  };
+  const stateNodes = () => [...m.nodes.items.keys()].sort();
+  const createNode = (name: string) => masters.http.request('POST', '/api/v1/nodes', { body: { apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { 'kubemark-workbench/test': 'faults' } } }, timeoutMs: 10_000 });
+  const patchConfigMap = (key: string) => workers.http.request('PATCH', `/api/v1/namespaces/${NS}/configmaps/node-configmap`, { body: { data: { [key]: 'x' } }, contentType: 'application/merge-patch+json', timeoutMs: 10_000 });
+
+  before(async () => {
+    const mastersKubeconfig = exportStandaloneKubeconfig(kc, MASTERS).yaml;
+    await scaffold(workers, { namespace: NS, contentType: '', mastersKubeconfig });
+    m = new MastersState(new ClusterSession(kc, MASTERS));
+    w = new WorkersState(new ClusterSession(kc, WORKERS), NS);
+    baseline = await masterNodeWatches(masters);
+    await Promise.all([m.start(), w.start()]);
+    await deploy(workers, masters, {
+      options: withDefaults({ image: 'registry.k8s.io/kubemark:v1.37.2', replicas: REPLICAS, namespace: NS, name: NAME, mastersKubeconfig, imageService: 'fake' }),
+      timeoutMs: 240_000, skipPreflight: true, nodes: m.nodes,
+    }, () => undefined);
+    await waitFor('one node watch more than the baseline', async () => (await masterNodeWatches(masters)) === baseline + 1, 30_000);
+  });
+
+  after(async () => {
+    printTable();
+    w?.dispose();
+    m?.dispose();
+    await teardown(workers, masters, { namespace: NS, deleteNodes: true }, () => undefined).catch((e) => console.log(`teardown: ${e.message}`));
+    for (const n of (await serverNodes().catch(() => [] as string[])).filter((x) => x.startsWith('fault-probe-'))) {
+      await masters.http.request('DELETE', `/api/v1/nodes/${n}`).catch(() => undefined);
+    }
+  });
+
+  test('(a) masters apiserver stopped and started 5 times: the exact node set within 5 s, one watch', async () => {
+    for (let run = 1; run <= 5; run++) {
+      await labVerb('stop', 'masters-apiserver');
+      await waitFor('the masters state to notice', () => m.reach.state === 'error', 30_000, 100);
+      await labVerb('start', 'masters-apiserver');
+      const back = Date.now();
+      await createNode(`fault-probe-${run}`);
+      const truth = await serverNodes();
+      await waitFor(`the exact node set (${truth.length} nodes)`, () => JSON.stringify(stateNodes()) === JSON.stringify(truth), 30_000, 50);
+      const recoveryMs = Date.now() - back;
+      table.push({ fault: 'masters apiserver stop/start', run, recoveryMs, detail: `${truth.length} nodes, ${m.openWatches()} watch` });
+      assert.ok(recoveryMs <= RECOVERY_MS, `run ${run}: the node set took ${recoveryMs} ms after the apiserver was ready`);
+      assert.equal(m.openWatches(), 1, 'one node watch, by the state');
+      await waitFor('the apiserver to count baseline + 1 node watches', async () => (await masterNodeWatches(masters)) === baseline + 1, 30_000);
+    }
+  });
+
+  test('(b) workers apiserver paused for 30 s: error rows, then recovery with no Refresh', async () => {
+    await labVerb('pause', 'workers-apiserver');
+    const paused = Date.now();
+    try {
+      await waitFor('the workers state to show the outage', () => w.reach.state === 'error', 20_000, 100);
+      assert.match((w.reach as { error: Error }).error.message, /Cannot reach kubemark-lab-workers/);
+      // The pause lasts 30 s in all: the length of the fault, not a synchronisation.
+      await new Promise((r) => setTimeout(r, Math.max(0, paused + 30_000 - Date.now())));
+    } finally {
+      await labVerb('resume', 'workers-apiserver');
+    }
+    const back = Date.now();
+    await waitFor('reachable again', () => w.reach.state === 'reachable', 30_000, 50);
+    await patchConfigMap('after-pause');
+    await waitFor('the quiet ConfigMap watch to show the change', () => w.configMaps.items.get(`${NS}/node-configmap`)?.keys.includes('after-pause'), 30_000, 50);
+    const recoveryMs = Date.now() - back;
+    for (const x of [w.pods, w.statefulSets, w.namespaces, w.configMaps, w.secrets]) assert.equal(x.state, 'ready');
+    assert.equal(w.openWatches(), 5, 'one watch per kind');
+    table.push({ fault: 'workers apiserver paused 30 s', run: 1, recoveryMs, detail: `${w.openWatches()} watches` });
+    assert.ok(recoveryMs <= RECOVERY_MS, `recovery took ${recoveryMs} ms`);
+  });
+
+  test('(c) etcd stopped and started: both clusters recover', async () => {
+    await labVerb('stop', 'etcd');
+    await waitFor('an error seen by either state', () => w.reach.state === 'error' || m.reach.state === 'error' || m.nodes.state === 'error' || w.pods.state === 'error', 60_000, 200).catch(() => undefined);
+    await labVerb('start', 'etcd');
+    const back = Date.now();
+    await waitFor('masters accepts writes', async () => { await createNode('fault-probe-etcd'); return true; }, 60_000, 200);
+    await waitFor('workers accepts writes', async () => { await patchConfigMap('after-etcd'); return true; }, 60_000, 200);
+    const truth = await serverNodes();
+    await waitFor('masters node set', () => JSON.stringify(stateNodes()) === JSON.stringify(truth), 30_000, 50);
+    await waitFor('workers ConfigMap change', () => w.configMaps.items.get(`${NS}/node-configmap`)?.keys.includes('after-etcd'), 30_000, 50);
+    const recoveryMs = Date.now() - back;
+    table.push({ fault: 'etcd stop/start', run: 1, recoveryMs, detail: 'both clusters' });
+    assert.equal(m.openWatches(), 1);
+    assert.equal(w.openWatches(), 5);
+  });
+
+  test('(d) a hollow kubelet process killed: its log follow resumes with no duplicate line', async () => {
+    const out: string[] = [];
+    const pods = { get: (ns: string, pod: string) => w.pods.items.get(`${ns}/${pod}`), onChange: (l: () => void) => w.pods.onChange(l) };
+    const tail = new TailSession(workers, [{ namespace: NS, pod: `${NAME}-0`, container: 'hollow-kubelet' }], { append: (t) => out.push(...t.split('\n')) }, pods, { flushMs: 50, tailLines: 1000 }).start();
+    try {
+      await waitFor('log lines', () => klogLines(out).length > 5, 60_000);
+      const pid = kubeletPid(`${NAME}-0`);
+      const before = klogLines(out).length;
+      process.kill(pid, 'SIGKILL');
+      const killed = Date.now();
+      await waitFor('a new kubelet process', () => { try { return kubeletPid(`${NAME}-0`) !== pid; } catch { return false; } }, 60_000, 200);
+      await waitFor('lines of the new process', () => klogLines(out).slice(before).some((l) => /Starting|Version|kubelet/i.test(l)), 90_000, 100);
+      table.push({ fault: 'hollow kubelet killed (log follow)', run: 1, recoveryMs: Date.now() - killed, detail: `${klogLines(out).length} lines` });
+      assertNoDuplicates(out);
+    } finally {
+      tail.stop();
+    }
+  });
+
+  test('(e) a log stream cut by stopping the workers apiserver: Tail Logs continues after the restart', async () => {
+    const out: string[] = [];
+    const pods = { get: (ns: string, pod: string) => w.pods.items.get(`${ns}/${pod}`), onChange: (l: () => void) => w.pods.onChange(l) };
+    const tail = new TailSession(workers, [{ namespace: NS, pod: `${NAME}-1`, container: 'hollow-kubelet' }], { append: (t) => out.push(...t.split('\n')) }, pods, { flushMs: 50, tailLines: 50 }).start();
+    try {
+      await waitFor('log lines', () => klogLines(out).length > 0 && tail.openStreams() === 1, 60_000);
+      await labVerb('stop', 'workers-apiserver');
+      await waitFor('the stream to end', () => tail.openStreams() === 0, 30_000, 50);
+      const before = klogLines(out).length;
+      await labVerb('start', 'workers-apiserver');
+      const back = Date.now();
+      await waitFor('the stream again', () => tail.openStreams() === 1, 30_000, 50);
+      // The hollow kubelet logs every few seconds (node status, leases): new lines come.
+      await waitFor('new lines after the restart', () => klogLines(out).length > before, 90_000, 100);
+      table.push({ fault: 'log stream cut (workers apiserver restart)', run: 1, recoveryMs: Date.now() - back, detail: `${klogLines(out).length - before} new lines` });
+      assertNoDuplicates(out);
+      assert.ok(out.some((l) => /fault-node-1\/hollow-kubelet: .*following again/.test(l)), 'the cut is said');
+    } finally {
+      tail.stop();
+    }
+  });
+
+  test('(f) Refresh pressed 20 times in a second: one watch per kind afterwards', async () => {
+    const started = Date.now();
+    const all: Promise<void>[] = [];
+    for (let i = 0; i < 20; i++) {
+      all.push(m.refresh(), w.refresh());
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await Promise.all(all);
+    await waitFor('every informer ready', () => m.nodes.state === 'ready' && [w.pods, w.statefulSets, w.namespaces, w.configMaps, w.secrets].every((x) => x.state === 'ready'), 30_000, 50);
+    assert.equal(m.openWatches(), 1);
+    assert.equal(w.openWatches(), 5);
+    await waitFor('the apiserver to count baseline + 1 node watches', async () => (await masterNodeWatches(masters)) === baseline + 1, 30_000);
+    table.push({ fault: '20 refreshes in 1 s', run: 1, recoveryMs: Date.now() - started, detail: `${m.openWatches()} + ${w.openWatches()} watches` });
+    assert.deepEqual(stateNodes(), await serverNodes());
+  });
+});
+
+/** klog lines (I1201 10:00:00.123456 …): each is unique by its microsecond timestamp and pid. */
+function klogLines(out: string[]): string[] {
+  return out.filter((l) => /^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d{6}/.test(l) || /^✖ [IWEF]\d{4} /.test(l));
+}
+
+function assertNoDuplicates(out: string[]): void {
+  const lines = klogLines(out);
+  const seen = new Set<string>();
+  const dups = lines.filter((l) => (seen.has(l) ? true : (seen.add(l), false)));
+  assert.deepEqual(dups, [], 'no line shown twice');
+}
+
+/** The hollow kubelet process of a pod (the lab runs each container as a process). */
+function kubeletPid(pod: string): number {
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    let cmd: string;
+    try {
+      cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    const args = cmd.split('\0');
+    if (args.includes('--morph=kubelet') && args.includes(`--name=${pod}`) && cmd.includes(LAB_DIR)) return Number(d);
+  }
+  throw new Error(`no kubelet process for ${pod}`);
+}
