@@ -11,6 +11,8 @@ import { activateClusters, ClusterApi } from './editor/clusters';
 
 export interface KubemarkApi extends Partial<ClusterApi> {
   lint: typeof lint;
+  /** The extension's log folder (its output channels are written beside it). */
+  logDir: string;
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<KubemarkApi> {
@@ -30,7 +32,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kubema
   registerCommand(context, log, COMMANDS.newManifest, newManifestCommand(mastersVersion));
   registerCommand(context, log, COMMANDS.showOutput, () => log.show());
   log.info('Kubemark Workbench activated');
-  return { lint, ...clusters };
+  return { lint, logDir: context.logUri.fsPath, ...clusters };
 }
 
 export function deactivate(): void {

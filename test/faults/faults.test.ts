@@ -14,6 +14,7 @@ import { exportStandaloneKubeconfig } from '../../src/core/kubeconfig';
 import { withDefaults } from '../../src/core/manifest';
 import { LAB_DIR, MASTERS, WORKERS, describeWithLab, labKubeConfig, waitFor } from '../cluster/lab';
 import { labVerb, masterNodeWatches } from './labControl';
+import { SecretScanner, labSecrets } from '../common/secretScan';
 
 const NS = 'kubemark-faults';
 const NAME = 'fault-node';
@@ -22,6 +23,8 @@ const RECOVERY_MS = 5_000;
 
 interface Row { fault: string; run: number; recoveryMs: number; detail: string }
 const table: Row[] = [];
+/** Everything the states and sessions wrote or said during the faults, for the hygiene check. */
+const written: string[] = [];
 
 function printTable(): void {
   const lines = ['', 'Recovery times (from the component being back to the state holding the truth):', '  fault                                   run   recovery   detail'];
@@ -74,6 +77,7 @@ describeWithLab('faults: the live layer heals', () => {
     for (let run = 1; run <= 5; run++) {
       await labVerb('stop', 'masters-apiserver');
       await waitFor('the masters state to notice', () => m.reach.state === 'error', 30_000, 100);
+      written.push((m.reach as { error: Error }).error.message, m.nodes.error?.message ?? '');
       await labVerb('start', 'masters-apiserver');
       const back = Date.now();
       await createNode(`fault-probe-${run}`);
@@ -93,6 +97,7 @@ describeWithLab('faults: the live layer heals', () => {
     try {
       await waitFor('the workers state to show the outage', () => w.reach.state === 'error', 20_000, 100);
       assert.match((w.reach as { error: Error }).error.message, /Cannot reach kubemark-lab-workers/);
+      written.push((w.reach as { error: Error }).error.message);
       // The pause lasts 30 s in all: the length of the fault, not a synchronisation.
       await new Promise((r) => setTimeout(r, Math.max(0, paused + 30_000 - Date.now())));
     } finally {
@@ -128,7 +133,7 @@ describeWithLab('faults: the live layer heals', () => {
   test('(d) a hollow kubelet process killed: its log follow resumes with no duplicate line', async () => {
     const out: string[] = [];
     const pods = { get: (ns: string, pod: string) => w.pods.items.get(`${ns}/${pod}`), onChange: (l: () => void) => w.pods.onChange(l) };
-    const tail = new TailSession(workers, [{ namespace: NS, pod: `${NAME}-0`, container: 'hollow-kubelet' }], { append: (t) => out.push(...t.split('\n')) }, pods, { flushMs: 50, tailLines: 1000 }).start();
+    const tail = new TailSession(workers, [{ namespace: NS, pod: `${NAME}-0`, container: 'hollow-kubelet' }], { append: (t) => { written.push(t); out.push(...t.split('\n')); } }, pods, { flushMs: 50, tailLines: 1000 }).start();
     try {
       await waitFor('log lines', () => klogLines(out).length > 5, 60_000);
       const pid = kubeletPid(`${NAME}-0`);
@@ -147,7 +152,7 @@ describeWithLab('faults: the live layer heals', () => {
   test('(e) a log stream cut by stopping the workers apiserver: Tail Logs continues after the restart', async () => {
     const out: string[] = [];
     const pods = { get: (ns: string, pod: string) => w.pods.items.get(`${ns}/${pod}`), onChange: (l: () => void) => w.pods.onChange(l) };
-    const tail = new TailSession(workers, [{ namespace: NS, pod: `${NAME}-1`, container: 'hollow-kubelet' }], { append: (t) => out.push(...t.split('\n')) }, pods, { flushMs: 50, tailLines: 50 }).start();
+    const tail = new TailSession(workers, [{ namespace: NS, pod: `${NAME}-1`, container: 'hollow-kubelet' }], { append: (t) => { written.push(t); out.push(...t.split('\n')); } }, pods, { flushMs: 50, tailLines: 50 }).start();
     try {
       await waitFor('log lines', () => klogLines(out).length > 0 && tail.openStreams() === 1, 60_000);
       await labVerb('stop', 'workers-apiserver');
@@ -181,7 +186,20 @@ describeWithLab('faults: the live layer heals', () => {
     table.push({ fault: '20 refreshes in 1 s', run: 1, recoveryMs: Date.now() - started, detail: `${m.openWatches()} + ${w.openWatches()} watches` });
     assert.deepEqual(stateNodes(), await serverNodes());
   });
+
+  hygiene();
 });
+
+/** Runs after the faults (registered last in the suite). */
+function hygiene(): void {
+  test('(z) nothing the states and sessions wrote holds a piece of a lab credential', () => {
+    const scanner = new SecretScanner(labSecrets(LAB_DIR));
+    assert.ok(scanner.find(readFileSync(`${LAB_DIR}/kubeconfig`, 'utf8')), 'the scanner finds the credentials in the kubeconfig');
+    const text = [...written, JSON.stringify(table)].join('\n');
+    assert.ok(text.length > 1000, 'the faults wrote something to scan');
+    assert.equal(scanner.find(text), undefined);
+  });
+}
 
 /** klog lines (I1201 10:00:00.123456 …): each is unique by its microsecond timestamp and pid. */
 function klogLines(out: string[]): string[] {

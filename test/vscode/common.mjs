@@ -11,7 +11,7 @@ export const suiteOutDir = join(repoRoot, 'out/test/vscode/suite');
 export const suiteIndex = join(suiteOutDir, 'index.js');
 
 /** Environment variables forwarded from the runner's environment to the extension host. */
-export const FORWARDED_ENV = ['KUBECONFIG', 'KUBEMARK_LAB_DIR', 'KUBEMARK_TEST_GREP', 'KUBEMARK_TEST_TIMEOUT_MS'];
+export const FORWARDED_ENV = ['CI', 'KUBECONFIG', 'KUBEMARK_LAB_DIR', 'KUBEMARK_TEST_GREP', 'KUBEMARK_TEST_TIMEOUT_MS'];
 /** ...and every other KUBEMARK_* variable, except the runners' own settings below. */
 const RUNNER_ONLY = /^KUBEMARK_(VSCODE_|EXTENSION_DIR$|KEEP_TMP$|SCREENSHOT_DIR$|RESULT_FILE$)/;
 

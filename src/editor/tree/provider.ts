@@ -46,6 +46,7 @@ export class ClustersTreeProvider implements vscode.TreeDataProvider<TreeNode>, 
 export interface SnapshotNode {
   label: string;
   description?: string;
+  tooltip?: string;
   contextValue?: string;
   children?: SnapshotNode[];
 }
@@ -57,6 +58,7 @@ export function snapshot(provider: ClustersTreeProvider, depth: number, node?: T
     const label = typeof item.label === 'string' ? item.label : item.label?.label ?? '';
     const out: SnapshotNode = { label };
     if (typeof item.description === 'string') out.description = item.description;
+    if (item.tooltip) out.tooltip = typeof item.tooltip === 'string' ? item.tooltip : item.tooltip.value;
     if (item.contextValue) out.contextValue = item.contextValue;
     if (depth > 1 && item.collapsibleState !== vscode.TreeItemCollapsibleState.None) out.children = snapshot(provider, depth - 1, child);
     return out;

@@ -37,8 +37,37 @@ function report(result: Result): void {
   if (file) fs.writeFileSync(file, JSON.stringify(result));
 }
 
+/**
+ * Every notification text the extension shows, for the credential-hygiene test: the window's
+ * show*Message functions are wrapped before any test runs (a test-side sink, nothing in the
+ * extension keeps them).
+ */
+function recordNotifications(): void {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const vscode = require('vscode') as typeof import('vscode');
+  const seen: string[] = [];
+  (globalThis as { kubemarkNotifications?: string[] }).kubemarkNotifications = seen;
+  const w = vscode.window as unknown as Record<string, (...a: unknown[]) => unknown>;
+  for (const name of ['showInformationMessage', 'showWarningMessage', 'showErrorMessage']) {
+    const original = w[name]!;
+    try {
+      Object.defineProperty(w, name, {
+        configurable: true,
+        writable: true,
+        value: (...args: unknown[]) => {
+          seen.push(args.filter((a) => typeof a === 'string' || (typeof a === 'object' && a !== null && 'detail' in a)).map((a) => (typeof a === 'string' ? a : String((a as { detail?: string }).detail ?? ''))).join('\n'));
+          return original.apply(vscode.window, args);
+        },
+      });
+    } catch {
+      // A frozen API: the test says so and scans the log instead.
+    }
+  }
+}
+
 export function run(): Promise<void> {
   if (process.env.KUBEMARK_TEST_RUNNER === 'code-server') prefixMochaOutput();
+  recordNotifications();
   const mocha = new Mocha({
     ui: 'tdd',
     reporter: 'spec',
