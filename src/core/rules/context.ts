@@ -1,15 +1,28 @@
 import { ParsedDoc } from './ast';
 import { RULES, RuleId } from './catalog';
 import { SourceText } from './source';
-import { Finding, Fix } from './types';
+import { Finding, Fix, LintOptions, Severity } from './types';
+import { DEFAULT_FLAGS, FlagTable, parseExtraFlags } from '../flags';
 
 export class LintContext {
   readonly findings: Finding[] = [];
+  readonly flags: FlagTable;
+  /** Problems with the options themselves (extra flag declarations that could not be read). */
+  readonly optionProblems: string[] = [];
 
-  constructor(readonly src: SourceText, readonly docs: ParsedDoc[]) {}
+  constructor(readonly src: SourceText, readonly docs: ParsedDoc[], readonly options: LintOptions = {}) {
+    if (options.extraFlags && options.extraFlags.length > 0) {
+      const { flags, problems } = parseExtraFlags(options.extraFlags);
+      this.flags = new FlagTable(flags);
+      this.optionProblems.push(...problems);
+    } else {
+      this.flags = DEFAULT_FLAGS;
+    }
+  }
 
-  report(ruleId: RuleId, start: number, end: number, message: string, fix?: Fix): void {
-    const f: Finding = { ruleId, severity: RULES[ruleId].severity, message, range: this.src.range(start, end) };
+  /** Reports a finding; `severity` overrides the catalogue's when one case of a rule is milder or worse. */
+  report(ruleId: RuleId, start: number, end: number, message: string, fix?: Fix, severity?: Severity): void {
+    const f: Finding = { ruleId, severity: severity ?? RULES[ruleId].severity, message, range: this.src.range(start, Math.max(start, end)) };
     if (fix) f.fix = fix;
     this.findings.push(f);
   }
