@@ -362,7 +362,7 @@ export function duplicateKeys(spec: FlagSpec, value: string): Array<{ key: strin
       if (typeof t === 'string') continue;
       const id = `${t.key}:${t.effect}`;
       if (seen.has(id)) {
-        out.push({ key: t.key, severity: 'error', message: `--register-with-taints gives the taint "${t.key}" with effect ${t.effect} twice: a node's taints must be unique by key and effect, so the fake node is rejected by the apiserver and never registers. Keep one.` });
+        out.push({ key: t.key, severity: 'error', message: `--register-with-taints gives the taint "${t.key}" with effect ${t.effect} twice: kubemark exits with "duplicated taints with the same key and effect" (taints must be unique by key and effect). Keep one.` });
       }
       seen.add(id);
     }
