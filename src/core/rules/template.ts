@@ -72,7 +72,9 @@ export function findPlaceholders(text: string): Placeholder[] {
 function isInComment(text: string, p: Placeholder): boolean {
   const lineStart = text.lastIndexOf('\n', p.start - 1) + 1;
   const before = text.slice(lineStart, p.start);
-  return /(^|\s)#/.test(before) && !/["']/.test(before);
+  if (before.trimStart().startsWith('#')) return true;
+  // "key: value # ... {{x}}": a comment after a value, when no quote is open before it.
+  return /\s#/.test(before) && !/["']/.test(before);
 }
 
 /**
