@@ -145,9 +145,16 @@ export class FlagTable {
     return this.byShorthand.get(letter);
   }
 
+  private candidates: string[] | undefined;
+  private readonly suggestions = new Map<string, string | undefined>();
+
   /** The closest known flag name, when it is close enough to be a typo. */
   suggest(name: string): string | undefined {
-    return closest(name, [...this.byName.keys()].filter((n) => n.length > 2));
+    if (this.suggestions.has(name)) return this.suggestions.get(name);
+    this.candidates ??= [...this.byName.keys()].filter((n) => n.length > 2);
+    const s = closest(name, this.candidates);
+    if (this.suggestions.size < 10_000) this.suggestions.set(name, s);
+    return s;
   }
 
   /** Whether the flag never takes the next argument as its value (pflag: bool-like, or unknown: it fails first). */

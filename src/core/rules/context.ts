@@ -27,9 +27,20 @@ export class LintContext {
     this.findings.push(f);
   }
 
+  private byKindName: Map<string, ParsedDoc[]> | undefined;
+
   /** Documents of a kind by name, e.g. the Secret a volume refers to. */
   find(kind: string, name: string, namespace?: string): ParsedDoc | undefined {
-    return this.docs.find((d) => d.kind === kind && d.name === name && (namespace === undefined || docNamespace(d) === namespace || docNamespace(d) === undefined));
+    if (!this.byKindName) {
+      this.byKindName = new Map();
+      for (const d of this.docs) {
+        const key = `${d.kind}\u0000${d.name}`;
+        const list = this.byKindName.get(key) ?? [];
+        list.push(d);
+        this.byKindName.set(key, list);
+      }
+    }
+    return (this.byKindName.get(`${kind}\u0000${name}`) ?? []).find((d) => namespace === undefined || docNamespace(d) === namespace || docNamespace(d) === undefined);
   }
 }
 

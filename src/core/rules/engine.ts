@@ -7,7 +7,7 @@ import { SourceText } from './source';
 import { Finding, LintOptions, Range } from './types';
 import { RULES } from './catalog';
 import { Placeholder, findPlaceholders, neutralise } from './template';
-import { findSuppressions, isSuppressed } from './suppress';
+import { findSuppressions, suppressionIndex } from './suppress';
 import { closest } from '../flags';
 import { checkApiVersion } from './checks/apiVersion';
 import { checkImages } from './checks/image';
@@ -69,8 +69,44 @@ export function parseDocs(text: string): { src: SourceText; docs: ParsedDoc[]; e
   return { src, docs, errors };
 }
 
+const MAX_FLOW_DEPTH = 1000;
+
+/**
+ * Where flow collections ([ and {) nest deeper than any manifest does, or -1. The YAML parser
+ * takes seconds on such input (hundreds of thousands of levels), so it is refused up front.
+ */
+export function excessiveNesting(text: string): number {
+  let brackets = 0;
+  for (let i = 0; i < text.length && brackets <= MAX_FLOW_DEPTH * 2; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 91 || c === 123) brackets++;
+  }
+  if (brackets <= MAX_FLOW_DEPTH) return -1;
+  let depth = 0;
+  let quote = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (quote) {
+      if (c === 92 && quote === 34) i++;
+      else if (c === quote || c === 10) quote = 0;
+      continue;
+    }
+    if (c === 34 || c === 39) quote = c;
+    else if (c === 35 && (i === 0 || text.charCodeAt(i - 1) <= 32)) {
+      while (i < text.length && text.charCodeAt(i) !== 10) i++;
+    } else if (c === 91 || c === 123) {
+      if (++depth > MAX_FLOW_DEPTH) return i;
+    } else if ((c === 93 || c === 125) && depth > 0) depth--;
+  }
+  return -1;
+}
+
 export function lint(text: string, options: LintOptions = {}): Finding[] {
   const original = new SourceText(text);
+  const deep = excessiveNesting(text);
+  if (deep >= 0) {
+    return [{ ruleId: 'yaml-syntax', severity: 'error', message: `YAML syntax error: brackets nest more than ${MAX_FLOW_DEPTH} levels deep here, which no manifest does; the rest of the file is not checked. Is this the file you meant?`, range: original.range(deep, deep + 1) }];
+  }
   const placeholders = findPlaceholders(text);
   const findings = placeholders.length > 0 ? lintTemplate(text, placeholders, options) : lintText(text, options);
   return sortFindings(applySuppressions(original, findings));
@@ -136,7 +172,8 @@ function lintTemplate(text: string, placeholders: Placeholder[], options: LintOp
 function applySuppressions(src: SourceText, findings: Finding[]): Finding[] {
   const suppressions = findSuppressions(src);
   if (suppressions.length === 0) return findings;
-  const kept = findings.filter((f) => !isSuppressed(suppressions, f.ruleId, f.range.start.line));
+  const suppressed = suppressionIndex(suppressions);
+  const kept = findings.filter((f) => !suppressed(f.ruleId, f.range.start.line));
   for (const s of suppressions) {
     for (const id of s.rules ?? []) {
       if (id in RULES) continue;

@@ -21,6 +21,14 @@ const DIRECTIVE = /(?:^|\s)#\s*kubemark-lint-disable(-next-line)?(?=\s|$)([^\n]*
 export function findSuppressions(src: SourceText): Suppression[] {
   if (!src.text.includes('kubemark-lint-disable')) return [];
   const out: Suppression[] = [];
+  // The next line that is neither blank nor a comment, for each line: one pass from the end.
+  let nextContent: number | undefined;
+  const nextAfter = new Array<number | undefined>(src.lineCount);
+  for (let line = src.lineCount - 1; line >= 0; line--) {
+    nextAfter[line] = nextContent;
+    const t = src.lineText(line).trim();
+    if (t !== '' && !t.startsWith('#')) nextContent = line;
+  }
   for (let line = 0; line < src.lineCount; line++) {
     const text = src.lineText(line);
     if (!text.includes('kubemark-lint-disable')) continue;
@@ -32,18 +40,24 @@ export function findSuppressions(src: SourceText): Suppression[] {
     const s: Suppression = { line, start: lineStart + m.index + (m[0].startsWith('#') ? 0 : 1), end: lineStart + text.length, scope: m[1] ? 'next-line' : 'file' };
     if (rules.length > 0) s.rules = rules;
     if (m[1]) {
-      for (let next = line + 1; next < src.lineCount; next++) {
-        const t = src.lineText(next).trim();
-        if (t === '' || t.startsWith('#')) continue;
-        s.target = next;
-        break;
-      }
+      const target = nextAfter[line];
+      if (target !== undefined) s.target = target;
     }
     out.push(s);
   }
   return out;
 }
 
-export function isSuppressed(suppressions: readonly Suppression[], ruleId: string, line: number): boolean {
-  return suppressions.some((s) => (s.scope === 'file' || s.target === line) && (!s.rules || s.rules.includes(ruleId)));
+/** A lookup of what is suppressed where, built once per lint. */
+export function suppressionIndex(suppressions: readonly Suppression[]): (ruleId: string, line: number) => boolean {
+  const file = suppressions.filter((s) => s.scope === 'file');
+  const byLine = new Map<number, Suppression[]>();
+  for (const s of suppressions) {
+    if (s.scope !== 'next-line' || s.target === undefined) continue;
+    const list = byLine.get(s.target) ?? [];
+    list.push(s);
+    byLine.set(s.target, list);
+  }
+  const applies = (s: Suppression, ruleId: string) => !s.rules || s.rules.includes(ruleId);
+  return (ruleId, line) => file.some((s) => applies(s, ruleId)) || (byLine.get(line) ?? []).some((s) => applies(s, ruleId));
 }

@@ -186,12 +186,14 @@ function reportDuplicates(ctx: LintContext, f: ParsedFlag, spec: FlagSpec): void
     }).join(',');
   } else {
     const items = configurationMap(f.value ?? '');
-    kept = items.filter(([k], i) => !items.slice(i + 1).some(([k2]) => k2 === k)).map(([k, v, eq]) => (eq ? `${k}=${v}` : k)).join(',');
+    const last = new Map(items.map(([k], i) => [k, i]));
+    kept = items.filter(([k], i) => last.get(k) === i).map(([k, v, eq]) => (eq ? `${k}=${v}` : k)).join(',');
   }
   const [s, e] = flagSpan(f);
   const first = dups[0]!;
   const severity = dups.some((x) => x.severity === 'error') ? 'error' : 'warning';
-  const message = dups.length === 1 ? first.message : `${first.message} (${dups.length} keys are given twice: ${dups.map((x) => `"${x.key}"`).join(', ')}.)`;
+  const keys = [...new Set(dups.map((x) => x.key))];
+  const message = dups.length === 1 ? first.message : `${first.message} (${dups.length} repeats, of ${keys.slice(0, 5).map((k) => `"${k}"`).join(', ')}${keys.length > 5 ? ` and ${keys.length - 5} more keys` : ''}.)`;
   ctx.report('duplicate-flag-key', s, e, message, { title: `Keep one of each key in --${spec.name}`, edits: replaceValue(ctx, f, kept) }, severity);
 }
 
@@ -218,6 +220,8 @@ function checkSpacedArgs(ctx: LintContext, inv: KubemarkInvocation): ArgToken[] 
 function checkUndefinedVars(ctx: LintContext, inv: KubemarkInvocation, env: ContainerEnv): Set<ArgToken> {
   const out = new Set<ArgToken>();
   if (env.open) return out;
+  const names = [...env.vars.keys()];
+  const suggestions = new Map<string, string | undefined>();
   for (const t of inv.args) {
     for (const ref of varRefs(t.text)) {
       if (env.vars.has(ref.name)) continue;
@@ -225,8 +229,8 @@ function checkUndefinedVars(ctx: LintContext, inv: KubemarkInvocation, env: Cont
       if (t.inScript && !/^[A-Z][A-Z0-9_]*$/.test(ref.name)) continue;
       out.add(t);
       const [s, e] = subSpan(ctx, t, ref.index, ref.index + ref.length);
-      const names = [...env.vars.keys()];
-      const suggestion = closest(ref.name, names);
+      if (!suggestions.has(ref.name)) suggestions.set(ref.name, closest(ref.name, names));
+      const suggestion = suggestions.get(ref.name);
       const podName = podNameVar(env);
       const consequence = t.inScript
         ? `the shell then runs "${ref.name}" as a command, which fails, and passes an empty string`
