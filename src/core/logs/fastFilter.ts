@@ -25,6 +25,15 @@ interface SliceBuffer extends Buffer {
   utf8Slice(start: number, end: number): string;
 }
 
+/** resolve() codes besides a noise entry index (>= 0). */
+const NO_NOISE = -1;
+const SLOW = -3;
+
+/** The text of line [ls, le) of the region: a latin1 slice when the region is ASCII, else UTF-8. */
+function lineAt(ascii: boolean, text: string, region: Buffer, ls: number, le: number): string {
+  return ascii ? text.slice(ls, le) : (region as SliceBuffer).utf8Slice(ls, le);
+}
+
 interface LiteralInfo {
   /** Some error entry has this literal: the line goes to the slow path. */
   error: boolean;
@@ -92,15 +101,12 @@ export class FastLineClassifier {
     const text = (region as SliceBuffer).latin1Slice(0, n);
     const ascii = isAscii !== undefined && isAscii(region);
     const occ = this.occ;
-    occ.clear();
-    this.scanner.scan(region, text, 0, n, occ);
-    const starts = occ.starts;
-    const ids = occ.ids;
-    const nOcc = occ.length;
-    const info = this.info;
-    const atLeft = this.atLeft;
-    const later = this.later;
+    const scanner = this.scanner;
     const entries = c.entries;
+    // Every literal of the region in one pass.
+    scanner.begin();
+    occ.clear();
+    scanner.scan(region, text, 0, n, occ);
     let k = 0;
     let truncated = 0;
     let ls = 0;
@@ -108,25 +114,18 @@ export class FastLineClassifier {
       const nl = text.indexOf('\n', ls);
       let le = nl;
       if (le > ls && text.charCodeAt(le - 1) === 13) le--;
-      // Occurrences of this line: [k, kEnd).
-      let kEnd = k;
-      while (kEnd < nOcc && (starts[kEnd] as number) < nl) kEnd++;
       let line: string | undefined;
-      const lineText = (): string => (line ??= ascii ? text.slice(ls, le) : (region as SliceBuffer).utf8Slice(ls, le));
-
-      let slow = s.trace !== -1;
-      if (!slow && le - ls > maxLineLength) slow = lineText().length > maxLineLength;
-      let firstNoise = -1;
-      if (!slow) {
-        for (let q = k; q < kEnd; q++) {
-          if ((info[ids[q] as number] as LiteralInfo).error) {
-            slow = true;
-            break;
-          }
-        }
+      let code = SLOW;
+      if (s.trace === -1 && (le - ls <= maxLineLength || (line ??= lineAt(ascii, text, region, ls, le)).length <= maxLineLength)) {
+        let kEnd = k;
+        while (kEnd < occ.length && (occ.starts[kEnd] as number) < nl) kEnd++;
+        code = this.resolve(k, kEnd, ascii, text, region, ls, le);
+        k = kEnd;
+      } else {
+        while (k < occ.length && (occ.starts[k] as number) < nl) k++;
       }
-      if (slow) {
-        let l = lineText();
+      if (code === SLOW) {
+        let l = (line ??= lineAt(ascii, text, region, ls, le));
         if (l.length > maxLineLength) {
           truncated++;
           l = cut(l, maxLineLength) + TRUNCATION_MARKER;
@@ -135,58 +134,12 @@ export class FastLineClassifier {
         if (r !== null) onLine(r);
       } else {
         s.linesSeen++;
-        if (kEnd > k) {
-          // Noise literals only: CatalogueMatcher.match on the occurrences.
-          const at = starts[k] as number;
-          const same = sameLiteral(ids, k, kEnd);
-          if (same) {
-            const lit = ids[k] as number;
-            atLeft[lit] = 1;
-            for (let q = k + 1; q < kEnd; q++) if ((starts[q] as number) > at) later[lit] = 1;
-          } else {
-            for (let q = k; q < kEnd; q++) {
-              const lit = ids[q] as number;
-              if ((starts[q] as number) === at) atLeft[lit] = 1;
-              else later[lit] = 1;
-            }
-          }
-          const noise = this.noise;
-          for (let e = 0; e < noise.length; e++) {
-            const x = noise[e] as { f: FastEntry; lit: number };
-            if (atLeft[x.lit] === 1 && (x.f.confirm === undefined || confirmed(x.f, lineText()))) {
-              firstNoise = x.f.idx;
-              break;
-            }
-          }
-          if (firstNoise === -1) {
-            for (let e = 0; e < noise.length; e++) {
-              const x = noise[e] as { f: FastEntry; lit: number };
-              if (later[x.lit] === 1 && (x.f.confirm === undefined || confirmed(x.f, lineText()))) {
-                firstNoise = x.f.idx;
-                break;
-              }
-            }
-          }
-          for (let q = k; q < kEnd; q++) {
-            atLeft[ids[q] as number] = 0;
-            later[ids[q] as number] = 0;
-          }
-        }
-        if (firstNoise === -1 && this.slowNoise.length > 0) {
-          const l = lineText();
-          for (const r of this.slowNoise) {
-            if (r.re.test(l)) {
-              firstNoise = r.idx;
-              break;
-            }
-          }
-        }
-        if (firstNoise !== -1) {
-          s.counts[firstNoise]++;
+        if (code >= 0) {
+          s.counts[code]++;
           s.suppressed++;
-          if (!dropNoise) onLine(result('noise', lineText(), (entries[firstNoise] as PatternEntry).id, undefined, source, false));
+          if (!dropNoise) onLine(result('noise', (line ??= lineAt(ascii, text, region, ls, le)), (entries[code] as PatternEntry).id, undefined, source, false));
         } else {
-          const l = lineText();
+          const l = (line ??= lineAt(ascii, text, region, ls, le));
           const sev = klogSeverity(l, contentOffset(l));
           if (sev === 69 /* E */ || sev === 70 /* F */) {
             const idx = sev === 69 ? c.klogErrorIdx : c.klogFatalIdx;
@@ -200,17 +153,61 @@ export class FastLineClassifier {
           }
         }
       }
-      k = kEnd;
       ls = nl + 1;
     }
     return truncated;
   }
-}
 
-function sameLiteral(ids: Int32Array, k: number, kEnd: number): boolean {
-  const first = ids[k];
-  for (let q = k + 1; q < kEnd; q++) if (ids[q] !== first) return false;
-  return true;
+  /**
+   * What CatalogueMatcher.match would say for a line whose literal occurrences are
+   * occ[k, kEnd): SLOW (an error literal: the slow path decides), NO_NOISE, or the noise entry.
+   */
+  private resolve(k: number, kEnd: number, ascii: boolean, text: string, region: Buffer, ls: number, le: number): number {
+    let line: string | undefined;
+    const starts = this.occ.starts;
+    const ids = this.occ.ids;
+    const info = this.info;
+    for (let q = k; q < kEnd; q++) if ((info[ids[q] as number] as LiteralInfo).error) return SLOW;
+    let found = NO_NOISE;
+    if (kEnd > k) {
+      const atLeft = this.atLeft;
+      const later = this.later;
+      const at = starts[k] as number;
+      for (let q = k; q < kEnd; q++) {
+        const lit = ids[q] as number;
+        if ((starts[q] as number) === at) atLeft[lit] = 1;
+        else later[lit] = 1;
+      }
+      const noise = this.noise;
+      for (let e = 0; e < noise.length; e++) {
+        const x = noise[e] as { f: FastEntry; lit: number };
+        if (atLeft[x.lit] === 1 && (x.f.confirm === undefined || confirmed(x.f, (line ??= lineAt(ascii, text, region, ls, le))))) {
+          found = x.f.idx;
+          break;
+        }
+      }
+      if (found === NO_NOISE) {
+        for (let e = 0; e < noise.length; e++) {
+          const x = noise[e] as { f: FastEntry; lit: number };
+          if (later[x.lit] === 1 && (x.f.confirm === undefined || confirmed(x.f, (line ??= lineAt(ascii, text, region, ls, le))))) {
+            found = x.f.idx;
+            break;
+          }
+        }
+      }
+      for (let q = k; q < kEnd; q++) {
+        atLeft[ids[q] as number] = 0;
+        later[ids[q] as number] = 0;
+      }
+    }
+    if (found === NO_NOISE && this.slowNoise.length > 0) {
+      const l = (line ??= lineAt(ascii, text, region, ls, le));
+      for (const r of this.slowNoise) {
+        if (r.re.test(l)) return r.idx;
+      }
+    }
+    return found;
+  }
 }
 
 /** Cuts to at most `max` code units without splitting a surrogate pair (as LineSplitter). */

@@ -4,7 +4,7 @@
 // Sampling: with q = 4 and L the length of the shortest "long" literal, the 4-byte window that
 // ends at every `step` = L - 3 positions is hashed; any occurrence of a literal of length >= L
 // covers exactly one such window among its first `step` 4-grams, so the table holds those
-// 4-grams only and each occurrence is found once, then confirmed with startsWith. Literals
+// 4-grams only and each occurrence is found once, then confirmed by comparing the text. Literals
 // shorter than MIN_SAMPLED are searched with the native indexOf, one pass each.
 // Positions are byte offsets; literals are matched as their UTF-8 bytes (UTF-8 is
 // self-synchronising, so a byte match is a character match).
@@ -64,10 +64,14 @@ export class LiteralScanner {
   private readonly sampled: boolean;
   private readonly short: number[] = [];
   private readonly lengths: Int32Array;
+  /** Per short literal: its next occurrence in the current text (-1 none, -2 not searched). */
+  private readonly shortNext: Int32Array;
+
 
   constructor(literals: readonly string[]) {
     this.literals = literals.map((l) => Buffer.from(l, 'utf8').toString('latin1'));
     this.lengths = Int32Array.from(this.literals, (l) => l.length);
+    this.shortNext = new Int32Array(literals.length).fill(-2);
     const long: number[] = [];
     this.literals.forEach((l, id) => {
       if (l.length === 0) throw new RangeError('empty literal');
@@ -99,20 +103,33 @@ export class LiteralScanner {
     this.cands = Int32Array.from(flat);
   }
 
+  /** Call before scanning a new text. */
+  begin(): void {
+    this.shortNext.fill(-2);
+  }
+
   /**
    * Appends the occurrences that lie entirely in [from, to) of `bytes` (whose latin1 decoding is
-   * `text`) to `out`, sorted by start.
+   * `text`) to `out`, sorted by start. Successive calls on the same text must move forward
+   * (from >= the previous to) until the next begin(): short literals are searched once per text.
    */
   scan(bytes: Uint8Array, text: string, from: number, to: number, out: Occurrences): void {
     if (this.sampled) this.scanSampled(bytes, text, from, to, out);
-    for (const id of this.short) {
+    const short = this.short;
+    if (short.length === 0) return;
+    const next = this.shortNext;
+    for (let s = 0; s < short.length; s++) {
+      const id = short[s] as number;
       const lit = this.literals[id] as string;
       const len = lit.length;
-      let p = text.indexOf(lit, from);
+      let p = next[id] as number;
+      if (p === -1) continue;
+      if (p < from) p = text.indexOf(lit, from);
       while (p !== -1 && p + len <= to) {
         out.push(p, id);
         p = text.indexOf(lit, p + 1);
       }
+      next[id] = p;
     }
   }
 
@@ -137,7 +154,8 @@ export class LiteralScanner {
         const end = start + (lengths[id] as number);
         if (start < from || end > to) continue;
         const y = (b[end - 4] as number) | ((b[end - 3] as number) << 8) | ((b[end - 2] as number) << 16) | ((b[end - 1] as number) << 24);
-        if (y === (cands[c + 3] as number) && text.startsWith(literals[id] as string, start)) out.push(start, id);
+        // slice + === compares with memcmp; startsWith walks character by character.
+        if (y === (cands[c + 3] as number) && text.slice(start, end) === literals[id]) out.push(start, id);
       }
     }
   }
