@@ -53,7 +53,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kubema
   const api = (why: string) => cluster.load(`the extension API (${why})`);
   return {
     lint,
-    logDir: context.logUri.fsPath,
+    get logDir() {
+      return context.logUri.fsPath;
+    },
     get model() {
       return api('model').model;
     },
