@@ -7,6 +7,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -89,7 +90,8 @@ func main() {
 	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "lab %s: %v\n", verb, err)
-		if ec, ok := err.(exitCoder); ok {
+		var ec exitCoder
+		if errors.As(err, &ec) {
 			os.Exit(ec.ExitCode())
 		}
 		os.Exit(exitFailed)
