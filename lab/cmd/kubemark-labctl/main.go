@@ -51,8 +51,8 @@ func main() {
 		err = cmdStatus(args)
 	case "podrunner":
 		err = cmdPodRunner(args)
-	case "sandbox":
-		err = cmdSandbox(args)
+	case "container":
+		err = cmdContainer(args)
 	case "version":
 		fmt.Printf("kubernetes %s, kwok %s\n", k8sVersion, kwokVersion)
 	case "-h", "--help", "help":
