@@ -18,12 +18,6 @@ const kubeconfig = path.join(dir, 'kubeconfig');
 const lab = (...a) => run('bash', [path.join(REPO, 'lab', 'lab.sh'), ...a], { env, timeoutMs: 90 * 60_000, echo: a[0] !== 'status' });
 const kubectl = (ctx, args, opts = {}) => run('kubectl', ['--kubeconfig', kubeconfig, '--context', ctx, ...args], { timeoutMs: 60_000, ...opts });
 const mib = (kib) => (kib / 1024).toFixed(0);
-const procMem = (pid) => {
-  try {
-    const m = Object.fromEntries(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8').split('\n').map((l) => l.split(/:\s+/)).filter((x) => x.length === 2).map(([k, v]) => [k, parseInt(v, 10)]));
-    return { rss: m.Rss ?? 0, pss: m.Pss ?? 0, priv: (m.Private_Clean ?? 0) + (m.Private_Dirty ?? 0) };
-  } catch { return { rss: 0, pss: 0, priv: 0 }; }
-};
 const memUsedKiB = () => {
   const m = Object.fromEntries(readFileSync('/proc/meminfo', 'utf8').split('\n').filter(Boolean).map((l) => { const [k, v] = l.split(':'); return [k, parseInt(v, 10)]; }));
   return m.MemTotal - m.MemAvailable;
@@ -59,9 +53,7 @@ try {
   for (const c of st.hollowContainers) {
     let e = byPod.get(c.pod);
     if (!e) {
-      // the pod's network-namespace sandbox process counts too
-      const sb = c.netnsPid ? procMem(c.netnsPid) : { rss: 0, pss: 0, priv: 0 };
-      e = { rss: sb.rss, pss: sb.pss, priv: sb.priv, kubelet: 0, proxy: 0, sandbox: sb.rss };
+      e = { rss: 0, pss: 0, priv: 0, kubelet: 0, proxy: 0 };
     }
     e.rss += c.rssKiB ?? 0; e.pss += c.pssKiB ?? 0; e.priv += c.privateKiB ?? 0;
     if (c.container === 'hollow-kubelet') e.kubelet = c.rssKiB; else e.proxy = c.rssKiB;
@@ -78,9 +70,9 @@ try {
     `kubemark lab figures (kubernetes ${JSON.parse(readFileSync(path.join(dir, 'lab.json'), 'utf8')).kubernetesVersion}, ${N} hollow nodes, ${new Date().toISOString()})`,
     `  lab up (warm build): ${upSecs.toFixed(1)} s`,
     `  apply -> first Ready fake node: ${((firstReady - t0) / 1000).toFixed(1)} s; -> ${N} Ready: ${readySecs.toFixed(1)} s`,
-    `  network: ${st.hollowContainers[0]?.netnsPid ? 'a network namespace per pod' : 'port rewriting'}`,
-    `  per hollow node (hollow-kubelet + hollow-proxy processes + the pod's netns sandbox), ${SETTLE} s after Ready:`,
-    `    RSS     avg ${mib(avg(pick('rss')))} MiB (min ${mib(Math.min(...pick('rss')))}, max ${mib(Math.max(...pick('rss')))}; kubelet ${mib(avg(pick('kubelet')))}, proxy ${mib(avg(pick('proxy')))}, sandbox ${mib(avg(pick('sandbox')))})`,
+    `  network: ${st.hollowContainers[0]?.netns ? 'a network namespace per pod' : 'port rewriting'}`,
+    `  per hollow node (hollow-kubelet + hollow-proxy processes), ${SETTLE} s after Ready:`,
+    `    RSS     avg ${mib(avg(pick('rss')))} MiB (min ${mib(Math.min(...pick('rss')))}, max ${mib(Math.max(...pick('rss')))}; kubelet ${mib(avg(pick('kubelet')))}, proxy ${mib(avg(pick('proxy')))})`,
     `    PSS     avg ${mib(avg(pick('pss')))} MiB (shared binary pages split among the processes)`,
     `    private avg ${mib(avg(pick('priv')))} MiB (memory that one more hollow node adds)`,
     `  all ${N} hollow nodes: RSS ${mib(sum(pick('rss')))} MiB, PSS ${mib(sum(pick('pss')))} MiB`,

@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"text/tabwriter"
 	"time"
+
+	"kubemark-workbench/lab/internal/podrunner"
 )
 
 func cmdDown(args []string) error {
@@ -107,6 +109,7 @@ func stopAll(dir string, st *LabState, grace time.Duration) error {
 		fmt.Printf("lab down: all lab processes stopped\n")
 	}
 	_ = os.Remove(filepath.Join(dir, "podrunner", "ready"))
+	podrunner.Cleanup(dir) // network namespaces a killed pod runner left pinned
 	return nil
 }
 

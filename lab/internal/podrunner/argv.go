@@ -89,10 +89,10 @@ func containerLaunch(c *corev1.Container, env []envVar, mounts []mount) (*launch
 		}
 		return parseShellLaunch(rest[1], m, mounts)
 	}
-	// exec form: skip wrappers such as go-runner up to the kubemark binary
+	// exec form: wrappers such as go-runner up to the kubemark binary
 	for i, a := range full {
 		if path.Base(a) == "kubemark" {
-			return &launch{args: rewriteAll(full[i+1:], mounts)}, nil
+			return &launch{args: rewriteAll(full[i+1:], mounts), redirects: goRunnerRedirects(full[:i], mounts)}, nil
 		}
 	}
 	return nil, fmt.Errorf("RunContainerError: cannot find the kubemark binary in command %q", strings.Join(full, " "))
@@ -107,6 +107,7 @@ func parseShellLaunch(script string, env map[string]string, mounts []mount) (*la
 	}
 	l := &launch{}
 	seen := false
+	var prefix []string
 	for i := 0; i < len(words); i++ {
 		w := words[i]
 		if w.op {
@@ -121,8 +122,10 @@ func parseShellLaunch(script string, env map[string]string, mounts []mount) (*la
 		if !seen {
 			if path.Base(w.s) == "kubemark" {
 				seen = true
+				l.redirects = append(goRunnerRedirects(prefix, mounts), l.redirects...)
 			}
-			continue // exec, go-runner and its flags
+			prefix = append(prefix, w.s) // exec, go-runner and its flags
+			continue
 		}
 		l.args = append(l.args, rewritePaths(w.s, mounts))
 	}
@@ -130,6 +133,50 @@ func parseShellLaunch(script string, env map[string]string, mounts []mount) (*la
 		return nil, fmt.Errorf("RunContainerError: no kubemark command in the shell script %q (the lab runs only kubemark)", script)
 	}
 	return l, nil
+}
+
+// goRunnerRedirects reads the flags of a go-runner wrapper (registry.k8s.io's
+// kubemark image runs kubemark through it): with -log-file=F the output goes
+// to F (appended), stderr too unless -redirect-stderr=false; -also-stdout keeps
+// it in the container log.
+func goRunnerRedirects(prefix []string, mounts []mount) []redirect {
+	if len(prefix) == 0 || path.Base(prefix[len(prefix)-1]) == "exec" {
+		return nil
+	}
+	runner := -1
+	for i, w := range prefix {
+		if path.Base(w) == "go-runner" {
+			runner = i
+		}
+	}
+	if runner < 0 {
+		return nil
+	}
+	logFile, alsoStdout, stderr := "", false, true
+	flags := prefix[runner+1:]
+	for i := 0; i < len(flags); i++ {
+		name, val, hasVal := strings.Cut(strings.TrimLeft(flags[i], "-"), "=")
+		switch name {
+		case "log-file":
+			if !hasVal && i+1 < len(flags) {
+				i++
+				val = flags[i]
+			}
+			logFile = val
+		case "also-stdout":
+			alsoStdout = !hasVal || val == "true"
+		case "redirect-stderr":
+			stderr = !hasVal || val == "true"
+		}
+	}
+	if logFile == "" || alsoStdout {
+		return nil
+	}
+	out := []redirect{{fd: 1, file: rewritePaths(logFile, mounts), append: true}}
+	if stderr {
+		out = append(out, redirect{fd: 2, toFd: 1})
+	}
+	return out
 }
 
 func parseRedirect(op string, rest []word, mounts []mount) (redirect, int, error) {

@@ -17,6 +17,9 @@ type State struct {
 	NetworkMode string    `json:"networkMode"` // "netns" (a network namespace per pod) or "port-rewrite"
 	PrivateTmp  bool      `json:"privateTmp"`  // a mount namespace per container (own /tmp and /run)
 	Containers  []Entry   `json:"containers"`
+	// InitContainers: the init containers' last runs (exit codes), apart so that
+	// containers lists only what runs for the pod's lifetime.
+	InitContainers []Entry `json:"initContainers"`
 }
 
 // Entry is one container of a pod.
@@ -61,7 +64,7 @@ func (r *Runner) publishLoop(ctx context.Context) {
 }
 
 func (r *Runner) snapshot() State {
-	st := State{UpdatedAt: time.Now().UTC(), Containers: []Entry{}, NetworkMode: "port-rewrite", PrivateTmp: r.mountNS}
+	st := State{UpdatedAt: time.Now().UTC(), Containers: []Entry{}, InitContainers: []Entry{}, NetworkMode: "port-rewrite", PrivateTmp: r.mountNS}
 	if r.netns {
 		st.NetworkMode = "netns"
 	}
@@ -76,18 +79,17 @@ func (r *Runner) snapshot() State {
 				code := c.exitCode
 				e.ExitCode = &code
 			}
-			st.Containers = append(st.Containers, e)
+			if c.init {
+				st.InitContainers = append(st.InitContainers, e)
+			} else {
+				st.Containers = append(st.Containers, e)
+			}
 		}
 		pr.mu.Unlock()
 	}
 	r.mu.Unlock()
-	sort.Slice(st.Containers, func(i, j int) bool {
-		a, b := st.Containers[i], st.Containers[j]
-		if a.Namespace+"/"+a.Pod != b.Namespace+"/"+b.Pod {
-			return a.Namespace+"/"+a.Pod < b.Namespace+"/"+b.Pod
-		}
-		return a.Container < b.Container
-	})
+	sortEntries(st.Containers)
+	sortEntries(st.InitContainers)
 	return st
 }
 
@@ -97,4 +99,14 @@ func (r *Runner) publish() {
 	p := filepath.Join(r.cfg.Dir, "podrunner", "state.json")
 	_ = os.WriteFile(p+".tmp", append(b, '\n'), 0o600)
 	_ = os.Rename(p+".tmp", p)
+}
+
+func sortEntries(es []Entry) {
+	sort.Slice(es, func(i, j int) bool {
+		a, b := es[i], es[j]
+		if a.Namespace+"/"+a.Pod != b.Namespace+"/"+b.Pod {
+			return a.Namespace+"/"+a.Pod < b.Namespace+"/"+b.Pod
+		}
+		return a.Container < b.Container
+	})
 }
