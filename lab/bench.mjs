@@ -3,7 +3,7 @@
 // Runs its own lab in a temporary KUBEMARK_LAB_DIR (ports shifted by 200), applies the
 // hollow-node manifest with N replicas to the workers cluster, waits for N Ready nodes in
 // the masters cluster, lets them settle, samples the RSS of every kubemark process, stops the lab.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { hollowNodeManifest } from '../test/lab/manifest.mjs';
@@ -18,6 +18,24 @@ const kubeconfig = path.join(dir, 'kubeconfig');
 const lab = (...a) => run('bash', [path.join(REPO, 'lab', 'lab.sh'), ...a], { env, timeoutMs: 90 * 60_000, echo: a[0] !== 'status' });
 const kubectl = (ctx, args, opts = {}) => run('kubectl', ['--kubeconfig', kubeconfig, '--context', ctx, ...args], { timeoutMs: 60_000, ...opts });
 const mib = (kib) => (kib / 1024).toFixed(0);
+// CPU time (s) and inotify instances of the lab's kubemark processes, from /proc
+const kubemarkProcs = () => readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((pid) => {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, 'latin1').includes(`KUBEMARK_LAB_ID=${dir}\0`)
+      && readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes('\0kubemark\0');
+  } catch { return false; }
+});
+const cpuSecs = (pids) => pids.reduce((t, pid) => {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return t + (Number(f[11]) + Number(f[12])) / 100;
+  } catch { return t; }
+}, 0);
+const inotifyCount = (pids) => pids.reduce((n, pid) => {
+  try {
+    return n + readdirSync(`/proc/${pid}/fd`).filter((fd) => { try { return readlinkSync(`/proc/${pid}/fd/${fd}`) === 'anon_inode:inotify'; } catch { return false; } }).length;
+  } catch { return n; }
+}, 0);
 const memUsedKiB = () => {
   const m = Object.fromEntries(readFileSync('/proc/meminfo', 'utf8').split('\n').filter(Boolean).map((l) => { const [k, v] = l.split(':'); return [k, parseInt(v, 10)]; }));
   return m.MemTotal - m.MemAvailable;
@@ -47,7 +65,13 @@ try {
   }, { timeoutMs: 15 * 60_000, intervalMs: 500 });
   const readySecs = (Date.now() - t0) / 1000;
   console.error(`bench: ${N} Ready after ${readySecs.toFixed(1)} s; settling ${SETTLE} s before sampling memory`);
+  const pids0 = kubemarkProcs();
+  const cpu0 = cpuSecs(pids0);
+  const tSettle = Date.now();
   await new Promise((res) => setTimeout(res, SETTLE * 1000));
+  const pids1 = kubemarkProcs();
+  const cpuPerNode = (cpuSecs(pids1) - cpu0) / ((Date.now() - tSettle) / 1000) / N;
+  const inotify = inotifyCount(pids1);
   const st = JSON.parse((await lab('status', '--json')).stdout);
   const byPod = new Map();
   for (const c of st.hollowContainers) {
@@ -75,6 +99,8 @@ try {
     `    RSS     avg ${mib(avg(pick('rss')))} MiB (min ${mib(Math.min(...pick('rss')))}, max ${mib(Math.max(...pick('rss')))}; kubelet ${mib(avg(pick('kubelet')))}, proxy ${mib(avg(pick('proxy')))})`,
     `    PSS     avg ${mib(avg(pick('pss')))} MiB (shared binary pages split among the processes)`,
     `    private avg ${mib(avg(pick('priv')))} MiB (memory that one more hollow node adds)`,
+    `    CPU     ${(cpuPerNode * 100).toFixed(1)} % of one core (steady state, over the ${SETTLE} s settle)`,
+    `    inotify ${(inotify / N).toFixed(1)} instances (${inotify} in all; fs.inotify.max_user_instances ${readFileSync('/proc/sys/fs/inotify/max_user_instances', 'utf8').trim()}, counted per user)`,
     `  all ${N} hollow nodes: RSS ${mib(sum(pick('rss')))} MiB, PSS ${mib(sum(pick('pss')))} MiB`,
     `  control plane (etcd, 2 apiservers, 2 controller-managers, 2 schedulers, kwok, pod runner): RSS ${mib(cpRss)} MiB, PSS ${mib(cpPss)} MiB`,
     `  machine memory in use (MemTotal - MemAvailable, includes other users): before ${mib(memBefore)} MiB, lab idle ${mib(memLab)} MiB, with ${N} hollow nodes ${mib(memAll)} MiB (of ${mib(totalmem() / 1024)} MiB)`,
