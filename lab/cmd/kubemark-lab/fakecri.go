@@ -15,7 +15,9 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 	fakeremote "k8s.io/cri-client/pkg/fake"
 )
 
@@ -30,6 +32,14 @@ func runFakeCRI(args []string) int {
 		return 2
 	}
 	f := fakeremote.NewFakeRemoteRuntime()
+	// Like containerd, report an image filesystem (the fake reports none, and the
+	// kubelet's eviction manager then logs "imagefs device is not found" every 10 s).
+	f.ImageService.SetFakeFilesystemUsage([]*runtimeapi.FilesystemUsage{{
+		Timestamp:  time.Now().UnixNano(),
+		FsId:       &runtimeapi.FilesystemIdentifier{Mountpoint: "/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs"},
+		UsedBytes:  &runtimeapi.UInt64Value{},
+		InodesUsed: &runtimeapi.UInt64Value{},
+	}})
 	if err := f.Start(*endpoint); err != nil {
 		fmt.Fprintf(os.Stderr, "kubemark-lab fake-cri: %v\n", err)
 		return 1

@@ -89,7 +89,7 @@ func (r *Runner) prepare(ctx context.Context, pr *podRun, p *corev1.Pod, c *core
 		return nil, nil, err
 	}
 	for _, m := range mounts {
-		if m.hostPathVolume && isContainerdSocket(strings.TrimPrefix(m.containerPath, "/var")) {
+		if m.hostPathVolume && isContainerdSocket(m.nodePath) {
 			if _, err := r.ensureFakeCRI(p.Spec.NodeName); err != nil {
 				return nil, nil, fmt.Errorf("RunContainerError: the node's containerd socket: %v", err)
 			}

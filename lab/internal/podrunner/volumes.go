@@ -24,7 +24,8 @@ import (
 // where it lives on the host.
 type mount struct {
 	containerPath, hostPath string
-	hostPathVolume          bool // a hostPath volume (lives in the node's folder)
+	hostPathVolume          bool   // a hostPath volume (lives in the node's folder)
+	nodePath                string // its path on the node (hostPath.path)
 }
 
 // nodePath maps a hostPath of a node to the lab's folder of that node
@@ -66,7 +67,11 @@ func (r *Runner) materializeVolumes(ctx context.Context, pr *podRun, p *corev1.P
 		if vm.SubPath != "" {
 			host = filepath.Join(dir, filepath.Clean("/"+vm.SubPath))
 		}
-		out = append(out, mount{containerPath: path.Clean(vm.MountPath), hostPath: host, hostPathVolume: v.HostPath != nil})
+		m := mount{containerPath: path.Clean(vm.MountPath), hostPath: host, hostPathVolume: v.HostPath != nil}
+		if v.HostPath != nil {
+			m.nodePath = v.HostPath.Path
+		}
+		out = append(out, m)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return len(out[i].containerPath) > len(out[j].containerPath) })
 	return out, nil
