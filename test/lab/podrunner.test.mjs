@@ -6,7 +6,7 @@
 // Its own lab: a temporary KUBEMARK_LAB_DIR under /tmp, ports +4000.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { REPO, run, waitFor, processesOfLab } from './helpers.mjs';
@@ -110,10 +110,11 @@ describe('pod runner', { timeout: 60 * 60_000 }, () => {
       const ip = n.status.addresses.find((a) => a.type === 'InternalIP')?.address;
       assert.equal(ip, p.status.podIP, `InternalIP of ${n.metadata.name}`);
       const pin = path.join(LAB_DIR, 'netns', p.metadata.uid);
-      const routes = await run('nsenter', [`--net=${pin}`, 'ip', 'route'], { timeoutMs: 10_000 });
-      assert.equal(routes.code, 0, routes.stderr);
+      const inNetns = (...args) => spawnSync('nsenter', [`--net=${pin}`, ...args], { encoding: 'utf8', timeout: 10_000 });
+      const routes = inNetns('ip', 'route');
+      assert.equal(routes.status, 0, routes.stderr);
       assert.match(routes.stdout, /^default dev eth0/m);
-      const addrs = await run('nsenter', [`--net=${pin}`, 'ip', '-4', 'addr', 'show', 'eth0'], { timeoutMs: 10_000 });
+      const addrs = inNetns('ip', '-4', 'addr', 'show', 'eth0');
       assert.match(addrs.stdout, new RegExp(`inet ${p.status.podIP.replaceAll('.', '\\.')}/32`));
       const log = readFileSync(path.join(LAB_DIR, 'nodes', p.spec.nodeName, 'var', 'log', `kubelet-${p.metadata.name}.log`), 'utf8');
       assert.match(log, /Successfully registered node|Node became not ready|NodeReady/, 'the kubelet registered and set its status');
