@@ -10,7 +10,7 @@ import { containersOf } from './containers';
  * own ("$(CONTENT_TYPE)", upstream's convention: the value is empty or the whole flag) or as
  * the value of --kube-api-content-type (this extension's generated manifests: a bare content type).
  */
-function contentTypeUses(ctx: LintContext, configMap: string): Set<'whole' | 'value'> {
+export function contentTypeUses(ctx: LintContext, configMap: string): Set<'whole' | 'value'> {
   const uses = new Set<'whole' | 'value'>();
   for (const d of ctx.docs) {
     if (!d.root) continue;
