@@ -331,6 +331,7 @@ describe('version skew (kubelet policy: up to three minors older than the apiser
     assert.equal(skew('r/kubemark:v1.30.0', 'v1.34.2')[0]!.severity, 'warning');
     assert.deepEqual(skew('r/kubemark:v1.34.0', 'v1.34.2'), []);
     assert.deepEqual(only(manifest({ image: 'r/kubemark:v1.30.0' }), 'image-version-skew'), [], 'no masters version, no skew finding');
+    assert.deepEqual(skew('r/kubemark:1.0.1', 'v1.34.2'), [], 'an image\'s own numbering is not a Kubernetes version');
   });
 
   test('1.38+ masters: advice names the newest kubemark within skew, never make WHAT=cmd/kubemark', () => {
