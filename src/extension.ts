@@ -46,7 +46,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kubema
   );
 
   registerCommand(context, log, COMMANDS.showOutput, () => log.show());
-  const cluster = new LazyCluster(context, log, [COMMANDS.showOutput]);
+  // Once the cluster layer runs, the version-skew rule knows the masters version.
+  const cluster = new LazyCluster(context, log, [COMMANDS.showOutput], undefined, (api) => {
+    const update = () => diagnostics.setMastersVersion(api.model.masters?.reach.state === 'reachable' ? api.model.masters.reach.version.gitVersion : undefined);
+    context.subscriptions.push(api.model.onDidChange(update));
+    update();
+  });
   context.subscriptions.push(cluster);
   log.info('Kubemark Workbench activated');
   // Reading a cluster member loads the cluster layer (tests and other extensions).

@@ -63,6 +63,7 @@ export class LazyCluster implements vscode.Disposable {
     private readonly log: Log,
     own: readonly CommandId[],
     private readonly file = path.join(__dirname, 'cluster.js'),
+    private readonly onLoaded?: (api: ClusterApi) => void,
   ) {
     this.view = vscode.window.createTreeView(CLUSTERS_VIEW, { treeDataProvider: this.tree, showCollapseAll: true });
     this.visibility = this.view.onDidChangeVisibility((e) => {
@@ -106,6 +107,7 @@ export class LazyCluster implements vscode.Disposable {
     const loaded = performance.now();
     this.api = mod.activateCluster(this.context, this.log, { id: CLUSTERS_VIEW, view: this.view, attach: (p) => this.tree.attach(p) });
     this.log.debug(`cluster layer loaded for ${reason}: require ${(loaded - started).toFixed(0)} ms, activate ${(performance.now() - loaded).toFixed(0)} ms`);
+    this.onLoaded?.(this.api);
     return this.api;
   }
 
