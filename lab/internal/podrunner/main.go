@@ -43,8 +43,12 @@ func Main(args []string, dir, kubemark, marker string) error {
 	if err != nil {
 		return err
 	}
+	def, why := DefaultMaxPods()
 	c := Config{Dir: *fdir, Kubemark: *fkm, Self: self, PortBase: *portBase, PortCount: *portCount, Marker: marker,
-		MaxPods: envInt("KUBEMARK_LAB_MAX_HOLLOW_PODS", DefaultMaxPods)}
+		MaxPods: envInt("KUBEMARK_LAB_MAX_HOLLOW_PODS", def)}
+	if c.MaxPods == def {
+		logf("at most %d hollow-node pods at once: %s; KUBEMARK_LAB_MAX_HOLLOW_PODS changes it", def, why)
+	}
 	for _, f := range strings.Split(*forwardPorts, ",") {
 		if n, err := strconv.Atoi(strings.TrimSpace(f)); err == nil {
 			c.ForwardPorts = append(c.ForwardPorts, n)

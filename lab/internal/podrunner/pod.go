@@ -142,8 +142,10 @@ func (r *Runner) sandbox(ctx context.Context, pr *podRun, p *corev1.Pod) bool {
 
 func (r *Runner) trySandbox(pr *podRun, p *corev1.Pod) error {
 	addr := podAddress(p.Status.PodIP, string(p.UID))
+	pr.mu.Lock() // state.json reads these
 	pr.ip = addr.String()
-	if err := writePodEtcFiles(pr.dir, p, pr.ip); err != nil {
+	pr.mu.Unlock()
+	if err := writePodEtcFiles(pr.dir, p, addr.String()); err != nil {
 		return err
 	}
 	if !r.netns {
@@ -151,7 +153,9 @@ func (r *Runner) trySandbox(pr *podRun, p *corev1.Pod) error {
 		if err != nil {
 			return err
 		}
+		pr.mu.Lock()
 		pr.port = port
+		pr.mu.Unlock()
 		return nil
 	}
 	file := filepath.Join(r.netnsDir, string(pr.uid))
@@ -162,7 +166,9 @@ func (r *Runner) trySandbox(pr *podRun, p *corev1.Pod) error {
 	if err != nil {
 		return fmt.Errorf("forwarding the apiserver ports into the pod: %v", err)
 	}
+	pr.mu.Lock()
 	pr.netnsFile, pr.fwd = file, fwd
+	pr.mu.Unlock()
 	return nil
 }
 

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -72,7 +73,7 @@ func New(cfg Config, cs kubernetes.Interface, dyn dynamic.Interface) *Runner {
 		cfg.Workers = 2
 	}
 	if cfg.MaxPods <= 0 {
-		cfg.MaxPods = DefaultMaxPods
+		cfg.MaxPods, _ = DefaultMaxPods()
 	}
 	r := &Runner{cfg: cfg, cs: cs, dyn: dyn,
 		podsDir: filepath.Join(cfg.Dir, "pods"), nodesDir: filepath.Join(cfg.Dir, "nodes"), netnsDir: filepath.Join(cfg.Dir, "netns"),
@@ -85,8 +86,30 @@ func New(cfg Config, cs kubernetes.Interface, dyn dynamic.Interface) *Runner {
 	return r
 }
 
-// DefaultMaxPods is the cap of hollow-node pods run at once (see lab/README.md, "Limits").
-const DefaultMaxPods = 100
+// Measured per hollow node (kubelet + proxy, lab/README.md "What it costs"): 0.4 % of
+// one core in steady state, and ~39 MiB of machine memory (30 MiB private).
+const (
+	cpuPerHollowNode = 0.004
+	memPerHollowNode = 40 << 20
+)
+
+// DefaultMaxPods is the cap of hollow-node pods run at once: as many as fit in
+// half of the machine's CPU (steady state) and half of its memory, whichever is
+// fewer (2 cores / 24 GiB: 250, set by CPU). It returns the cap and why.
+func DefaultMaxPods() (int, string) {
+	byCPU := int(float64(runtime.NumCPU()) * 0.5 / cpuPerHollowNode)
+	byMem := byCPU
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		var kib int64
+		if _, err := fmt.Sscanf(string(b), "MemTotal: %d kB", &kib); err == nil {
+			byMem = int(kib * 1024 / 2 / memPerHollowNode)
+		}
+	}
+	if byMem < byCPU {
+		return byMem, fmt.Sprintf("half of the machine's memory at ~40 MiB per hollow node (CPU would allow %d)", byCPU)
+	}
+	return byCPU, fmt.Sprintf("half of %d CPUs at 0.4 %% of a core per hollow node (memory would allow %d)", runtime.NumCPU(), byMem)
+}
 
 // Run watches pods until ctx ends, then stops every container.
 func (r *Runner) Run(ctx context.Context, ready func()) error {
