@@ -1,0 +1,8 @@
+export * from './types';
+export { diagnose, errorLines, findManifestLine, formatCpu, formatMemory, DEFAULT_LEASE_DURATION_SECONDS, MAX_ERROR_LINES } from './engine';
+export type { ContainerErrors } from './engine';
+export { kubeconfigSecretRefs, kubeconfigServer } from './podSpec';
+export type { PodSpecLike, SecretRef } from './podSpec';
+export { renderDiagnosisMarkdown } from './render';
+export { checkSameCluster } from './sameCluster';
+export type { ClusterIdentity, SameClusterResult } from './sameCluster';
