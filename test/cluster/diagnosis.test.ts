@@ -1,0 +1,133 @@
+// "Why Not Ready?" against the lab: each verdict the lab can produce is caused for real (real
+// scheduler, real kubemark processes run by the lab's pod runner, real masters apiserver) and
+// the collector + engine must name it. Image pulls do not happen in the lab (unit-tested).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { exportStandaloneKubeconfig } from '../../src/core/kubeconfig';
+import { KubeObject, generateObjects, toYaml, withDefaults, HollowNodeOptions } from '../../src/core/manifest';
+import { applyAll } from '../../src/cluster/apply';
+import { scale, teardown } from '../../src/cluster/services';
+import { DiagnosisTarget, whyNotReady } from '../../src/cluster/diagnosis';
+import { Diagnosis, EvidenceBundle, VerdictCode, renderDiagnosisMarkdown } from '../../src/core/diagnosis';
+import { MASTERS, sessions, waitFor } from './lab';
+
+const NS = 'diag-ci';
+const NS_KEY = 'diag-ci-key';
+const NS_SERVER = 'diag-ci-server';
+
+describe('Why Not Ready? against the lab', { concurrency: false }, () => {
+  const { kc, workers, masters } = sessions();
+  let image = '';
+  let mastersKubeconfig = '';
+  const deployed: { namespace: string; name: string }[] = [];
+
+  function objects(o: Partial<HollowNodeOptions> & { name: string; namespace: string }, edit?: (kubelet: any, all: KubeObject[]) => void): KubeObject[] {
+    const all = generateObjects(withDefaults({ image, replicas: 1, mastersKubeconfig, ...o }));
+    const sts = all.find((x) => x.kind === 'StatefulSet') as any;
+    edit?.(sts.spec.template.spec.containers.find((c: any) => c.name === 'hollow-kubelet'), all);
+    return all;
+  }
+
+  async function apply(all: KubeObject[]): Promise<void> {
+    await applyAll(workers, all);
+    const sts = all.find((x) => x.kind === 'StatefulSet');
+    if (sts) deployed.push({ namespace: sts.metadata.namespace as string, name: sts.metadata.name });
+  }
+
+  /** Polls the real collector + engine until the verdict has `code`; returns the last result. */
+  async function verdict(target: DiagnosisTarget, namespace: string, code: VerdictCode, timeoutMs = 120_000, manifest?: { uri: string; text: string }): Promise<{ bundle: EvidenceBundle; diagnosis: Diagnosis }> {
+    let last: { bundle: EvidenceBundle; diagnosis: Diagnosis } | undefined;
+    try {
+      await waitFor(`verdict ${code} for ${JSON.stringify(target)}`, async () => {
+        last = await whyNotReady({ workers, masters }, target, { namespace, tailLines: 100, ...(manifest ? { manifest } : {}) });
+        return last.diagnosis.code === code;
+      }, timeoutMs, 1000);
+    } catch (e) {
+      throw new Error(`${(e as Error).message}\nlast verdict: ${JSON.stringify(last?.diagnosis)}\nproblems: ${JSON.stringify(last?.bundle.problems)}`);
+    }
+    return last as { bundle: EvidenceBundle; diagnosis: Diagnosis };
+  }
+
+  before(async () => {
+    const v = await masters.version();
+    image = `registry.k8s.io/kubemark:${v.gitVersion}`;
+    mastersKubeconfig = exportStandaloneKubeconfig(kc, MASTERS).yaml;
+  });
+
+  after(async () => {
+    for (const d of deployed) await teardown(workers, masters, { namespace: d.namespace, name: d.name, deleteNodes: true, deleteNamespace: false }, () => undefined).catch(() => undefined);
+    for (const ns of [NS, NS_KEY, NS_SERVER]) await workers.core.deleteNamespace({ name: ns }).catch(() => undefined);
+  });
+
+  test('ready, then heartbeat-stale once the hollow node is scaled away', async () => {
+    await apply(objects({ name: 'diag-ok', namespace: NS }));
+    const ok = await verdict({ pod: `${NS}/diag-ok-0` }, NS, 'ready', 180_000);
+    assert.match(ok.diagnosis.verdict, /Node diag-ok-0 is Ready/);
+    assert.ok(ok.bundle.lease?.renewTime, 'the Lease was read');
+    assert.ok(ok.bundle.logs.some((l) => l.container === 'hollow-kubelet' && l.lines.length > 0), 'the kubelet log was read');
+    assert.equal(ok.bundle.secret?.server, masters.server, 'the server of the Secret is read, nothing else');
+    assert.deepEqual(ok.bundle.secret?.keys, ['kubelet.kubeconfig', 'kubeproxy.kubeconfig']);
+    assert.ok(!JSON.stringify(ok.bundle).includes('client-key-data'), 'no secret values in the bundle');
+
+    await scale(workers, NS, 'diag-ok', 0);
+    const stale = await verdict({ node: 'diag-ok-0' }, NS, 'heartbeat-stale', 180_000);
+    assert.equal(stale.bundle.pod, undefined);
+    assert.match(stale.diagnosis.verdict, /Node diag-ok-0 stopped heartbeating .* ago: its hollow-node pod diag-ci\/diag-ok-0 is gone/);
+    assert.equal(stale.diagnosis.actions?.[0]?.id, 'deleteNode');
+    const md = renderDiagnosisMarkdown(stale.bundle, stale.diagnosis);
+    assert.match(md, /\*\*Verdict: `heartbeat-stale`\*\*/);
+  });
+
+  test('unschedulable-resources: requests larger than any workers node, with how much is missing', async () => {
+    await apply(objects({ name: 'diag-big', namespace: NS, kubelet: { requests: { cpu: '100', memory: '100Mi' } } }));
+    const r = await verdict({ pod: `${NS}/diag-big-0` }, NS, 'unschedulable-resources', 60_000);
+    assert.match(r.diagnosis.evidence[0]!.text, /FailedScheduling.*0\/3 nodes are available: 3 Insufficient cpu/);
+    // 3 KWOK nodes of 32 CPU; the pod asks 100 CPU + 20m (proxy).
+    assert.match(r.diagnosis.verdict, /CPU of cpu missing \(the pod requests 100\.02 CPU; the roomiest of 3 workers nodes has 3\d(\.\d+)? CPU free\)/);
+    assert.match(r.diagnosis.nextStep, /Lower the hollow-node containers' requests to cpu ≤ 3\d/);
+  });
+
+  test('bad-arguments: an unknown flag, linked to the manifest line', async () => {
+    const all = objects({ name: 'diag-flag', namespace: NS }, (k) => k.args.push('--bogus-flag=1'));
+    const text = toYaml(all);
+    await apply(all);
+    const r = await verdict({ pod: `${NS}/diag-flag-0` }, NS, 'bad-arguments', 90_000, { uri: 'untitled:diag-flag.yaml', text });
+    assert.match(r.diagnosis.verdict, /kubemark does not know the flag --bogus-flag/);
+    const loc = r.diagnosis.evidence.find((e) => e.source === 'manifest')?.location;
+    assert.ok(loc, JSON.stringify(r.diagnosis.evidence));
+    assert.match(text.split('\n')[loc.line] ?? '', /--bogus-flag=1/);
+  });
+
+  test('crash-loop: the container keeps exiting with code 3', async () => {
+    await apply(
+      objects({ name: 'diag-crash', namespace: NS }, (k) => {
+        k.command = ['sh', '-c', '/kubemark --morph=kubelet --version; exit 3'];
+        k.args = [];
+      }),
+    );
+    const r = await verdict({ pod: `${NS}/diag-crash-0` }, NS, 'crash-loop', 90_000);
+    assert.match(r.diagnosis.verdict, /hollow-kubelet keeps restarting \(back-off ×\d+, last exit code 3\)/);
+  });
+
+  test('secret-key-missing: the Secret holds the kubeconfig under another key', async () => {
+    const all = objects({ name: 'diag-key', namespace: NS_KEY }, (_k, objs) => {
+      const s = objs.find((x) => x.kind === 'Secret') as any;
+      s.data = { config: s.data['kubelet.kubeconfig'] };
+    });
+    await apply(all);
+    const r = await verdict({ pod: `${NS_KEY}/diag-key-0` }, NS_KEY, 'secret-key-missing', 90_000);
+    assert.match(r.diagnosis.verdict, /Secret diag-ci-key\/kubeconfig has no key kubelet\.kubeconfig, kubeproxy\.kubeconfig/);
+    assert.deepEqual(r.bundle.secret?.keys, ['config']);
+    assert.deepEqual(r.diagnosis.actions?.[0], { id: 'scaffold', title: 'Scaffold Config and Secret', args: { namespace: NS_KEY } });
+  });
+
+  test('masters-unreachable: the Secret points at a port where nothing listens', async () => {
+    const wrong = mastersKubeconfig.replace(masters.server, 'https://127.0.0.1:1');
+    assert.notEqual(wrong, mastersKubeconfig);
+    await apply(objects({ name: 'diag-server', namespace: NS_SERVER, mastersKubeconfig: wrong }));
+    const r = await verdict({ pod: `${NS_SERVER}/diag-server-0` }, NS_SERVER, 'masters-unreachable', 120_000);
+    assert.match(r.diagnosis.verdict, /cannot reach the masters apiserver at https:\/\/127\.0\.0\.1:1: connection refused/);
+    assert.match(r.diagnosis.nextStep, /loopback/);
+    assert.equal(r.bundle.mastersNode?.exists, false);
+  });
+});
