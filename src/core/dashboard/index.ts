@@ -1,0 +1,3 @@
+export * from './ring';
+export * from './prometheus';
+export * from './model';
