@@ -58,5 +58,17 @@ if (args.has('--tests')) {
     outdir: join(root, 'dist'),
     metafile: false,
   });
+  // The dashboard webview (browser code: uPlot and its CSS bundled into dist/webview/).
+  await build({
+    bundle: true,
+    platform: 'browser',
+    target: 'es2022',
+    format: 'iife',
+    sourcemap: production ? false : 'linked',
+    minify: production,
+    logLevel: 'warning',
+    entryPoints: { dashboard: join(root, 'media/dashboard/src/main.ts') },
+    outdir: join(root, 'dist/webview'),
+  });
   console.log(`built dist/ (${production ? 'production' : 'development'}) in ${Date.now() - started} ms`);
 }
