@@ -4,7 +4,7 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import '../dashboard.css';
-import { DashboardViewState, FromWebview, SeriesTable, ToWebview, emptyViewState, mergeSnapshot, rowsForRange } from '../../../src/core/dashboard/viewState';
+import { DashboardViewState, FromWebview, SeriesTable, ToWebview, emptyViewState, latestValues, mergeSnapshot, rowsForRange } from '../../../src/core/dashboard/viewState';
 
 interface VsCodeApi {
   postMessage(m: FromWebview): void;
@@ -336,6 +336,7 @@ window.addEventListener('message', (e: MessageEvent<ToWebview>) => {
   titleEl.textContent = m.title;
   statusEl.textContent = '';
   redraw();
+  vscode.postMessage({ type: 'ack', seq: state.seq, rows: state.fine.times.length, latest: latestValues(state) });
 });
 
 rangeEl.value = String(state.rangeSeconds);

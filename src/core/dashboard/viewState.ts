@@ -28,7 +28,20 @@ export interface DashboardViewState {
 /** extension → webview */
 export type ToWebview = { type: 'snapshot'; snapshot: DashboardSnapshot; reset: boolean; title: string };
 /** webview → extension */
-export type FromWebview = { type: 'ready'; seq: number } | { type: 'exportCsv' } | { type: 'savePng'; dataUrl: string } | { type: 'range'; seconds: number };
+export type FromWebview =
+  | { type: 'ready'; seq: number }
+  /** After each merge: what the webview now holds (the newest row by column); tests read the state through it. */
+  | { type: 'ack'; seq: number; rows: number; latest: Record<string, number | null> }
+  | { type: 'exportCsv' }
+  | { type: 'savePng'; dataUrl: string };
+
+/** The newest value of each column held (for the 'ack' message). */
+export function latestValues(state: DashboardViewState): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
+  const last = state.fine.times.length - 1;
+  state.columns.forEach((c, i) => (out[c] = last >= 0 ? (state.fine.values[i]?.[last] ?? null) : null));
+  return out;
+}
 
 export function emptyViewState(): DashboardViewState {
   return {
