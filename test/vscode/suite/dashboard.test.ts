@@ -1,0 +1,81 @@
+/// <reference types="mocha" />
+// The dashboard webview in a real VS Code: the bundled uPlot page loads under its CSP, takes
+// the model's history, acknowledges what it holds (its setState copy), coalesces pushes into
+// at most one update a second, and still holds the history after being hidden and shown again.
+// Fed by a model sampled here (the live informers are wired by the extension, not this test).
+import * as assert from 'assert';
+import * as vscode from 'vscode';
+import { COLUMNS, DashboardModel, FromWebview } from '../../../src/core/dashboard';
+import { DashboardPanel } from '../../../src/editor/dashboard/panel';
+import { activeExtension, canScreenshot, nextEvent, screenshot } from './helpers';
+
+type Ack = Extract<FromWebview, { type: 'ack' }>;
+type Ready = Extract<FromWebview, { type: 'ready' }>;
+
+const input = (ready: number, notReady = 0) => ({
+  nodes: { ready, notReady, unknown: 0 },
+  pods: { pending: 10 - ready, running: ready, succeeded: 0, failed: 0, unknown: 0 },
+  desiredReplicas: 10,
+});
+
+suite('Dashboard webview', () => {
+  let panel: DashboardPanel | undefined;
+  const messages = new vscode.EventEmitter<FromWebview>();
+  const acks: { at: number; ack: Ack }[] = [];
+
+  suiteTeardown(() => {
+    panel?.dispose();
+    messages.dispose();
+  });
+
+  test('shows the history, acks it, coalesces pushes, and keeps it while hidden', async () => {
+    const ext = await activeExtension();
+    const model = new DashboardModel();
+    const t0 = Date.now() - 20_000;
+    model.sample(input(0), t0 - 1000);
+    for (let i = 0; i <= 10; i++) model.sample(input(i, i < 10 ? 1 : 0), t0 + i * 1000);
+    model.observeLease('hollow-node-0', Date.now() - 3000);
+    model.observeLease('hollow-node-1', Date.now() - 50_000);
+
+    const firstAck = nextEvent('the first ack', messages.event, (m) => m.type === 'ack', 30_000);
+    panel = DashboardPanel.show(ext.extensionUri, model, 'Kubemark Dashboard (test)');
+    panel.onDidReceiveMessage((m) => {
+      if (m.type === 'ack') acks.push({ at: Date.now(), ack: m });
+      messages.fire(m);
+    });
+    const ack = (await firstAck) as Ack;
+    assert.equal(ack.rows, 12, 'every sampled row reached the webview');
+    assert.equal(ack.latest['nodes.ready'], 10, 'the series reach 10 Ready');
+    assert.equal(ack.latest['nodes.notReady'], 0);
+    assert.equal(Object.keys(ack.latest).length, COLUMNS.length);
+    if (canScreenshot()) await screenshot('dashboard');
+
+    // Pushes in quick succession: updates leave at most once a second, the last one has everything.
+    const from = acks.length;
+    model.sample(input(10), Date.now() + 1000);
+    panel.push();
+    model.sample(input(10), Date.now() + 2000);
+    panel.push();
+    panel.push();
+    const next = (await nextEvent('the ack of the last push', messages.event, (m) => m.type === 'ack' && (m as Ack).rows === 14, 10_000)) as Ack;
+    assert.equal(next.seq, model.fine.lastSeq);
+    const times = acks.slice(from - 1).map((a) => a.at);
+    for (let i = 1; i < times.length; i++) assert.ok((times[i] as number) - (times[i - 1] as number) >= 800, `updates ${times[i]! - times[i - 1]!} ms apart`);
+    assert.ok(acks.length - from <= 2, `${acks.length - from} updates for 3 pushes`);
+
+    // Hide the panel behind an editor, then show it again: the rebuilt page starts from its state.
+    const doc = await vscode.workspace.openTextDocument({ content: 'hide the dashboard', language: 'plaintext' });
+    const hidden = nextEvent('the panel hidden', panel.panel.onDidChangeViewState, (e) => !e.webviewPanel.visible);
+    await vscode.window.showTextDocument(doc, { viewColumn: panel.panel.viewColumn ?? vscode.ViewColumn.Active, preview: false });
+    await hidden;
+    const ready = nextEvent('ready after being shown again', messages.event, (m) => m.type === 'ready', 30_000);
+    panel.panel.reveal(panel.panel.viewColumn, false);
+    const r = (await ready) as Ready;
+    assert.equal(r.seq, model.fine.lastSeq, 'the webview state kept every row while hidden');
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor').then(undefined, () => undefined);
+
+    const csv = panel.csv().trim().split('\n');
+    assert.equal(csv[0], ['time', ...COLUMNS].join(','));
+    assert.equal(csv.length, 1 + 14);
+  });
+});
