@@ -3,13 +3,16 @@
 // the collector + engine must name it. Image pulls do not happen in the lab (unit-tested).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { exportStandaloneKubeconfig } from '../../src/core/kubeconfig';
 import { KubeObject, generateObjects, toYaml, withDefaults, HollowNodeOptions } from '../../src/core/manifest';
 import { applyAll } from '../../src/cluster/apply';
 import { scale, teardown } from '../../src/cluster/services';
 import { DiagnosisTarget, whyNotReady } from '../../src/cluster/diagnosis';
+import { checkWorkersMasters } from '../../src/cluster/sameCluster';
+import { ClusterSession } from '../../src/cluster/session';
 import { Diagnosis, EvidenceBundle, VerdictCode, renderDiagnosisMarkdown } from '../../src/core/diagnosis';
-import { MASTERS, sessions, waitFor } from './lab';
+import { MASTERS, WORKERS, sessions, waitFor } from './lab';
 
 const NS = 'diag-ci';
 const NS_KEY = 'diag-ci-key';
@@ -67,7 +70,10 @@ describe('Why Not Ready? against the lab', { concurrency: false }, () => {
     assert.ok(ok.bundle.logs.some((l) => l.container === 'hollow-kubelet' && l.lines.length > 0), 'the kubelet log was read');
     assert.equal(ok.bundle.secret?.server, masters.server, 'the server of the Secret is read, nothing else');
     assert.deepEqual(ok.bundle.secret?.keys, ['kubelet.kubeconfig', 'kubeproxy.kubeconfig']);
-    assert.ok(!JSON.stringify(ok.bundle).includes('client-key-data'), 'no secret values in the bundle');
+    const key = /client-key-data: (\S+)/.exec(mastersKubeconfig)?.[1];
+    assert.ok(key, 'the lab masters kubeconfig has a client key');
+    const json = JSON.stringify(ok);
+    assert.ok(!json.includes(key) && !json.includes(key.slice(0, 40)) && !json.includes('BEGIN'), 'no credentials in the bundle or the verdict');
 
     await scale(workers, NS, 'diag-ok', 0);
     const stale = await verdict({ node: 'diag-ok-0' }, NS, 'heartbeat-stale', 180_000);
@@ -121,6 +127,13 @@ describe('Why Not Ready? against the lab', { concurrency: false }, () => {
     assert.deepEqual(r.diagnosis.actions?.[0], { id: 'scaffold', title: 'Scaffold Config and Secret', args: { namespace: NS_KEY } });
   });
 
+  test('image-service-unavailable: --use-host-image-service on, no containerd socket', { skip: existsSync('/run/containerd/containerd.sock') ? 'this machine has a containerd socket' : false }, async () => {
+    await apply(objects({ name: 'diag-cri', namespace: NS, imageService: 'containerd' }));
+    const r = await verdict({ pod: `${NS}/diag-cri-0` }, NS, 'image-service-unavailable', 120_000);
+    assert.ok(r.diagnosis.evidence.some((e) => e.source === 'log' && /Failed to init image service/.test(e.text)), JSON.stringify(r.diagnosis.evidence));
+    assert.deepEqual(r.diagnosis.actions?.map((a) => a.id), ['setUseHostImageServiceFalse']);
+  });
+
   test('masters-unreachable: the Secret points at a port where nothing listens', async () => {
     const wrong = mastersKubeconfig.replace(masters.server, 'https://127.0.0.1:1');
     assert.notEqual(wrong, mastersKubeconfig);
@@ -129,5 +142,22 @@ describe('Why Not Ready? against the lab', { concurrency: false }, () => {
     assert.match(r.diagnosis.verdict, /cannot reach the masters apiserver at https:\/\/127\.0\.0\.1:1: connection refused/);
     assert.match(r.diagnosis.nextStep, /loopback/);
     assert.equal(r.bundle.mastersNode?.exists, false);
+  });
+});
+
+describe('workers = masters against the lab', () => {
+  const { kc, workers, masters } = sessions();
+
+  test('the lab\'s two clusters are different (different kube-system UIDs)', async () => {
+    const r = await checkWorkersMasters(workers, masters);
+    assert.equal(r.same, false);
+    assert.equal(r.by, 'kube-system-uid');
+  });
+
+  test('two contexts on one cluster are the same, by kube-system UID', async () => {
+    const r = await checkWorkersMasters(new ClusterSession(kc, WORKERS), workers);
+    assert.equal(r.same, true);
+    assert.equal(r.by, 'kube-system-uid');
+    assert.ok(r.remedy.some((l) => l.includes('--register-with-taints')));
   });
 });
