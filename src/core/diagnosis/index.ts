@@ -4,5 +4,6 @@ export type { ContainerErrors } from './engine';
 export { kubeconfigSecretRefs, kubeconfigServer } from './podSpec';
 export type { PodSpecLike, SecretRef } from './podSpec';
 export { renderDiagnosisMarkdown } from './render';
-export { checkSameCluster } from './sameCluster';
+export { checkSameCluster, normalizeServer, SAME_CLUSTER_REMEDY } from './sameCluster';
+export { argsWithFakeImageService } from './actions';
 export type { ClusterIdentity, SameClusterResult } from './sameCluster';

@@ -34,3 +34,14 @@ describe('workers = masters', () => {
     assert.equal(checkSameCluster({ server: '' }, { server: 'https://x' }).by, 'none');
   });
 });
+
+import { argsWithFakeImageService } from '../../../src/core/diagnosis';
+
+describe('the --use-host-image-service=false action', () => {
+  test('adds the flag after --morph, or replaces an existing one', () => {
+    assert.deepEqual(argsWithFakeImageService(['--morph=kubelet', '--v=2']), ['--morph=kubelet', '--use-host-image-service=false', '--v=2']);
+    assert.deepEqual(argsWithFakeImageService(['--v=2', '--use-host-image-service=true']), ['--v=2', '--use-host-image-service=false']);
+    assert.deepEqual(argsWithFakeImageService(['--use-host-image-service', 'true', '--v=2']), ['--use-host-image-service=false', '--v=2']);
+    assert.deepEqual(argsWithFakeImageService(['--name=x']), ['--name=x', '--use-host-image-service=false']);
+  });
+});
