@@ -38,12 +38,19 @@ describe('Why Not Ready? against the lab', { concurrency: false }, () => {
   }
 
   /** Polls the real collector + engine until the verdict has `code`; returns the last result. */
-  async function verdict(target: DiagnosisTarget, namespace: string, code: VerdictCode, timeoutMs = 120_000, manifest?: { uri: string; text: string }): Promise<{ bundle: EvidenceBundle; diagnosis: Diagnosis }> {
+  async function verdict(
+    target: DiagnosisTarget,
+    namespace: string,
+    code: VerdictCode,
+    timeoutMs = 120_000,
+    manifest?: { uri: string; text: string },
+    also: (b: EvidenceBundle) => boolean = () => true,
+  ): Promise<{ bundle: EvidenceBundle; diagnosis: Diagnosis }> {
     let last: { bundle: EvidenceBundle; diagnosis: Diagnosis } | undefined;
     try {
       await waitFor(`verdict ${code} for ${JSON.stringify(target)}`, async () => {
         last = await whyNotReady({ workers, masters }, target, { namespace, tailLines: 100, ...(manifest ? { manifest } : {}) });
-        return last.diagnosis.code === code;
+        return last.diagnosis.code === code && also(last.bundle);
       }, timeoutMs, 1000);
     } catch (e) {
       throw new Error(`${(e as Error).message}\nlast verdict: ${JSON.stringify(last?.diagnosis)}\nproblems: ${JSON.stringify(last?.bundle.problems)}`);
@@ -64,9 +71,10 @@ describe('Why Not Ready? against the lab', { concurrency: false }, () => {
 
   test('ready, then heartbeat-stale once the hollow node is scaled away', async () => {
     await apply(objects({ name: 'diag-ok', namespace: NS }));
-    const ok = await verdict({ pod: `${NS}/diag-ok-0` }, NS, 'ready', 180_000);
+    // The kubelet creates its Lease right after registering: wait for both.
+    const ok = await verdict({ pod: `${NS}/diag-ok-0` }, NS, 'ready', 180_000, undefined, (b) => b.lease?.renewTime !== undefined);
     assert.match(ok.diagnosis.verdict, /Node diag-ok-0 is Ready/);
-    assert.ok(ok.bundle.lease?.renewTime, 'the Lease was read');
+    assert.deepEqual(ok.bundle.problems, []);
     assert.ok(ok.bundle.logs.some((l) => l.container === 'hollow-kubelet' && l.lines.length > 0), 'the kubelet log was read');
     assert.equal(ok.bundle.secret?.server, masters.server, 'the server of the Secret is read, nothing else');
     assert.deepEqual(ok.bundle.secret?.keys, ['kubelet.kubeconfig', 'kubeproxy.kubeconfig']);
