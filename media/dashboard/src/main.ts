@@ -113,7 +113,7 @@ function fmt(unit: Unit, v: number | null | undefined): string {
   if (v === null || v === undefined || Number.isNaN(v)) return '—';
   if (unit === 'seconds') return v < 1 ? `${Math.round(v * 1000)} ms` : `${v.toFixed(2)} s`;
   if (unit === 'perSecond') return `${v.toFixed(1)}/s`;
-  return String(Math.round(v));
+  return Number.isInteger(v) ? String(v) : v.toFixed(1);
 }
 
 interface Chart {

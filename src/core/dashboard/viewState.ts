@@ -21,6 +21,7 @@ export interface DashboardViewState {
   metrics: MetricsState;
   slo: DashboardSnapshot['slo'];
   fineRows: number;
+  coarseStepMs: number;
   /** The time range shown: seconds, or 0 for the whole session. */
   rangeSeconds: number;
 }
@@ -54,6 +55,7 @@ export function emptyViewState(): DashboardViewState {
     metrics: { state: 'pending' },
     slo: { mutating: 1, readResource: 1, readNamespace: 5, readCluster: 30 },
     fineRows: 3600,
+    coarseStepMs: 60_000,
     rangeSeconds: 900,
   };
 }
@@ -88,6 +90,7 @@ export function mergeSnapshot(state: DashboardViewState, snap: DashboardSnapshot
     metrics: snap.metrics,
     slo: snap.slo,
     fineRows: keep,
+    coarseStepMs: snap.bounds.coarseStepMs,
     rangeSeconds: state.rangeSeconds,
   };
 }
@@ -108,7 +111,8 @@ export function rowsForRange(state: DashboardViewState, rangeSeconds: number): S
   };
   for (let i = 0; i < state.coarse.times.length; i++) {
     const t = state.coarse.times[i] as number;
-    if (t >= from && t < fineFrom) take(state.coarse, i);
+    // A coarse row stands for [t, t + step): only minutes that end before the fine rows begin.
+    if (t >= from && t + (state.coarseStepMs ?? 60_000) <= fineFrom) take(state.coarse, i);
   }
   for (let i = 0; i < state.fine.times.length; i++) if ((state.fine.times[i] as number) >= from) take(state.fine, i);
   return { times, values };

@@ -33,6 +33,9 @@ export class DashboardPanel implements vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<void>();
   /** Fires when the user closes the panel. */
   readonly onDidDispose = this.emitter.event;
+  private readonly postEmitter = new vscode.EventEmitter<{ at: number; seq: number; rows: number }>();
+  /** Fires with each update posted to the webview (at most one a second). */
+  readonly onDidPost = this.postEmitter.event;
   /** Sequence number of the newest fine row the webview holds; -1 until it said "ready". */
   private sentSeq = -1;
   private lastSentAt = 0;
@@ -113,6 +116,7 @@ export class DashboardPanel implements vscode.Disposable {
     void this.panel.webview.postMessage(msg);
     this.sentSeq = snapshot.fine.seq;
     this.lastSentAt = Date.now();
+    this.postEmitter.fire({ at: this.lastSentAt, seq: snapshot.fine.seq, rows: snapshot.fine.times.length });
   }
 
   private async handle(m: FromWebview): Promise<void> {
@@ -142,7 +146,8 @@ export class DashboardPanel implements vscode.Disposable {
     const times: number[] = [];
     const values: number[][] = s.columns.map(() => []);
     s.coarse.times.forEach((t, i) => {
-      if (t >= firstFine) return;
+      // A coarse row stands for [t, t + step): only minutes that end before the fine rows begin.
+      if (t + s.bounds.coarseStepMs > firstFine) return;
       times.push(t);
       s.columns.forEach((_, c) => (values[c] as number[]).push(s.coarse.values[c]?.[i] ?? NaN));
     });
@@ -226,6 +231,7 @@ export class DashboardPanel implements vscode.Disposable {
     for (const d of this.disposables.splice(0).reverse()) d.dispose();
     this.emitter.fire();
     this.emitter.dispose();
+    this.postEmitter.dispose();
   }
 }
 

@@ -49,5 +49,10 @@ describe('the webview copy of the history', () => {
     assert.deepEqual(session.times.slice(0, 3), [0, 60_000, 120_000], 'coarse minutes before the first fine row');
     assert.equal(session.times[3], 180_000);
     assert.equal(session.times.length, 3 + 120);
+    // A minute that overlaps the fine rows is not shown twice.
+    const m2 = new DashboardModel({ fineRows: 90 });
+    for (let t = 0; t < 300; t++) m2.sample(input(t), t * 1000);
+    const s2 = mergeSnapshot(emptyViewState(), m2.snapshot(0));
+    assert.deepEqual(rowsForRange(s2, 0).times.slice(0, 4), [0, 60_000, 120_000, 210_000], 'the 180 s minute overlaps the fine rows from 210 s');
   });
 });
