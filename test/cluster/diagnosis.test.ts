@@ -10,6 +10,9 @@ import { applyAll } from '../../src/cluster/apply';
 import { scale, teardown } from '../../src/cluster/services';
 import { DiagnosisTarget, whyNotReady } from '../../src/cluster/diagnosis';
 import { checkWorkersMasters } from '../../src/cluster/sameCluster';
+import { readApiserverMetrics } from '../../src/cluster/metrics';
+import { COLUMNS, DashboardModel } from '../../src/core/dashboard';
+import { KubeConfig } from '@kubernetes/client-node';
 import { ClusterSession } from '../../src/cluster/session';
 import { Diagnosis, EvidenceBundle, VerdictCode, renderDiagnosisMarkdown } from '../../src/core/diagnosis';
 import { MASTERS, WORKERS, sessions, waitFor } from './lab';
@@ -167,5 +170,57 @@ describe('workers = masters against the lab', () => {
     assert.equal(r.same, true);
     assert.equal(r.by, 'kube-system-uid');
     assert.ok(r.remedy.some((l) => l.includes('--register-with-taints')));
+  });
+});
+
+describe('dashboard latency from the masters apiserver /metrics (lab)', () => {
+  const { kc, masters } = sessions();
+  const SA = 'diag-no-metrics';
+
+  after(async () => {
+    await masters.core.deleteNamespacedServiceAccount({ namespace: 'default', name: SA }).catch(() => undefined);
+  });
+
+  test('an admin reads /metrics: p50/p99 by verb and SLO group land in the model', async () => {
+    const model = new DashboardModel();
+    const first = await readApiserverMetrics(masters);
+    assert.ok(first.ok, JSON.stringify(first).slice(0, 300));
+    assert.match(first.text, /^apiserver_request_duration_seconds_bucket\{/m);
+    model.observeMetrics(first.text, Date.now());
+    // Some traffic between the two reads, so the increase has requests in it.
+    for (let i = 0; i < 5; i++) await masters.core.listNode({});
+    const second = await readApiserverMetrics(masters);
+    assert.ok(second.ok);
+    model.observeMetrics(second.text, Date.now());
+    model.sample({ nodes: { ready: 0, notReady: 0, unknown: 0 }, pods: { pending: 0, running: 0, succeeded: 0, failed: 0, unknown: 0 } }, Date.now());
+    const snap = model.snapshot();
+    assert.equal(snap.metrics.state, 'ok');
+    const list = snap.fine.values[COLUMNS.indexOf('latency.LIST.p99')]?.[0] as number;
+    assert.ok(list > 0 && list < 60, `LIST p99 ${list} s`);
+    const cluster = snap.fine.values[COLUMNS.indexOf('latency.readCluster.p99')]?.[0] as number;
+    assert.ok(cluster > 0, `cluster-scope read p99 ${cluster} s`);
+  });
+
+  test('a user without the permission gets the no-permission state', async () => {
+    await masters.core.createNamespacedServiceAccount({ namespace: 'default', body: { metadata: { name: SA } } }).catch((e) => {
+      if ((e as { code?: number }).code !== 409) throw e;
+    });
+    const tr = await masters.core.createNamespacedServiceAccountToken({ namespace: 'default', name: SA, body: { spec: { audiences: [], expirationSeconds: 600 } } });
+    const cluster = kc.getCluster(kc.getContextObject(MASTERS)!.cluster)!;
+    const limited = new KubeConfig();
+    limited.loadFromOptions({
+      clusters: [cluster],
+      users: [{ name: SA, token: tr.status?.token as string }],
+      contexts: [{ name: 'limited', cluster: cluster.name, user: SA }],
+      currentContext: 'limited',
+    });
+    const r = await readApiserverMetrics(new ClusterSession(limited, 'limited'));
+    assert.equal(r.ok, false);
+    assert.ok(!r.ok && r.status === 403, JSON.stringify(r));
+    assert.ok(!r.ok && !r.message.includes(tr.status?.token as string), 'the token is not in the message');
+    const model = new DashboardModel();
+    model.metricsFailed(r.ok ? undefined : r.status, r.ok ? '' : r.message, Date.now());
+    assert.equal(model.metrics.state, 'no-permission');
+    assert.match((model.metrics as { message: string }).message, /forbidden: .*metrics/);
   });
 });
