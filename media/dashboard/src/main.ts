@@ -111,7 +111,7 @@ const color = (name: string) => cssVar(`--vscode-charts-${name}`, FALLBACK[name]
 
 function fmt(unit: Unit, v: number | null | undefined): string {
   if (v === null || v === undefined || Number.isNaN(v)) return '—';
-  if (unit === 'seconds') return v < 1 ? `${Math.round(v * 1000)} ms` : `${v.toFixed(2)} s`;
+  if (unit === 'seconds') return v < 1 ? `${Math.round(v * 1000)} ms` : Number.isInteger(v) ? `${v} s` : `${v.toFixed(2)} s`;
   if (unit === 'perSecond') return `${v.toFixed(1)}/s`;
   return Number.isInteger(v) ? String(v) : v.toFixed(1);
 }

@@ -12,6 +12,20 @@ import { activeExtension, canScreenshot, nextEvent, screenshot } from './helpers
 type Ack = Extract<FromWebview, { type: 'ack' }>;
 type Ready = Extract<FromWebview, { type: 'ready' }>;
 
+const LE = ['0.005', '0.025', '0.05', '0.1', '0.2', '0.4', '0.6', '0.8', '1', '1.25', '1.5', '2', '3', '4', '5', '+Inf'];
+/** An apiserver /metrics excerpt whose counts grow with `k` (a slower tail each scrape). */
+function metrics(k: number): string {
+  const lines: string[] = [];
+  for (const [verb, scope] of [['GET', 'resource'], ['LIST', 'cluster'], ['LIST', 'namespace'], ['PATCH', 'resource'], ['POST', 'resource'], ['PUT', 'resource']] as const) {
+    let acc = 0;
+    LE.forEach((le, i) => {
+      acc += Math.max(0, 40 - i * (verb === 'LIST' ? 3 : 6)) * k + (i === k + 6 ? k : 0);
+      lines.push(`apiserver_request_duration_seconds_bucket{component="apiserver",resource="nodes",scope="${scope}",subresource="",verb="${verb}",version="v1",le="${le}"} ${acc}`);
+    });
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 const input = (ready: number, notReady = 0) => ({
   nodes: { ready, notReady, unknown: 0 },
   pods: { pending: 10 - ready, running: ready, succeeded: 0, failed: 0, unknown: 0 },
@@ -37,7 +51,10 @@ suite('Dashboard webview', () => {
     for (let i = 0; i < 10; i++) model.observeLease(`hollow-node-${i}`, t0 + 10_000 - (i + 1) * 1000);
     model.observeLease('hollow-node-10', t0 - 60_000);
     model.sample(input(0), t0 - 1000);
-    for (let i = 0; i <= 10; i++) model.sample(input(i, i < 10 ? 1 : 0), t0 + i * 1000);
+    for (let i = 0; i <= 10; i++) {
+      if (i % 2 === 0) model.observeMetrics(metrics(i + 1), t0 + i * 1000);
+      model.sample(input(i, i < 10 ? 1 : 0), t0 + i * 1000);
+    }
 
     const firstAck = nextEvent('the first ack', messages.event, (m) => m.type === 'ack', 30_000);
     panel = DashboardPanel.show(ext.extensionUri, model, 'Kubemark Dashboard (test)');
