@@ -64,6 +64,17 @@ class Facts {
     return undefined;
   }
 
+  /** The newest log line for which pred holds. */
+  logWhere(pred: (line: string) => boolean): { container: string; line: string } | undefined {
+    for (const l of this.b.logs) {
+      for (let i = l.lines.length - 1; i >= 0; i--) {
+        const line = l.lines[i] as string;
+        if (pred(line)) return { container: l.container + (l.previous ? ' (previous)' : ''), line };
+      }
+    }
+    return undefined;
+  }
+
   event(pred: (e: EventEvidence) => boolean): EventEvidence | undefined {
     return this.events.find(pred);
   }
@@ -85,7 +96,7 @@ function ev(e: EventEvidence): EvidenceItem {
   return { source: 'event', text: `${e.object} ${e.type} ${e.reason}${e.count > 1 ? ` (×${e.count})` : ''}: ${e.message}` };
 }
 
-function logItem(h: LogHit): EvidenceItem {
+function logItem(h: { container: string; line: string }): EvidenceItem {
   return { source: 'log', text: `${h.container}: ${h.line.trim()}` };
 }
 
@@ -368,8 +379,10 @@ const imageService: Check = (f) => {
 
 const masters: Check = (f) => {
   if (f.nodeReady?.status === 'True' && !f.heartbeatStale()) return undefined;
-  const register = f.log(P.UNABLE_TO_REGISTER);
-  const call = register ?? f.log(P.MASTERS_CALL);
+  // A failed call to the masters apiserver that says why (the kubelet also logs "Error getting
+  // node … not found" before it registers, which says nothing about reachability).
+  const failed = (line: string) => P.MASTERS_CALL.test(line) && (P.NETWORK_ERROR.test(line) || P.TLS_ERROR.test(line) || P.AUTH_ERROR.test(line));
+  const call = f.logWhere((line) => failed(line) && P.UNABLE_TO_REGISTER.test(line)) ?? f.logWhere(failed);
   if (!call) return undefined;
   const server = f.b.secret?.server;
   const inLog = P.URL_IN_ERROR.exec(call.line)?.[1];

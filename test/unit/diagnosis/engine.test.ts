@@ -203,6 +203,27 @@ describe('verdicts', () => {
     assert.ok(d.evidence.some((e) => e.source === 'secret' && /10\.0\.0\.9/.test(e.text)));
   });
 
+  test('masters-unreachable although a later "Error getting node … not found" line says nothing about reachability', () => {
+    const d = diagnose(
+      bundle({
+        logs: [
+          {
+            container: 'hollow-kubelet',
+            lines: [
+              KLOG('E', 'kubelet_node_status.go:107', '"Unable to register node with API server" err="Post \\"https://10.0.0.1:6443/api/v1/nodes\\": dial tcp 10.0.0.1:6443: connect: no route to host" node="hollow-node-0"'),
+              KLOG('E', 'kubelet.go:3202', '"Error getting node" err="node \\"hollow-node-0\\" not found"'),
+            ],
+          },
+        ],
+      }),
+    );
+    assert.equal(d.code, 'masters-unreachable');
+    assert.match(d.verdict, /no route to the host/);
+    // Only "not found" lines: not a reachability verdict.
+    const quiet = diagnose(bundle({ logs: [{ container: 'hollow-kubelet', lines: [KLOG('E', 'kubelet.go:3202', '"Error getting node" err="node \\"hollow-node-0\\" not found"')] }] }));
+    assert.equal(quiet.code, 'node-missing');
+  });
+
   test('masters-unreachable with a timeout, server taken from the log when the Secret was not read', () => {
     const d = diagnose(
       bundle({
