@@ -72,6 +72,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kubema
       return api('onDidRefreshTree').onDidRefreshTree;
     },
     statusBarText: () => api('statusBarText').statusBarText(),
+    get dashboard() {
+      return api('dashboard').dashboard;
+    },
   };
 }
 
