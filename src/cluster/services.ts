@@ -10,6 +10,7 @@ import { PreflightCheck, checkCapacity, checkImageVersion, checkPermissions } fr
 import { isHollowNode, naturalCompare, slimNode } from './records';
 import { ClusterSession } from './session';
 import { MastersState } from './state';
+import { checkWorkersMasters } from './sameCluster';
 import { Change, ListWatch } from './listWatch';
 import { NodeRecord } from './records';
 
@@ -77,6 +78,8 @@ export async function preflight(workers: ClusterSession, masters: ClusterSession
     checks.push({ id: 'masters-reachable-from-pods', level: 'warning', message: `The masters server ${masters.server} is a loopback address: hollow-node pods in the workers cluster reach it only if they run on the same host (as in the local lab).` });
   }
   checks.push(checkImageVersion(o.image, mastersVersion));
+  const same = await checkWorkersMasters(workers, masters);
+  if (same.same) checks.push({ id: 'workers-is-masters', level: 'warning', message: `${same.message} ${same.remedy.join(' ')}` });
   const [perms, capacity] = await Promise.all([checkPermissions(workers, o.namespace), checkCapacity(workers, o)]);
   checks.push(...perms, capacity);
   return checks;
