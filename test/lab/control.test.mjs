@@ -146,6 +146,7 @@ describe('lab control plane', { timeout: 40 * 60_000 }, () => {
   it('the supervisor restarts a component killed with SIGKILL (restarts counted, health back)', async () => {
     const victim = 'masters-apiserver';
     const old = baseline[victim];
+    assert.ok(processesOfLab(LAB_DIR).some((p) => p.pid === old), `pid ${old} carries the lab's marker`);
     process.kill(old, 'SIGKILL');
     const c = await waitFor(`${victim} restarted and healthy`, async () => {
       const comp = components((await status()).status)[victim];
