@@ -7,9 +7,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { REPO, run, waitFor, processesOfLab } from './helpers.mjs';
+import { REPO, run, waitFor, processesOfLab, kubectl as labKubectl } from './helpers.mjs';
 
 const LAB_DIR = mkdtempSync('/tmp/labpods-test-');
 const ENV = { KUBEMARK_LAB_DIR: LAB_DIR, KUBEMARK_LAB_PORT_OFFSET: process.env.KUBEMARK_LAB_PODS_TEST_PORT_OFFSET ?? '4000' };
@@ -19,7 +19,7 @@ const MASTERS = 'kubemark-lab-masters';
 const NS = 'kubemark';
 const FIXTURE = path.join(REPO, 'test', 'lab', 'fixtures', 'upstream-hollow-node.yaml');
 
-const kubectl = (ctx, args, opts = {}) => run('kubectl', ['--kubeconfig', KUBECONFIG, '--context', ctx, ...args], { timeoutMs: 60_000, ...opts });
+const kubectl = (ctx, args, opts = {}) => labKubectl(KUBECONFIG, ctx, args, opts); // the lab's built-in kubectl
 const lab = (verb, ...args) => run('bash', [path.join(REPO, 'lab', 'lab.sh'), verb, ...args], { env: ENV, timeoutMs: 90 * 60_000, echo: true });
 const json = async (ctx, args) => {
   const r = await kubectl(ctx, [...args, '-o', 'json']);
@@ -123,9 +123,11 @@ describe('pod runner', { timeout: 60 * 60_000 }, () => {
     }
   });
 
-  it('pod runner killed with SIGKILL: no orphaned kubemark process; restarted as lab:up starts it, it resumes the pods', async () => {
-    const state = JSON.parse(readFileSync(path.join(LAB_DIR, 'lab.json'), 'utf8'));
-    const comp = state.components.find((c) => c.name === 'podrunner');
+  it('pod runner killed with SIGKILL: no orphaned kubemark process; the supervisor restarts it and it resumes the pods', async () => {
+    const status = async () => JSON.parse((await run(path.join(REPO, 'lab', 'bin', 'kubemark-labctl'), ['status', '--json'], { env: ENV })).stdout);
+    const runner = async () => (await status()).components.find((c) => c.name === 'podrunner');
+    const comp = await runner();
+    assert.equal(comp.state, 'running');
     const before = kubemarkPids();
     assert.equal(before.length, 4, `4 kubemark processes (2 pods x kubelet, proxy): ${JSON.stringify(processesOfLab(LAB_DIR))}`);
     // A stray process carrying the pod runner's marker, as a runner killed before Pdeathsig took effect could leave.
@@ -134,17 +136,15 @@ describe('pod runner', { timeout: 60 * 60_000 }, () => {
       env: { PATH: process.env.PATH, KUBEMARK_LAB_ID: LAB_DIR, KUBEMARK_LAB_POD: `${NS}/stray/0/c` },
     });
     stray.unref();
-    process.kill(comp.pid, 'SIGKILL');
-    await waitFor('every kubemark process to die with the pod runner', () => before.every((pid) => !alive(pid)), { timeoutMs: 10_000, intervalMs: 100 });
-    assert.deepEqual(kubemarkPids(), [], 'no orphaned kubemark process');
-    assert.ok(alive(stray.pid), 'the stray process lives until a pod runner reconciles');
-
     const restartedAt = new Date();
-    const out = openSync(comp.log, 'a');
-    const pr = spawn(comp.args[0], comp.args.slice(1), {
-      cwd: LAB_DIR, detached: true, stdio: ['ignore', out, out], env: { ...process.env, KUBEMARK_LAB_ID: LAB_DIR },
-    });
-    pr.unref();
+    process.kill(comp.pid, 'SIGKILL');
+    // no orphan: every kubemark process of the killed runner dies with it (Pdeathsig)
+    await waitFor('every kubemark process to die with the pod runner', () => before.every((pid) => !alive(pid)), { timeoutMs: 10_000, intervalMs: 100 });
+    // the lab's supervisor restarts the pod runner (as it restarts any crashed component)
+    await waitFor('the supervisor to restart the pod runner', async () => {
+      const c = await runner();
+      return c.state === 'running' && c.restarts === comp.restarts + 1 && c.pid !== comp.pid;
+    }, { timeoutMs: 30_000 });
     await waitFor('the restarted pod runner to kill the stray process', () => !alive(stray.pid), { timeoutMs: 30_000 });
     await waitFor('4 kubemark processes again', () => {
       const st = podRunnerState();
@@ -161,9 +161,5 @@ describe('pod runner', { timeout: 60 * 60_000 }, () => {
       });
     }, { timeoutMs: 60_000, intervalMs: 1000 });
     assert.ok((await upstreamNodes()).every(ready), 'nodes Ready');
-    // stop it as lab:down would, so it unpins the namespaces itself
-    process.kill(pr.pid, 'SIGTERM');
-    await waitFor('the pod runner to stop', () => !alive(pr.pid), { timeoutMs: 30_000 });
-    assert.deepEqual(kubemarkPids(), []);
   });
 });
