@@ -40,6 +40,8 @@ export interface ActivationBenchResult {
 }
 
 const root = resolve(__dirname, '../..');
+/** This file compiled (out/bench/activation.js), also when bundled into out/bench/run.js. */
+const SCRIPT = join(__dirname, 'activation.js');
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -95,7 +97,7 @@ export function benchActivation(runs = 7): ActivationBenchResult {
   const walls: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t = performance.now();
-    const r = spawnSync(process.execPath, [__filename, '--child', ...(i % 2 === 1 ? ['--load'] : [])], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [SCRIPT, '--child', ...(i % 2 === 1 ? ['--load'] : [])], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`activation child failed (${r.status}): ${r.stderr}`);
     if (i % 2 === 0) walls.push(performance.now() - t);
     results.push(JSON.parse(r.stdout.trim().split('\n').pop() as string) as ActivationChildResult);
@@ -119,8 +121,8 @@ export function benchActivation(runs = 7): ActivationBenchResult {
   };
 }
 
-if (process.argv.includes('--child')) {
-  void child(process.argv.includes('--load'));
-} else if (/activation\.js$/.test(process.argv[1] ?? '')) {
-  console.log(JSON.stringify(benchActivation(), null, 1));
+// Only as its own script: this module is bundled into out/bench/run.js too.
+if (/activation\.js$/.test(process.argv[1] ?? '')) {
+  if (process.argv.includes('--child')) void child(process.argv.includes('--load'));
+  else console.log(JSON.stringify(benchActivation(), null, 1));
 }
