@@ -43,12 +43,10 @@ function nodeToCreate(i: number): unknown {
   return { apiVersion: 'v1', kind: 'Node', ...n, metadata: { ...metadata, labels: { ...(metadata.labels as object), 'kubemark-bench': 'yes' } } };
 }
 
-async function request(kc: KubeConfig, method: string, path: string, body?: unknown): Promise<number> {
-  const opts: https.RequestOptions = { method, headers: { 'Content-Type': 'application/json', Accept: 'application/json' } };
-  await kc.applyToHTTPSOptions(opts);
-  const url = new URL((kc.getCurrentCluster()?.server ?? '') + path);
+async function request(opts: https.RequestOptions, server: string, method: string, path: string, body?: unknown): Promise<number> {
+  const url = new URL(server + path);
   return new Promise((res, rej) => {
-    const req = https.request(url, opts, (r) => {
+    const req = https.request(url, { ...opts, method }, (r) => {
       r.resume();
       r.on('end', () => res(r.statusCode ?? 0));
     });
@@ -61,24 +59,29 @@ async function createNodes(kc: KubeConfig): Promise<void> {
   const t0 = performance.now();
   let next = 0;
   let failed = 0;
+  const opts: https.RequestOptions = { headers: { 'Content-Type': 'application/json', Accept: 'application/json' } };
+  await kc.applyToHTTPSOptions(opts);
+  opts.agent = new https.Agent({ keepAlive: true, maxSockets: 24, ca: opts.ca, cert: opts.cert, key: opts.key });
+  const server = kc.getCurrentCluster()?.server ?? '';
   const worker = async () => {
     while (next < N) {
       const i = next++;
-      const code = await request(kc, 'POST', '/api/v1/nodes', nodeToCreate(i));
+      const code = await request(opts, server, 'POST', '/api/v1/nodes', nodeToCreate(i));
       if (code !== 201 && code !== 409) failed++;
     }
   };
   await Promise.all(Array.from({ length: 24 }, worker));
+  (opts.agent as https.Agent).destroy();
   if (failed > 0) throw new Error(`${failed} of ${N} nodes could not be created`);
   console.error(`bench:lab: ${N} nodes created in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
 
-async function typedList(kc: KubeConfig): Promise<Map<string, NodeRecord>> {
+async function typedList(kc: KubeConfig, fromCache = false): Promise<Map<string, NodeRecord>> {
   const core = kc.makeApiClient(CoreV1Api);
   const out = new Map<string, NodeRecord>();
   let cont: string | undefined;
   do {
-    const page = await core.listNode({ limit: PAGE, ...(cont ? { _continue: cont } : {}) });
+    const page = await core.listNode({ limit: PAGE, ...(cont ? { _continue: cont } : {}), ...(fromCache ? { resourceVersion: '0' } : {}) });
     for (const o of page.items) {
       const r = slimNode(o);
       out.set(r.name, r);
@@ -88,9 +91,9 @@ async function typedList(kc: KubeConfig): Promise<Map<string, NodeRecord>> {
   return out;
 }
 
-async function rawList(kc: KubeConfig): Promise<Map<string, NodeRecord>> {
+async function rawList(kc: KubeConfig, fromCache = false): Promise<Map<string, NodeRecord>> {
   const out = new Map<string, NodeRecord>();
-  for await (const page of listAllRaw(kc, '/api/v1/nodes', { pageSize: PAGE })) {
+  for await (const page of listAllRaw(kc, '/api/v1/nodes', { pageSize: PAGE, ...(fromCache ? { query: { resourceVersion: '0' } } : {}) })) {
     for (const o of page.items) {
       const r = slimNode(o);
       out.set(r.name, r);
@@ -163,12 +166,14 @@ async function main(): Promise<void> {
     await createNodes(kc);
     const count = (await rawList(kc)).size;
     if (count < N) throw new Error(`expected at least ${N} nodes in masters, listed ${count}`);
-    const t: Record<string, number[]> = { typed: [], raw: [], bytes: [], kraw: [], kjson: [] };
+    const t: Record<string, number[]> = { typed: [], raw: [], typed0: [], raw0: [], bytes: [], kraw: [], kjson: [] };
     let bytes = 0;
     await typedList(kc); // warm-up (JIT, TLS session)
     for (let i = 0; i < RUNS; i++) {
       t.typed!.push((await time(() => typedList(kc))).ms);
       t.raw!.push((await time(() => rawList(kc))).ms);
+      t.typed0!.push((await time(() => typedList(kc, true))).ms);
+      t.raw0!.push((await time(() => rawList(kc, true))).ms);
       const b = await time(() => rawBytes(kc));
       t.bytes!.push(b.ms);
       bytes = b.result;
@@ -182,11 +187,13 @@ async function main(): Promise<void> {
     const perNode = (process.memoryUsage().heapUsed - before) / kept.size;
     const m = (k: string) => median(t[k] as number[]);
     const rows: Row[] = [
-      { what: `initial sync of ${count} nodes, typed list + slim (today)`, ms: m('typed'), anchor: 'kubectl get --raw /api/v1/nodes', anchorMs: m('kraw'), goal: '≤ 1.5×' },
-      { what: `initial sync of ${count} nodes, listAllRaw + slim`, ms: m('raw'), anchor: 'kubectl get --raw /api/v1/nodes', anchorMs: m('kraw'), goal: '≤ 1.5×' },
-      { what: `initial sync of ${count} nodes, listAllRaw + slim`, ms: m('raw'), anchor: 'raw paged GET, bytes only (Node)', anchorMs: m('bytes'), goal: '≤ 1.5×' },
-      { what: `initial sync of ${count} nodes, listAllRaw + slim`, ms: m('raw'), anchor: 'kubectl get nodes -o json', anchorMs: m('kjson') },
-      { what: `initial sync of ${count} nodes, typed list + slim (today)`, ms: m('typed'), anchor: 'kubectl get nodes -o json', anchorMs: m('kjson') },
+      { what: `sync ${count} nodes: typed, pages of ${PAGE} (today)`, ms: m('typed'), anchor: 'kubectl get --raw /api/v1/nodes', anchorMs: m('kraw'), goal: '≤ 1.5×' },
+      { what: `sync ${count} nodes: listAllRaw, pages of ${PAGE}`, ms: m('raw'), anchor: 'kubectl get --raw /api/v1/nodes', anchorMs: m('kraw'), goal: '≤ 1.5×' },
+      { what: `sync ${count} nodes: typed, resourceVersion=0`, ms: m('typed0'), anchor: 'kubectl get --raw /api/v1/nodes', anchorMs: m('kraw'), goal: '≤ 1.5×' },
+      { what: `sync ${count} nodes: listAllRaw, resourceVersion=0`, ms: m('raw0'), anchor: 'kubectl get --raw /api/v1/nodes', anchorMs: m('kraw'), goal: '≤ 1.5×' },
+      { what: `sync ${count} nodes: listAllRaw, pages of ${PAGE}`, ms: m('raw'), anchor: `raw GETs, pages of ${PAGE}, bytes only`, anchorMs: m('bytes') },
+      { what: `sync ${count} nodes: listAllRaw, resourceVersion=0`, ms: m('raw0'), anchor: 'kubectl get nodes -o json', anchorMs: m('kjson') },
+      { what: `sync ${count} nodes: typed, pages of ${PAGE} (today)`, ms: m('typed'), anchor: 'kubectl get nodes -o json', anchorMs: m('kjson') },
     ];
     console.log(formatTable(rows));
     const machine = `${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;

@@ -8,7 +8,10 @@ import * as https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 
 export interface RawListOptions {
-  /** Objects per page (`limit`), default 500. */
+  /**
+   * Objects per page (`limit`), default 500. With `query: { resourceVersion: '0' }` the apiserver
+   * answers from its watch cache in one page whatever the limit (as client-go's first list does).
+   */
   pageSize?: number;
   signal?: AbortSignal;
   /** More query parameters for every page: fieldSelector, labelSelector, ... */
@@ -44,18 +47,32 @@ export async function* listAllRaw<T = unknown>(kc: KubeConfig, path: string, opt
   const base = new URL(cluster.server.replace(/\/+$/, '') + path);
   const requestOptions: https.RequestOptions = { method: 'GET', headers: { Accept: 'application/json' } };
   await kc.applyToHTTPSOptions(requestOptions);
+  // client-node makes a new agent without keep-alive: one TLS handshake per page. A plain agent
+  // (no proxy) is remade with keep-alive for the pages of this listing.
+  const made = requestOptions.agent;
+  const agent = made instanceof https.Agent && made.constructor === https.Agent ? new https.Agent({ ...(made as https.Agent & { options: https.AgentOptions }).options, keepAlive: true }) : undefined;
+  if (agent) requestOptions.agent = agent;
   const pageSize = options.pageSize ?? 500;
   let cont: string | undefined;
-  do {
-    const url = new URL(base);
-    for (const [k, v] of Object.entries(options.query ?? {})) url.searchParams.set(k, v);
-    url.searchParams.set('limit', String(pageSize));
-    if (cont) url.searchParams.set('continue', cont);
-    const body = await get(url, requestOptions, options.signal);
-    const list = JSON.parse(body) as { items?: T[] | null; metadata?: { resourceVersion?: string; continue?: string } };
-    yield { items: list.items ?? [], resourceVersion: list.metadata?.resourceVersion ?? '' };
-    cont = list.metadata?.continue || undefined;
-  } while (cont);
+  try {
+    do {
+      const url = new URL(base);
+      for (const [k, v] of Object.entries(options.query ?? {})) url.searchParams.set(k, v);
+      url.searchParams.set('limit', String(pageSize));
+      if (cont) {
+        // The apiserver refuses a resourceVersion together with a continue token.
+        url.searchParams.delete('resourceVersion');
+        url.searchParams.delete('resourceVersionMatch');
+        url.searchParams.set('continue', cont);
+      }
+      const body = await get(url, requestOptions, options.signal);
+      const list = JSON.parse(body) as { items?: T[] | null; metadata?: { resourceVersion?: string; continue?: string } };
+      yield { items: list.items ?? [], resourceVersion: list.metadata?.resourceVersion ?? '' };
+      cont = list.metadata?.continue || undefined;
+    } while (cont);
+  } finally {
+    agent?.destroy();
+  }
 }
 
 function get(url: URL, options: https.RequestOptions, signal: AbortSignal | undefined): Promise<string> {
