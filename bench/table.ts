@@ -18,7 +18,7 @@ const fmt = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1
 export function formatTable(rows: Row[]): string {
   const cells = rows.map((r) => {
     const q = ratio(r);
-    return [r.what, fmt(r.ms), r.anchor ?? '—', r.anchorMs !== undefined ? fmt(r.anchorMs) : '—', q !== undefined ? `${q.toFixed(2)}×` : '—', r.goal ?? ''];
+    return [r.what, fmt(r.ms), (r.anchor ?? '—').replace(/\|/g, '\\|'), r.anchorMs !== undefined ? fmt(r.anchorMs) : '—', q !== undefined ? `${q.toFixed(2)}×` : '—', r.goal ?? ''];
   });
   const head = ['figure', 'time', 'anchor (same run)', 'anchor time', 'figure/anchor', 'goal'];
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] as string).length)));
