@@ -8,6 +8,7 @@ import { applyAll } from './apply';
 import { KINDS, ObjectRef, createdByUs, deleteExactly, describeRef, kindOf, listAll, refOf, resourcePath, scaleTo } from './resources';
 import { PreflightCheck, checkCapacity, checkImageVersion, checkPermissions } from './preflight';
 import { isHollowNode, naturalCompare, slimNode } from './records';
+import { hollowNodeNameOf } from './hollow';
 import { ClusterSession } from './session';
 import { MastersState } from './state';
 import { Change, ListWatch } from './listWatch';
@@ -199,8 +200,10 @@ export interface TeardownPlan {
   namespaced: ObjectRef[];
   clusterScoped: ObjectRef[];
   namespace?: ObjectRef;
-  /** Hollow-node pods of the workloads: their Nodes in masters are the fake nodes left behind. */
+  /** Hollow-node pods of the workloads. */
   podNames: string[];
+  /** The Nodes their hollow kubelets registered (each pod's --name): the fake nodes left behind. */
+  nodeNames: string[];
 }
 
 /**
@@ -258,10 +261,10 @@ export async function planTeardown(workers: ClusterSession, o: Pick<TeardownOpti
       if ((rs.metadata.ownerReferences ?? []).some((r: any) => uids.has(r.uid))) rsOfOurs.add(rs.metadata.uid);
     }
   }
-  const podNames = pods
-    .filter((p) => uids.has(p.metadata.uid) || (p.metadata.ownerReferences ?? []).some((r: any) => uids.has(r.uid) || rsOfOurs.has(r.uid)))
-    .map((p) => p.metadata.name as string);
-  return { workloads, namespaced, clusterScoped, ...(namespace ? { namespace } : {}), podNames };
+  const ourPods = pods.filter((p) => uids.has(p.metadata.uid) || (p.metadata.ownerReferences ?? []).some((r: any) => uids.has(r.uid) || rsOfOurs.has(r.uid)));
+  const podNames = ourPods.map((p) => p.metadata.name as string);
+  const nodeNames = [...new Set(ourPods.map((p) => hollowNodeNameOf(p) ?? (p.metadata.name as string)))];
+  return { workloads, namespaced, clusterScoped, ...(namespace ? { namespace } : {}), podNames, nodeNames };
 }
 
 export function describePlan(p: TeardownPlan, nodes: boolean): string[] {
@@ -303,8 +306,8 @@ export async function teardown(workers: ClusterSession, masters: ClusterSession 
   if (plan.namespace) await del(plan.namespace);
   // The user's answer may choose whether nodes go: then the session is looked up after it.
   masters = masters ?? mastersLater?.();
-  if ((o.deleteNodes || mastersLater) && masters && plan.podNames.length) {
-    for (const name of plan.podNames.sort(naturalCompare)) {
+  if ((o.deleteNodes || mastersLater) && masters && plan.nodeNames.length) {
+    for (const name of [...plan.nodeNames].sort(naturalCompare)) {
       throwIfCancelled(token);
       const node = await masters.http.request<any>('GET', resourcePath(KINDS.Node!, undefined, name), { timeoutMs: 30_000 }).catch(() => undefined);
       // Only a node a hollow kubelet registered: never a real node that happens to share a name.
