@@ -203,7 +203,7 @@ suite('Lab: Deploy This Manifest, every hollow node in the tree, Tear Down (need
     const before = api.statusBarText();
     const masters = api.model.session('masters')!;
     await masters.http.request('POST', '/api/v1/nodes', { body: { apiVersion: 'v1', kind: 'Node', metadata: { name: PLAIN_NODE } }, timeoutMs: 30_000 });
-    const tree = await treeUntil(`${PLAIN_NODE} under Other nodes`, 3, (t) => {
+    const tree = await treeUntil(`${PLAIN_NODE} under Other nodes`, 4, (t) => {
       const other = (t[1]!.children ?? []).find((n) => /^Other nodes \(\d+\)$/.test(n.label));
       return (other?.children ?? []).some((n) => n.label === PLAIN_NODE) ? t : undefined;
     });
