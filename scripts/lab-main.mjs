@@ -259,6 +259,11 @@ Stop everything with Ctrl-C in the terminal that runs \`npm run lab\`.
 `);
   const example = join(ws, 'examples/seed-indented.yaml');
   if (!existsSync(example)) cpSync(join(repoRoot, 'test/fixtures/manifests/seed-indented.yaml'), example);
+  // First start: the lab's contexts are selected (the extension reads these settings until the
+  // user selects others in the Kubemark view, which it remembers per workspace).
+  const wsSettings = join(ws, '.vscode/settings.json');
+  mkdirSync(join(ws, '.vscode'), { recursive: true });
+  writeFileSync(wsSettings, `${JSON.stringify({ ...readJson(wsSettings), 'kubemark.workersContext': WORKERS_CONTEXT, 'kubemark.mastersContext': MASTERS_CONTEXT }, null, 2)}\n`);
   return ws;
 }
 

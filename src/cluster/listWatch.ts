@@ -80,6 +80,11 @@ export class ListWatch<R> {
     this.backoff = this.initialBackoff;
   }
 
+  /** The API path it lists and watches. */
+  get path(): string {
+    return this.spec.path;
+  }
+
   /** Watches open now (0 or 1; more would be a leak). */
   get openWatches(): number {
     return this.open;

@@ -1,6 +1,8 @@
 // Slim records: what the tree shows, and no more. The masters cluster may hold 5,000 nodes, so
 // whole objects are never kept.
 /* eslint-disable @typescript-eslint/no-explicit-any */
+import { INSTANCE_LABEL } from '../core/manifest/options';
+import { hollowNodeNameOf } from './hollow';
 
 export type Condition = 'Ready' | 'NotReady' | 'Unknown';
 
@@ -43,18 +45,32 @@ export interface PodRecord {
   created: string;
   nodeName?: string;
   ownerName?: string;
+  /** Kind of the controller (StatefulSet, ReplicaSet, ReplicationController, DaemonSet, …). */
+  ownerKind?: string;
+  /** The node its hollow kubelet registers (its --name), when the pod alone says. */
+  hollowName?: string;
+  /** Value of our instance label: set on pods of what Deploy This Manifest applied. */
+  instance?: string;
   deleting: boolean;
 }
 
-export interface StatefulSetRecord {
+/** A workload that runs hollow-node pods: StatefulSet, ReplicationController, Deployment, ReplicaSet or DaemonSet. */
+export interface WorkloadRecord {
+  kind: string;
   name: string;
   namespace: string;
+  uid: string;
+  /** Replicas asked for (for a DaemonSet: the nodes it should run on). */
   desired: number;
   ready: number;
   current: number;
   selector: Record<string, string>;
   managedByUs: boolean;
+  /** A ReplicaSet's Deployment. */
+  owner?: { kind: string; name: string };
 }
+
+export type StatefulSetRecord = WorkloadRecord;
 
 export interface ObjectPresence {
   name: string;
@@ -127,21 +143,39 @@ export function slimPod(p: any): PodRecord {
   };
   if (p.spec?.nodeName) rec.nodeName = p.spec.nodeName;
   const owner = (p.metadata?.ownerReferences ?? []).find((o: any) => o.controller);
-  if (owner) rec.ownerName = owner.name;
+  if (owner) {
+    rec.ownerName = owner.name;
+    rec.ownerKind = owner.kind;
+  }
+  const hollowName = hollowNodeNameOf(p);
+  if (hollowName) rec.hollowName = hollowName;
+  const instance = p.metadata?.labels?.[INSTANCE_LABEL];
+  if (instance) rec.instance = String(instance);
   return rec;
 }
 
-export function slimStatefulSet(s: any): StatefulSetRecord {
-  return {
-    name: s.metadata?.name ?? '',
-    namespace: s.metadata?.namespace ?? '',
-    desired: s.spec?.replicas ?? 1,
-    ready: s.status?.readyReplicas ?? 0,
-    current: s.status?.replicas ?? 0,
-    selector: { ...(s.spec?.selector?.matchLabels ?? {}) },
-    managedByUs: s.metadata?.labels?.['app.kubernetes.io/managed-by'] === 'kubemark-workbench',
+/** A workload of any of the five kinds; the kind comes from the object (lists leave it out, so it is given). */
+export function slimWorkload(kind: string) {
+  return (s: any): WorkloadRecord => {
+    const daemon = kind === 'DaemonSet';
+    const rec: WorkloadRecord = {
+      kind,
+      name: s.metadata?.name ?? '',
+      namespace: s.metadata?.namespace ?? '',
+      uid: s.metadata?.uid ?? '',
+      desired: daemon ? s.status?.desiredNumberScheduled ?? 0 : s.spec?.replicas ?? 1,
+      ready: daemon ? s.status?.numberReady ?? 0 : s.status?.readyReplicas ?? 0,
+      current: daemon ? s.status?.currentNumberScheduled ?? 0 : s.status?.replicas ?? 0,
+      selector: { ...(kind === 'ReplicationController' ? s.spec?.selector ?? {} : s.spec?.selector?.matchLabels ?? {}) },
+      managedByUs: s.metadata?.labels?.['app.kubernetes.io/managed-by'] === 'kubemark-workbench',
+    };
+    const owner = (s.metadata?.ownerReferences ?? []).find((o: any) => o.controller);
+    if (owner) rec.owner = { kind: owner.kind, name: owner.name };
+    return rec;
   };
 }
+
+export const slimStatefulSet = slimWorkload('StatefulSet');
 
 export function slimPresence(o: any): ObjectPresence {
   return {

@@ -8,6 +8,7 @@ import { applyAll } from './apply';
 import { KINDS, ObjectRef, createdByUs, deleteExactly, describeRef, kindOf, listAll, refOf, resourcePath, scaleTo } from './resources';
 import { PreflightCheck, checkCapacity, checkImageVersion, checkPermissions } from './preflight';
 import { isHollowNode, naturalCompare, slimNode } from './records';
+import { hollowNodeNameOf } from './hollow';
 import { ClusterSession } from './session';
 import { MastersState } from './state';
 import { checkWorkersMasters } from './sameCluster';
@@ -202,8 +203,10 @@ export interface TeardownPlan {
   namespaced: ObjectRef[];
   clusterScoped: ObjectRef[];
   namespace?: ObjectRef;
-  /** Hollow-node pods of the workloads: their Nodes in masters are the fake nodes left behind. */
+  /** Hollow-node pods of the workloads. */
   podNames: string[];
+  /** The Nodes their hollow kubelets registered (each pod's --name): the fake nodes left behind. */
+  nodeNames: string[];
 }
 
 /**
@@ -261,10 +264,10 @@ export async function planTeardown(workers: ClusterSession, o: Pick<TeardownOpti
       if ((rs.metadata.ownerReferences ?? []).some((r: any) => uids.has(r.uid))) rsOfOurs.add(rs.metadata.uid);
     }
   }
-  const podNames = pods
-    .filter((p) => uids.has(p.metadata.uid) || (p.metadata.ownerReferences ?? []).some((r: any) => uids.has(r.uid) || rsOfOurs.has(r.uid)))
-    .map((p) => p.metadata.name as string);
-  return { workloads, namespaced, clusterScoped, ...(namespace ? { namespace } : {}), podNames };
+  const ourPods = pods.filter((p) => uids.has(p.metadata.uid) || (p.metadata.ownerReferences ?? []).some((r: any) => uids.has(r.uid) || rsOfOurs.has(r.uid)));
+  const podNames = ourPods.map((p) => p.metadata.name as string);
+  const nodeNames = [...new Set(ourPods.map((p) => hollowNodeNameOf(p) ?? (p.metadata.name as string)))];
+  return { workloads, namespaced, clusterScoped, ...(namespace ? { namespace } : {}), podNames, nodeNames };
 }
 
 export function describePlan(p: TeardownPlan, nodes: boolean): string[] {
@@ -307,8 +310,8 @@ export async function teardown(workers: ClusterSession, masters: ClusterSession 
   // The user's answer may choose whether nodes go: then the session is looked up after it.
   masters = masters ?? mastersLater?.();
   if ((o.deleteNodes || mastersLater) && masters) {
-    // The nodes of the pods listed, and for a StatefulSet those of ordinals scaled away before.
-    const names = new Set(plan.podNames);
+    // The nodes the pods' --name registered, and for a StatefulSet those of ordinals scaled away before.
+    const names = new Set(plan.nodeNames);
     const sets = plan.workloads.filter((x) => x.kind === 'StatefulSet').map((x) => new RegExp(`^${x.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-\\d+$`));
     if (sets.length) {
       for (const n of await listAll(masters, '/api/v1/nodes', {}, 'list nodes').catch(() => [] as any[])) {

@@ -7,7 +7,10 @@
 // without Refresh.
 import { ClusterSession, ServerInfo } from './session';
 import { Change, ListPage, ListWatch, ListWatchOptions } from './listWatch';
-import { NodeRecord, ObjectPresence, PodRecord, StatefulSetRecord, slimNode, slimPod, slimPresence, slimStatefulSet } from './records';
+import { ListWatchState } from './listWatch';
+import { NodeRecord, ObjectPresence, PodRecord, WorkloadRecord, slimNode, slimPod, slimPresence, slimWorkload } from './records';
+import { LabelSelector, isHollowPod, isHollowWorkload } from './hollow';
+import { KINDS, resourcePath } from './resources';
 import { KubemarkError } from '../core/errors';
 import { CONFIGMAP_NAME, SECRET_NAME } from '../core/manifest/options';
 
@@ -26,7 +29,7 @@ const PROBE_TIMEOUT_MS = 5_000;
 
 export abstract class ClusterState {
   reach: Reachability = { state: 'connecting' };
-  protected readonly watches: ListWatch<unknown>[] = [];
+  protected readonly watches: Informer[] = [];
   private readonly listeners = new Set<() => void>();
   private gen = 0;
   private disposed = false;
@@ -57,10 +60,15 @@ export abstract class ClusterState {
     return { ...this.options.listWatch, onFailure: () => this.probeSoon() };
   }
 
-  protected add<R>(w: ListWatch<R>): ListWatch<R> {
+  protected add<W extends Informer>(w: W): W {
     w.onChange(() => this.emit());
-    this.watches.push(w as ListWatch<unknown>);
+    this.watches.push(w);
     return w;
+  }
+
+  /** Runs before the informers (re)start, once the server answered (WorkersState picks its scope). */
+  protected async prepare(): Promise<void> {
+    // nothing by default
   }
 
   /** Watches open now, over every informer of this cluster (one per kind when healthy). */
@@ -80,6 +88,8 @@ export abstract class ClusterState {
     this.emit();
     await this.probe(gen);
     if (gen !== this.gen || this.disposed) return;
+    await this.prepare();
+    if (gen !== this.gen || this.disposed) return;
     for (const w of this.watches) w.restart();
   }
 
@@ -88,6 +98,8 @@ export abstract class ClusterState {
     if (this.disposed) return;
     const gen = ++this.gen;
     await this.probe(gen);
+    if (gen !== this.gen || this.disposed) return;
+    await this.prepare();
     if (gen !== this.gen || this.disposed) return;
     for (const w of this.watches) w.restart();
   }
@@ -151,31 +163,206 @@ export function rawLister(session: ClusterSession, path: string, query: Record<s
     session.http.request<ListPage>('GET', path, { query: { ...query, limit: p.limit, ...(p._continue ? { continue: p._continue } : {}) }, signal, timeoutMs: 120_000 });
 }
 
+/** What ClusterState drives: a ListWatch, or an InformerSet of them. */
+export interface Informer {
+  readonly openWatches: number;
+  onChange(l: () => void): { dispose(): void };
+  restart(): void;
+  reconnect(): void;
+  dispose(): void;
+}
+
+/** What readers need of a store of records: ListWatch and InformerSet both are one. */
+export interface Store<R> {
+  readonly items: Map<string, R>;
+  readonly state: ListWatchState;
+  readonly error: KubemarkError | undefined;
+  onChange(l: (c: Change<R>) => void): { dispose(): void };
+}
+
+/**
+ * Several informers of one kind (one per namespace when listing every namespace is not
+ * allowed, or the namespaces are set) seen as one store; its members can be replaced when the
+ * scope changes. Keys are namespace/name, so members never collide.
+ */
+export class InformerSet<R> implements Informer, Store<R> {
+  readonly items = new Map<string, R>();
+  private members: Array<{ w: ListWatch<R>; sub: { dispose(): void } }> = [];
+  private readonly listeners = new Set<(c: Change<R>) => void>();
+  private disposed = false;
+
+  get openWatches(): number {
+    return this.members.reduce((a, m) => a + m.w.openWatches, 0);
+  }
+
+  get state(): ListWatchState {
+    if (this.members.some((m) => m.w.state === 'error')) return 'error';
+    if (this.members.some((m) => m.w.state === 'loading')) return 'loading';
+    return 'ready';
+  }
+
+  get error(): KubemarkError | undefined {
+    return this.members.find((m) => m.w.error)?.w.error;
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  get size(): number {
+    return this.members.length;
+  }
+
+  onChange(l: (c: Change<R>) => void): { dispose(): void } {
+    this.listeners.add(l);
+    return { dispose: () => this.listeners.delete(l) };
+  }
+
+  private emit(c: Change<R>): void {
+    for (const l of [...this.listeners]) l(c);
+  }
+
+  /** Disposes the members there were and takes these (not started: restart() starts them). */
+  replace(members: ListWatch<R>[]): void {
+    for (const m of this.members) {
+      m.sub.dispose();
+      m.w.dispose();
+    }
+    this.items.clear();
+    this.members = members.map((w) => ({
+      w,
+      sub: w.onChange((c) => {
+        if (c.type === 'reset') {
+          // Only this member's keys change: its namespace prefix is its own.
+          for (const k of [...this.items.keys()]) if (!w.items.has(k) && this.ownerOf(k) === w) this.items.delete(k);
+          for (const [k, v] of w.items) this.items.set(k, v);
+        } else if (c.type === 'upsert') this.items.set(c.key, c.value);
+        else if (c.type === 'delete') this.items.delete(c.key);
+        this.emit(c);
+      }),
+    }));
+    this.emit({ type: 'reset' });
+  }
+
+  private ownerOf(key: string): ListWatch<R> | undefined {
+    if (this.members.length === 1) return this.members[0]!.w;
+    const ns = key.split('/')[0];
+    return this.members.find((m) => m.w.path.includes(`/namespaces/${ns}/`))?.w;
+  }
+
+  restart(): void {
+    for (const m of this.members) m.w.restart();
+  }
+
+  reconnect(): void {
+    for (const m of this.members) m.w.reconnect();
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const m of this.members) {
+      m.sub.dispose();
+      m.w.dispose();
+    }
+    this.members = [];
+    this.listeners.clear();
+  }
+}
+
+/** Where hollow-node pods are looked for: every namespace, or these. */
+export type PodScope = { all: true } | { all: false; namespaces: string[]; why: 'setting' | 'forbidden' };
+
+export interface WorkersOptions extends StateOptions {
+  /** kubemark.namespaces: look only here. Empty: every namespace (falls back to `namespace` on 403). */
+  namespaces?: string[];
+  /** kubemark.hollowNodeSelector, parsed. */
+  selector?: LabelSelector;
+}
+
+/** The workload kinds whose pods the tree groups by; one informer each. */
+export const OWNER_KINDS = ['StatefulSet', 'ReplicationController', 'Deployment', 'ReplicaSet', 'DaemonSet'] as const;
+export type OwnerKind = (typeof OWNER_KINDS)[number];
+
 export class WorkersState extends ClusterState {
-  readonly pods: ListWatch<PodRecord>;
-  readonly statefulSets: ListWatch<StatefulSetRecord>;
+  /** Hollow-node pods, in every namespace of the scope. */
+  readonly pods = new InformerSet<PodRecord>();
+  /** Workloads whose pod template is a hollow node, by kind. */
+  readonly owners: Record<OwnerKind, InformerSet<WorkloadRecord>>;
   readonly namespaces: ListWatch<ObjectPresence>;
   readonly configMaps: ListWatch<ObjectPresence>;
   readonly secrets: ListWatch<ObjectPresence>;
+  scope: PodScope | undefined;
+  private readonly selector: LabelSelector;
 
-  constructor(session: ClusterSession, readonly namespace: string, options: StateOptions = {}) {
+  constructor(session: ClusterSession, readonly namespace: string, options: WorkersOptions = {}) {
     super(session, options);
+    this.selector = options.selector ?? [];
     const s = session;
     const ns = namespace;
     const explain = (what: string) => (err: unknown) => s.explain(err, what);
     const informer = <R>(path: string, slim: (o: any) => R, what: string, query?: Record<string, string>) =>
       this.add(new ListWatch<R>({ path, ...(query ? { query } : {}), list: rawLister(s, path, query), watch: s.watch, slim, explain: explain(what) }, this.lwOptions()));
     const byName = (name: string) => ({ fieldSelector: `metadata.name=${name}` });
-    this.pods = informer(`/api/v1/namespaces/${ns}/pods`, slimPod, `list pods in namespace ${ns}`);
-    this.statefulSets = informer(`/apis/apps/v1/namespaces/${ns}/statefulsets`, slimStatefulSet, `list statefulsets in namespace ${ns}`);
+    this.add(this.pods);
+    this.owners = Object.fromEntries(OWNER_KINDS.map((k) => [k, this.add(new InformerSet<WorkloadRecord>())])) as Record<OwnerKind, InformerSet<WorkloadRecord>>;
     this.namespaces = informer('/api/v1/namespaces', slimPresence, `read namespace ${ns}`, byName(ns));
     this.configMaps = informer(`/api/v1/namespaces/${ns}/configmaps`, slimPresence, `read configmap ${CONFIGMAP_NAME} in namespace ${ns}`, byName(CONFIGMAP_NAME));
     // Keys only: secret values never leave slimPresence.
     this.secrets = informer(`/api/v1/namespaces/${ns}/secrets`, slimPresence, `read secret ${SECRET_NAME} in namespace ${ns}`, byName(SECRET_NAME));
+    const set = options.namespaces?.filter(Boolean) ?? [];
+    if (set.length) this.useScope({ all: false, namespaces: [...new Set(set)].sort(), why: 'setting' });
   }
 
-  podsOf(sts: StatefulSetRecord): PodRecord[] {
-    return [...this.pods.items.values()].filter((p) => p.ownerName === sts.name);
+  get statefulSets(): InformerSet<WorkloadRecord> {
+    return this.owners.StatefulSet;
+  }
+
+  /** Every owner informer and the pods: the tree's rows. */
+  get workloadStores(): Array<Store<unknown>> {
+    return [this.pods, ...OWNER_KINDS.map((k) => this.owners[k])] as Array<Store<unknown>>;
+  }
+
+  /** True when the pods of this namespace are watched. */
+  covers(namespace: string): boolean {
+    return this.scope?.all === true || (this.scope?.all === false && this.scope.namespaces.includes(namespace));
+  }
+
+  /**
+   * Every namespace unless the setting names some; when listing pods in every namespace is
+   * forbidden (403), the kubemark.namespace setting's namespace.
+   */
+  protected override async prepare(): Promise<void> {
+    if (this.scope && !(this.scope.all === false && this.scope.why === 'forbidden')) return;
+    let next: PodScope = { all: true };
+    try {
+      await this.session.http.request('GET', '/api/v1/pods', { query: { limit: 1 }, timeoutMs: 10_000 });
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 403) next = { all: false, namespaces: [this.namespace], why: 'forbidden' };
+      else if (this.scope) return;
+    }
+    if (this.scope && JSON.stringify(this.scope) === JSON.stringify(next)) return;
+    this.useScope(next);
+  }
+
+  private useScope(scope: PodScope): void {
+    this.scope = scope;
+    const s = this.session;
+    const sel = this.selector;
+    const where = scope.all ? [undefined] : scope.namespaces;
+    const lw = <R>(path: string, slim: (o: any) => R, keep: (o: any) => boolean, what: string) =>
+      new ListWatch<R>({ path, list: rawLister(s, path), watch: s.watch, slim, keep, explain: (err) => s.explain(err, what) }, this.lwOptions());
+    const inNs = (ns: string | undefined) => (ns ? ` in namespace ${ns}` : ' in all namespaces');
+    this.pods.replace(where.map((ns) => lw(resourcePath(KINDS.Pod!, ns), slimPod, (o) => isHollowPod(o, sel), `list pods${inNs(ns)}`)));
+    for (const kind of OWNER_KINDS) {
+      const k = KINDS[kind]!;
+      this.owners[kind].replace(where.map((ns) => lw(resourcePath(k, ns), slimWorkload(kind), (o) => isHollowWorkload(o, sel), `list ${k.plural}${inNs(ns)}`)));
+    }
+    this.emit();
+  }
+
+  podsOf(w: WorkloadRecord): PodRecord[] {
+    return [...this.pods.items.values()].filter((p) => p.namespace === w.namespace && p.ownerName === w.name);
   }
 }
 

@@ -1,5 +1,5 @@
 // Pure view logic for the tree and status bar: grouping, paging, labels. No vscode.
-import { Condition, NodeRecord, PodRecord, StatefulSetRecord, countByCondition, naturalCompare } from './records';
+import { Condition, NodeRecord, PodRecord, StatefulSetRecord, WorkloadRecord, countByCondition, naturalCompare } from './records';
 
 export const PAGE_SIZE = 100;
 
@@ -77,13 +77,93 @@ export function nodeDescription(n: NodeRecord): string {
   return [n.kubeletVersion, n.condition === 'Ready' ? undefined : n.reason ?? n.condition].filter(Boolean).join(' · ');
 }
 
-/** "Kubemark: 148/150 Ready", or undefined when there is nothing to count. */
+/** Hollow nodes (registered by hollow kubelets) apart from the masters cluster's other nodes. */
+export function splitHollow(nodes: Iterable<NodeRecord>): { hollow: NodeRecord[]; other: NodeRecord[] } {
+  const hollow: NodeRecord[] = [];
+  const other: NodeRecord[] = [];
+  for (const n of nodes) (n.hollow ? hollow : other).push(n);
+  return { hollow, other };
+}
+
+/** "Kubemark: 148/150 Ready" over hollow nodes only, or undefined when there is none. */
 export function statusText(nodes: Iterable<NodeRecord>): string | undefined {
-  const c = countByCondition(nodes);
+  const c = countByCondition(splitHollow(nodes).hollow);
   const total = c.Ready + c.NotReady + c.Unknown;
   return total === 0 ? undefined : `Kubemark: ${c.Ready}/${total} Ready`;
 }
 
 export function conditionLabel(c: Condition, count: number): string {
   return `${c} (${count.toLocaleString('en-US')})`;
+}
+
+/** Pods of one owner in one namespace: a workload, or the namespace's pods without a controller. */
+export interface OwnerGroup {
+  namespace: string;
+  /** StatefulSet, ReplicationController, Deployment, ReplicaSet, DaemonSet, another controller's kind; undefined for bare pods. */
+  kind: string | undefined;
+  name: string;
+  /** The workload as its informer holds it (absent for bare pods, or a controller kind not watched). */
+  record?: WorkloadRecord;
+  pods: PodRecord[];
+}
+
+export interface NamespaceGroup {
+  namespace: string;
+  owners: OwnerGroup[];
+  pods: number;
+}
+
+const KIND_ORDER = ['StatefulSet', 'ReplicationController', 'Deployment', 'ReplicaSet', 'DaemonSet'];
+
+/**
+ * namespace → owner → pods. A ReplicaSet that a Deployment owns folds into the Deployment; a
+ * workload without pods (scaled to 0) still shows; `alsoNamespaces` show even when empty.
+ */
+export function groupHollowPods(pods: Iterable<PodRecord>, workloads: Iterable<WorkloadRecord>, alsoNamespaces: Iterable<string> = []): NamespaceGroup[] {
+  const groups = new Map<string, OwnerGroup>();
+  const rsToDeployment = new Map<string, string>();
+  const key = (ns: string, kind: string | undefined, name: string) => `${ns}\0${kind ?? ''}\0${name}`;
+  const all = [...workloads];
+  for (const w of all) if (w.kind === 'ReplicaSet' && w.owner?.kind === 'Deployment') rsToDeployment.set(`${w.namespace}/${w.name}`, w.owner.name);
+  for (const w of all) {
+    if (w.kind === 'ReplicaSet' && rsToDeployment.has(`${w.namespace}/${w.name}`)) continue;
+    groups.set(key(w.namespace, w.kind, w.name), { namespace: w.namespace, kind: w.kind, name: w.name, record: w, pods: [] });
+  }
+  for (const p of pods) {
+    let kind = p.ownerName ? p.ownerKind ?? 'Unknown' : undefined;
+    let name = p.ownerName ?? '';
+    const dep = kind === 'ReplicaSet' ? rsToDeployment.get(`${p.namespace}/${name}`) : undefined;
+    if (dep) {
+      kind = 'Deployment';
+      name = dep;
+    }
+    const k = key(p.namespace, kind, name);
+    let g = groups.get(k);
+    if (!g) {
+      g = { namespace: p.namespace, kind, name: kind ? name : 'bare pods', pods: [] };
+      groups.set(k, g);
+    }
+    g.pods.push(p);
+  }
+  const byNs = new Map<string, NamespaceGroup>();
+  for (const ns of alsoNamespaces) byNs.set(ns, { namespace: ns, owners: [], pods: 0 });
+  for (const g of groups.values()) {
+    let n = byNs.get(g.namespace);
+    if (!n) {
+      n = { namespace: g.namespace, owners: [], pods: 0 };
+      byNs.set(g.namespace, n);
+    }
+    n.owners.push(g);
+    n.pods += g.pods.length;
+  }
+  const rank = (g: OwnerGroup) => (g.kind === undefined ? 99 : KIND_ORDER.includes(g.kind) ? KIND_ORDER.indexOf(g.kind) : 50);
+  for (const n of byNs.values()) n.owners.sort((a, b) => rank(a) - rank(b) || naturalCompare(a.name, b.name));
+  return [...byNs.values()].sort((a, b) => naturalCompare(a.namespace, b.namespace));
+}
+
+/** "StatefulSet · 3/3 ready", "bare pods · 2/2 ready". */
+export function ownerDescription(g: OwnerGroup): string {
+  const ready = g.pods.filter((p) => p.phase === 'Running' && p.readyContainers === p.containers.length && !p.deleting).length;
+  if (g.record) return `${g.kind} · ${g.record.ready}/${g.record.desired} ready`;
+  return `${g.kind ?? 'no controller'} · ${ready}/${g.pods.length} ready`;
 }

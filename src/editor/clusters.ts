@@ -18,6 +18,8 @@ import { tailLogsCommand } from './commands/tailLogs';
 import { whyNotReadyCommand } from './commands/whyNotReady';
 import { DiagnosisDocuments } from './diagnosis/documents';
 import { DashboardController } from './dashboardController';
+import { deployManifestCommand } from './commands/deployManifest';
+import { DeployCodeLensProvider } from './deployLens';
 
 const AGE_REFRESH_MS = 30_000;
 
@@ -37,18 +39,20 @@ export function activateClusters(context: vscode.ExtensionContext, log: Log): Cl
   const model = new ClusterModel(context.workspaceState, log);
   const workersNode = new WorkersClusterNode(model);
   const mastersNode = new MastersClusterNode(model);
-  const provider = new ClustersTreeProvider([workersNode, mastersNode]);
+  // No root at all when no cluster is selected: the view's welcome content shows instead.
+  const provider = new ClustersTreeProvider(() => (model.nothingSelected ? [] : [workersNode, mastersNode]));
   const view = vscode.window.createTreeView('kubemark.clusters', { treeDataProvider: provider, showCollapseAll: true });
   const logs = new LogsController(log);
   const status = vscode.window.createStatusBarItem('kubemark.status', vscode.StatusBarAlignment.Left, 100);
   status.name = 'Kubemark';
   status.command = 'kubemark.clusters.focus';
   const refreshed = new vscode.EventEmitter<void>();
+  let wasEmpty = model.nothingSelected;
   const updateStatus = () => {
     const text = model.masters ? statusText(model.masters.nodes.items.values()) : undefined;
     if (text) {
       status.text = `$(server) ${text}`;
-      status.tooltip = `Fake nodes in ${model.mastersContext}. Click to open the Kubemark view.`;
+      status.tooltip = `Hollow nodes in ${model.mastersContext} (other nodes are not counted). Click to open the Kubemark view.`;
       status.show();
     } else status.hide();
   };
@@ -59,13 +63,17 @@ export function activateClusters(context: vscode.ExtensionContext, log: Log): Cl
   }));
   context.subscriptions.push(
     model.onDidChange((what) => {
-      if (what === 'workers') provider.refresh(workersNode);
+      // From no cluster to one (or back): the roots themselves change.
+      if (model.nothingSelected !== wasEmpty) {
+        wasEmpty = model.nothingSelected;
+        provider.refresh();
+      } else if (what === 'workers') provider.refresh(workersNode);
       else if (what === 'masters') provider.refresh(mastersNode);
       else provider.refresh();
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('kubemark.kubeconfig')) model.load();
-      else if (e.affectsConfiguration('kubemark.namespace')) model.restart('workers');
+      else if (e.affectsConfiguration('kubemark.namespace') || e.affectsConfiguration('kubemark.namespaces') || e.affectsConfiguration('kubemark.hollowNodeSelector')) model.restart('workers');
     }),
   );
 
@@ -83,6 +91,11 @@ export function activateClusters(context: vscode.ExtensionContext, log: Log): Cl
   });
   registerCommand(context, log, COMMANDS.scaffold, scaffoldCommand(model));
   registerCommand(context, log, COMMANDS.deploy, deployCommand(model, log));
+  registerCommand(context, log, COMMANDS.deployManifest, deployManifestCommand(model, log));
+  const lenses = new DeployCodeLensProvider(() => model.workersContext);
+  context.subscriptions.push(lenses, vscode.languages.registerCodeLensProvider({ language: 'yaml' }, lenses), model.onDidChange((what) => {
+    if (what === 'workers' || what === 'contexts') lenses.refresh();
+  }));
   registerCommand(context, log, COMMANDS.scale, scaleCommand(model));
   registerCommand(context, log, COMMANDS.teardown, teardownCommand(model));
   registerCommand(context, log, COMMANDS.deleteNotReadyNodes, deleteNotReadyCommand(model));

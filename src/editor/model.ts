@@ -7,6 +7,8 @@ import { loadKubeConfig } from '../core/kubeconfig';
 import { displayUrl } from '../core/redact';
 import { ClusterSession } from '../cluster/session';
 import { MastersState, WorkersState } from '../cluster/state';
+import { LabelSelector, parseSelector } from '../cluster/hollow';
+import { LabInfo, labOf } from '../cluster/lab';
 import { Log } from './log';
 import { SameClusterResult } from '../core/diagnosis';
 import { checkWorkersMasters } from '../cluster/sameCluster';
@@ -35,12 +37,41 @@ export class ClusterModel implements vscode.Disposable {
   private reloadTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly memento: vscode.Memento, private readonly log: Log) {
-    this.workersContext = memento.get<string>(WORKERS_KEY);
-    this.mastersContext = memento.get<string>(MASTERS_KEY);
+    // What the user selected in this workspace wins; else the settings' first choice (npm run lab seeds them).
+    const config = vscode.workspace.getConfiguration('kubemark');
+    this.workersContext = memento.get<string>(WORKERS_KEY) ?? (config.get<string>('workersContext', '') || undefined);
+    this.mastersContext = memento.get<string>(MASTERS_KEY) ?? (config.get<string>('mastersContext', '') || undefined);
   }
 
   get namespace(): string {
     return vscode.workspace.getConfiguration('kubemark').get<string>('namespace', 'kubemark') || 'kubemark';
+  }
+
+  /** kubemark.namespaces: where to look for hollow-node pods (empty: every namespace). */
+  get namespaces(): string[] {
+    return (vscode.workspace.getConfiguration('kubemark').get<string[]>('namespaces', []) ?? []).map((n) => String(n).trim()).filter(Boolean);
+  }
+
+  /** kubemark.hollowNodeSelector, parsed; a bad one is logged and ignored. */
+  get selector(): LabelSelector {
+    const text = vscode.workspace.getConfiguration('kubemark').get<string>('hollowNodeSelector', '').trim();
+    if (!text) return [];
+    try {
+      return parseSelector(text);
+    } catch (err) {
+      this.log.warn(`kubemark.hollowNodeSelector ignored: ${(err as Error).message}`);
+      return [];
+    }
+  }
+
+  /** The local lab, when both selected contexts are its (see src/cluster/lab.ts). */
+  lab(): LabInfo | undefined {
+    return labOf(this.kc, this.workersContext, this.mastersContext);
+  }
+
+  /** Both clusters unselected: the view shows its welcome content instead of two empty roots. */
+  get nothingSelected(): boolean {
+    return !this.workersContext && !this.mastersContext && !this.loadError;
   }
 
   /** Loads kubeconfig as kubectl does, plus the kubemark.kubeconfig setting, and (re)starts the states. */
@@ -140,7 +171,7 @@ export class ClusterModel implements vscode.Disposable {
       try {
         const session = new ClusterSession(this.kc, ctx);
         if (role === 'workers') {
-          const s = new WorkersState(session, this.namespace);
+          const s = new WorkersState(session, this.namespace, { namespaces: this.namespaces, selector: this.selector });
           this.workers = s;
           s.onChange(() => {
             this.checkSameCluster();

@@ -42,6 +42,8 @@ export interface HollowNodeOptions {
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY_VALUE = 'kubemark-workbench';
 export const FIELD_MANAGER = 'kubemark-workbench';
+/** Set by Deploy This Manifest on every object it applies (and on pod templates): which deploy made it. */
+export const INSTANCE_LABEL = 'kubemark-workbench/instance';
 export const CONFIGMAP_NAME = 'node-configmap';
 export const SECRET_NAME = 'kubeconfig';
 export const KUBELET_KUBECONFIG_KEY = 'kubelet.kubeconfig';

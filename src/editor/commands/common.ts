@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { KubemarkError, CancelledError } from '../../core/errors';
-import { KubeconfigExportError, exportStandaloneKubeconfig } from '../../core/kubeconfig';
+import { ExportedKubeconfig, KubeconfigExportError, exportStandaloneKubeconfig } from '../../core/kubeconfig';
 import { ClusterSession } from '../../cluster/session';
 import { ClusterModel, Role } from '../model';
 
@@ -22,15 +22,7 @@ export function requireSession(model: ClusterModel, role: Role): ClusterSession 
  * TLS verification off) are confirmed by the user, or accepted by `allowWarnings` from callers.
  */
 export async function mastersKubeconfig(model: ClusterModel, allowWarnings: boolean | undefined): Promise<string> {
-  const masters = requireSession(model, 'masters');
-  let result;
-  try {
-    result = exportStandaloneKubeconfig(model.kc!, masters.context);
-  } catch (err) {
-    // Reason and remedy, naming files and contexts only.
-    if (err instanceof KubeconfigExportError) throw new KubemarkError(`Cannot build the hollow nodes' kubeconfig from context ${masters.context}: ${err.message}`);
-    throw err;
-  }
+  const result = exportMastersKubeconfig(model);
   if (result.warnings.length > 0 && !allowWarnings) {
     if (allowWarnings === false) {
       throw new KubemarkError(`The masters kubeconfig has problems for use inside pods: ${result.warnings.map((w) => w.message).join(' ')}`);
@@ -44,6 +36,21 @@ export async function mastersKubeconfig(model: ClusterModel, allowWarnings: bool
   }
   return result.yaml;
 }
+
+/** The masters context as a standalone kubeconfig, and its warnings, without asking anything. */
+export function exportMastersKubeconfig(model: ClusterModel): ExportedKubeconfig {
+  const masters = requireSession(model, 'masters');
+  try {
+    return exportStandaloneKubeconfig(model.kc!, masters.context);
+  } catch (err) {
+    // Reason and remedy, naming files and contexts only.
+    if (err instanceof KubeconfigExportError) throw new KubemarkError(`Cannot build the hollow nodes' kubeconfig from context ${masters.context}: ${err.message}`);
+    throw err;
+  }
+}
+
+/** Warnings the local lab expects (its masters server is a loopback address on purpose). */
+export const LAB_EXPECTED_WARNINGS = new Set(['loopback-server', 'masters-reachable-from-pods']);
 
 export function withCancellableProgress<T>(title: string, task: (progress: (message: string, done?: number, total?: number) => void, token: vscode.CancellationToken) => Promise<T>): Thenable<T> {
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (p, token) => {

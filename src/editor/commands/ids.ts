@@ -1,6 +1,7 @@
 /** Every command the extension contributes, once. A unit test keeps this and package.json in step. */
 export const COMMANDS = {
   deploy: 'kubemark.deploy',
+  deployManifest: 'kubemark.deployManifest',
   newManifest: 'kubemark.newManifest',
   scaffold: 'kubemark.scaffold',
   scale: 'kubemark.scale',
@@ -21,6 +22,7 @@ export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];
 
 export const COMMAND_TITLES: Record<CommandId, string> = {
   'kubemark.deploy': 'Deploy Hollow Nodes',
+  'kubemark.deployManifest': 'Deploy This Manifest',
   'kubemark.newManifest': 'New Hollow Node Manifest',
   'kubemark.scaffold': 'Scaffold Config and Secret',
   'kubemark.scale': 'Scale Hollow Nodes',

@@ -6,32 +6,51 @@ import { deleteListedNodes, notReadyHollowNodes, scale, stopHollowNode, StopResu
 import { sortByName } from '../../cluster/viewModel';
 import { ClusterModel } from '../model';
 import { TreeNode } from '../tree/node';
-import { StatefulSetNode } from '../tree/statefulSetNode';
+import { WorkloadNode } from '../tree/workloadNode';
+import { NamespaceNode } from '../tree/namespaceNode';
+import { kindOf } from '../../cluster/resources';
+import { OWNER_KINDS } from '../../cluster/state';
+import { WorkloadRecord } from '../../cluster/records';
 import { PodNode } from '../tree/podNode';
 import { validateReplicas } from './newManifest';
 import { optionsOf, requireSession, withCancellableProgress } from './common';
 
-function statefulSetName(model: ClusterModel, arg: unknown, given?: string): string {
-  if (arg instanceof StatefulSetNode) return arg.record.name;
-  if (given) return given;
-  const sets = model.workers ? sortByName(model.workers.statefulSets.items.values()) : [];
-  return sets.find((s) => s.managedByUs)?.name ?? sets[0]?.name ?? DEFAULT_NAME;
+export interface ScaleOptions {
+  replicas: number;
+  name: string;
+  namespace: string;
+  /** StatefulSet (default), ReplicationController, Deployment or ReplicaSet. */
+  kind: string;
+}
+
+/** The workload to scale: the tree node's, else the one named (any scalable kind, default a StatefulSet), else ours in kubemark.namespace. */
+function scaleTarget(model: ClusterModel, arg: unknown, o: Partial<ScaleOptions>): { kind: string; namespace: string; name: string; current?: number } {
+  if (arg instanceof WorkloadNode && arg.group.kind) return { kind: arg.group.kind, namespace: arg.group.namespace, name: arg.group.name, ...(arg.record ? { current: arg.record.desired } : {}) };
+  const all: WorkloadRecord[] = model.workers ? OWNER_KINDS.flatMap((k) => [...model.workers!.owners[k].items.values()]) : [];
+  if (o.name) {
+    const namespace = o.namespace ?? model.namespace;
+    const found = all.find((w) => w.name === o.name && w.namespace === namespace && (!o.kind || w.kind === o.kind));
+    return { kind: o.kind ?? found?.kind ?? 'StatefulSet', namespace, name: o.name, ...(found ? { current: found.desired } : {}) };
+  }
+  const sets = sortByName(all.filter((w) => w.namespace === (o.namespace ?? model.namespace) && kindOf(w.kind)?.scalable && !(w.kind === 'ReplicaSet' && w.owner)));
+  const w = sets.find((s) => s.managedByUs) ?? sets[0];
+  return w ? { kind: w.kind, namespace: w.namespace, name: w.name, current: w.desired } : { kind: 'StatefulSet', namespace: o.namespace ?? model.namespace, name: DEFAULT_NAME };
 }
 
 export function scaleCommand(model: ClusterModel) {
   return async (arg?: unknown): Promise<number> => {
-    const o = optionsOf<{ replicas: number; name: string }>(arg, (a) => a instanceof TreeNode) ?? {};
+    const o = optionsOf<ScaleOptions>(arg, (a) => a instanceof TreeNode) ?? {};
     const workers = requireSession(model, 'workers');
-    const name = statefulSetName(model, arg, o.name);
+    const t = scaleTarget(model, arg, o);
+    if (!kindOf(t.kind)?.scalable) throw new KubemarkError(`A ${t.kind} cannot be scaled: ${t.kind === 'DaemonSet' ? 'it runs one pod per workers node' : 'it has no replicas'}. Change the workload instead.`);
     let replicas = o.replicas;
     if (replicas === undefined) {
-      const current = model.workers?.statefulSets.items.get(`${model.namespace}/${name}`)?.desired;
-      const v = await vscode.window.showInputBox({ title: `Scale ${name}`, prompt: 'Number of hollow nodes', value: String(current ?? 3), validateInput: validateReplicas });
+      const v = await vscode.window.showInputBox({ title: `Scale ${t.kind} ${t.namespace}/${t.name}`, prompt: 'Number of hollow nodes', value: String(t.current ?? 3), validateInput: validateReplicas });
       if (v === undefined) throw new CancelledError('Scale cancelled; nothing changed.');
       replicas = Number(v.trim());
     }
-    await scale(workers, model.namespace, name, replicas);
-    void vscode.window.showInformationMessage(`Kubemark: ${name} scaled to ${replicas}. Nodes of removed pods turn NotReady in the masters cluster; "Delete NotReady Nodes" cleans them up.`);
+    await scale(workers, t.namespace, t.name, replicas, t.kind);
+    void vscode.window.showInformationMessage(`Kubemark: ${t.kind} ${t.name} scaled to ${replicas}. Nodes of removed pods turn NotReady in the masters cluster; "Delete NotReady Nodes" cleans them up.`);
     return replicas;
   };
 }
@@ -40,8 +59,9 @@ export function teardownCommand(model: ClusterModel) {
   return async (arg?: unknown): Promise<string[]> => {
     const o = optionsOf<{ deleteNodes: boolean; name: string; namespace: string; deleteNamespace: boolean }>(arg, (a) => a instanceof TreeNode);
     const workers = requireSession(model, 'workers');
-    const namespace = o?.namespace ?? model.namespace;
-    const name = arg instanceof StatefulSetNode ? arg.record.name : o?.name;
+    const namespace = o?.namespace ?? (arg instanceof WorkloadNode ? arg.group.namespace : arg instanceof NamespaceNode ? arg.group.namespace : model.namespace);
+    // A Deployment's ReplicaSet goes with its Deployment; bare pods with the namespace's other things of ours.
+    const name = arg instanceof WorkloadNode && arg.group.kind ? arg.group.name : o?.name;
     let deleteNodes = o?.deleteNodes;
     // Interactive: the list of what would go is shown before anything is deleted.
     const confirm = async (plan: string[]): Promise<boolean> => {
@@ -110,15 +130,18 @@ export function deleteNotReadyCommand(model: ClusterModel) {
 export function stopHollowNodeCommand(model: ClusterModel) {
   return async (arg?: unknown): Promise<StopResult> => {
     const workers = requireSession(model, 'workers');
-    let pod = arg instanceof PodNode ? arg.record.name : optionsOf<{ pod: string }>(arg, (a) => a instanceof TreeNode)?.pod;
+    const o = optionsOf<{ pod: string; namespace: string }>(arg, (a) => a instanceof TreeNode);
+    let pod = arg instanceof PodNode ? arg.record.name : o?.pod;
+    const known = model.workers ? sortByName(model.workers.pods.items.values()) : [];
+    let namespace = arg instanceof PodNode ? arg.record.namespace : o?.namespace ?? known.find((p) => p.name === pod)?.namespace ?? model.namespace;
     if (!pod) {
-      const pods = model.workers ? sortByName(model.workers.pods.items.values()) : [];
-      if (pods.length === 0) throw new KubemarkError(`No hollow-node pods in namespace ${model.namespace}. Deploy some first.`);
-      const pick = await vscode.window.showQuickPick(pods.map((p) => ({ label: p.name, description: p.status })), { title: 'Stop which hollow node?' });
+      if (known.length === 0) throw new KubemarkError('No hollow-node pods are watched in the workers cluster. Deploy some first.');
+      const pick = await vscode.window.showQuickPick(known.map((p) => ({ label: p.name, description: `${p.namespace} · ${p.status}`, pod: p })), { title: 'Stop which hollow node?' });
       if (!pick) throw new CancelledError('No pod chosen; nothing stopped.');
-      pod = pick.label;
+      pod = pick.pod.name;
+      namespace = pick.pod.namespace;
     }
-    const result = await stopHollowNode(workers, model.namespace, pod);
+    const result = await stopHollowNode(workers, namespace, pod);
     void vscode.window.showInformationMessage(
       result.how === 'scaled-down'
         ? `Kubemark: ${pod} stopped (its StatefulSet scaled down by one); its fake node turns NotReady after the node-monitor grace period.`

@@ -34,7 +34,23 @@ function isOptions(a: unknown): boolean {
   return typeof a === 'object' && a !== null && !(a instanceof vscode.Uri);
 }
 
+/** A failure with next steps as buttons (a command each), e.g. "Show Problems". */
+export class ActionableError extends KubemarkError {
+  constructor(message: string, readonly actions: Array<{ title: string; command: string }>) {
+    super(message);
+    this.name = 'ActionableError';
+  }
+}
+
 export function reportFailure(log: Log, title: string, err: unknown): void {
+  if (err instanceof ActionableError) {
+    log.error(`${title}: ${err.message}`);
+    void vscode.window.showErrorMessage(`${title}: ${redact(err.message)}`, ...err.actions.map((a) => a.title)).then((choice) => {
+      const a = err.actions.find((x) => x.title === choice);
+      if (a) void vscode.commands.executeCommand(a.command);
+    });
+    return;
+  }
   if (err instanceof CancelledError) {
     log.info(`${title}: ${err.message}`);
     void vscode.window.showInformationMessage(`${title}: ${err.message}`);

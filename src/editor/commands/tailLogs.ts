@@ -7,11 +7,13 @@ import { LogsController } from '../logsView';
 import { TreeNode } from '../tree/node';
 import { PodNode } from '../tree/podNode';
 import { ContainerNode } from '../tree/containerNode';
-import { StatefulSetNode } from '../tree/statefulSetNode';
+import { WorkloadNode } from '../tree/workloadNode';
 import { optionsOf, requireSession } from './common';
 
 export interface TailLogsOptions {
   pods?: string[];
+  /** Only pods of this namespace (default: every namespace watched). */
+  namespace?: string;
   container?: string;
 }
 
@@ -19,21 +21,23 @@ export interface TailLogsOptions {
 export function tailLogsCommand(model: ClusterModel, logs: LogsController) {
   return async (arg?: unknown): Promise<TailSession> => {
     const workers = requireSession(model, 'workers');
-    const ns = model.namespace;
+    const o = optionsOf<TailLogsOptions>(arg, (a) => a instanceof TreeNode) ?? {};
+    const ns = o.namespace ?? (arg instanceof WorkloadNode ? arg.group.namespace : arg instanceof PodNode ? arg.record.namespace : arg instanceof ContainerNode ? arg.pod.namespace : undefined);
     const config = vscode.workspace.getConfiguration('kubemark');
-    const all = model.workers ? sortByName(model.workers.pods.items.values()) : [];
+    // Hollow-node pods of every namespace watched, or of the one asked for.
+    const all = model.workers ? sortByName([...model.workers.pods.items.values()].filter((p) => !ns || p.namespace === ns)) : [];
+    const where = ns ? `namespace ${ns}` : 'the namespaces watched';
     let targets: LogTarget[];
-    if (arg instanceof ContainerNode) targets = [{ namespace: ns, pod: arg.pod.name, container: arg.record.name }];
-    else if (arg instanceof PodNode) targets = arg.record.containers.map((c) => ({ namespace: ns, pod: arg.record.name, container: c.name }));
+    if (arg instanceof ContainerNode) targets = [{ namespace: arg.pod.namespace, pod: arg.pod.name, container: arg.record.name }];
+    else if (arg instanceof PodNode) targets = arg.record.containers.map((c) => ({ namespace: arg.record.namespace, pod: arg.record.name, container: c.name }));
     else {
-      const o = optionsOf<TailLogsOptions>(arg, (a) => a instanceof TreeNode) ?? {};
-      const pods = arg instanceof StatefulSetNode ? all.filter((p) => p.ownerName === arg.record.name) : o.pods ? all.filter((p) => o.pods!.includes(p.name)) : all;
+      const pods = arg instanceof WorkloadNode ? arg.group.pods : o.pods ? all.filter((p) => o.pods!.includes(p.name)) : all;
       const missing = (o.pods ?? []).filter((p) => !all.some((x) => x.name === p));
-      if (missing.length > 0) throw new KubemarkError(`No pod ${missing.join(', ')} in namespace ${ns} of ${workers.context}.`);
-      targets = pods.flatMap((p) => p.containers.filter((c) => !o.container || c.name === o.container).map((c) => ({ namespace: ns, pod: p.name, container: c.name })));
+      if (missing.length > 0) throw new KubemarkError(`No hollow-node pod ${missing.join(', ')} in ${where} of ${workers.context}.`);
+      targets = pods.flatMap((p) => p.containers.filter((c) => !o.container || c.name === o.container).map((c) => ({ namespace: p.namespace, pod: p.name, container: c.name })));
     }
-    const running = targets.filter((t) => all.find((p) => p.name === t.pod)?.phase === 'Running' || !all.length);
-    if (running.length === 0) throw new KubemarkError(`No running hollow-node containers to follow in namespace ${ns}. Deploy Hollow Nodes first, or wait for the pods to start.`);
+    const running = targets.filter((t) => all.find((p) => p.name === t.pod && p.namespace === t.namespace)?.phase === 'Running' || !all.length);
+    if (running.length === 0) throw new KubemarkError(`No running hollow-node containers to follow in ${where}. Deploy Hollow Nodes first, or wait for the pods to start.`);
     const max = config.get<number>('logs.maxPods', 50);
     const podsSeen = [...new Set(running.map((t) => t.pod))];
     const capped = podsSeen.length > max ? running.filter((t) => podsSeen.slice(0, max).includes(t.pod)) : running;

@@ -1,14 +1,13 @@
 import * as vscode from 'vscode';
-import { Condition, countByCondition } from '../../cluster/records';
-import { nodesWithCondition } from '../../cluster/viewModel';
+import { countByCondition } from '../../cluster/records';
+import { splitHollow } from '../../cluster/viewModel';
 import { ClusterModel } from '../model';
 import { CONTEXT, TreeNode } from './node';
 import { MessageNode } from './messageNode';
-import { NodeGroupNode } from './nodeGroupNode';
+import { HollowNodesNode } from './hollowNodesNode';
+import { OtherNodesNode } from './otherNodesNode';
 
-const CONDITIONS: Condition[] = ['Ready', 'NotReady', 'Unknown'];
-
-/** Masters cluster → fake nodes counted by condition → (pages) → nodes. */
+/** Masters cluster → "Hollow nodes (n)" by condition → (pages) → nodes; "Other nodes (m)" apart. */
 export class MastersClusterNode extends TreeNode {
   constructor(private readonly model: ClusterModel) {
     super();
@@ -23,7 +22,7 @@ export class MastersClusterNode extends TreeNode {
     item.iconPath = new vscode.ThemeIcon('server');
     if (state) {
       const reach = state.reach;
-      const c = countByCondition(state.nodes.items.values());
+      const c = countByCondition(splitHollow(state.nodes.items.values()).hollow);
       const version = reach.state === 'reachable' ? reach.version.gitVersion : reach.state === 'error' ? 'unreachable' : 'connecting…';
       item.description = `${version} · ${c.Ready}/${c.Ready + c.NotReady + c.Unknown} Ready`;
       item.tooltip = `Context ${ctx}\nServer ${state.session.server}\n${reach.state === 'error' ? reach.error.message : version}`;
@@ -46,7 +45,7 @@ export class MastersClusterNode extends TreeNode {
     if (state.nodes.state === 'loading') return [...errors, MessageNode.loading('m:loading', 'nodes')];
     if (errors.length && state.nodes.items.size === 0) return errors;
     if (state.nodes.items.size === 0) return [new MessageNode('m:empty', 'No nodes registered yet', { icon: 'info' })];
-    const all = [...state.nodes.items.values()];
-    return [...errors, ...CONDITIONS.map((c) => new NodeGroupNode(c, nodesWithCondition(all, c))).filter((g, i) => i === 0 || g.nodes.length > 0)];
+    const { hollow, other } = splitHollow(state.nodes.items.values());
+    return [...errors, new HollowNodesNode(hollow), ...(other.length ? [new OtherNodesNode(other)] : [])];
   }
 }

@@ -13,14 +13,14 @@ export class ClustersTreeProvider implements vscode.TreeDataProvider<TreeNode>, 
   private readonly pending = new Set<TreeNode | undefined>();
   private timer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(readonly roots: TreeNode[]) {}
+  constructor(private readonly roots: () => TreeNode[]) {}
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
     return node.getTreeItem();
   }
 
   getChildren(node?: TreeNode): TreeNode[] {
-    return node ? node.getChildren() : this.roots;
+    return node ? node.getChildren() : this.roots();
   }
 
   /** Redraws a subtree (or everything), coalesced. */

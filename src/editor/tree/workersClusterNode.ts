@@ -1,13 +1,15 @@
 import * as vscode from 'vscode';
-import { sortByName } from '../../cluster/viewModel';
+import { groupHollowPods } from '../../cluster/viewModel';
+import { OWNER_KINDS } from '../../cluster/state';
+import { WorkloadRecord } from '../../cluster/records';
 import { CONFIGMAP_NAME, SECRET_NAME } from '../../core/manifest/options';
 import { ClusterModel } from '../model';
 import { CONTEXT, TreeNode } from './node';
 import { MessageNode } from './messageNode';
 import { SetupNode } from './setupNode';
-import { StatefulSetNode } from './statefulSetNode';
+import { NamespaceNode } from './namespaceNode';
 
-/** Workers cluster → Setup → hollow-node StatefulSets → pods → containers. */
+/** Workers cluster → Setup → namespaces → owners (workloads, bare pods) → pods → containers. */
 export class WorkersClusterNode extends TreeNode {
   constructor(private readonly model: ClusterModel) {
     super();
@@ -24,7 +26,8 @@ export class WorkersClusterNode extends TreeNode {
       const reach = state.reach;
       const version = reach.state === 'reachable' ? reach.version.gitVersion : reach.state === 'error' ? 'unreachable' : 'connecting…';
       item.description = `${version} · ${state.session.server}`;
-      item.tooltip = `Context ${ctx}\nServer ${state.session.server}\nNamespace ${state.namespace}\n${reach.state === 'error' ? reach.error.message : version}`;
+      const scope = state.scope === undefined ? '' : state.scope.all ? 'Hollow-node pods: every namespace' : `Hollow-node pods: namespace${state.scope.namespaces.length === 1 ? '' : 's'} ${state.scope.namespaces.join(', ')}${state.scope.why === 'forbidden' ? ' (listing every namespace is forbidden)' : ''}`;
+      item.tooltip = `Context ${ctx}\nServer ${state.session.server}\nNamespace ${state.namespace}\n${scope}\n${reach.state === 'error' ? reach.error.message : version}`;
     } else {
       item.description = 'not selected';
     }
@@ -43,21 +46,22 @@ export class WorkersClusterNode extends TreeNode {
     // Workers = masters: said first, with the remedy in the tooltip.
     const same = this.model.sameCluster;
     const warn = same ? [new MessageNode('w:same-cluster', same.message, { icon: 'warning', color: 'problemsWarningIcon.foreground', tooltip: `${same.message}\n\n${same.remedy.join('\n')}` })] : [];
-    const watches = [state.namespaces, state.configMaps, state.secrets, state.statefulSets, state.pods];
+    const watches = [state.namespaces, state.configMaps, state.secrets, ...state.workloadStores];
     // A watch in error gets its own row above what is known; the rest of the tree stays.
     const errors = [...new Set(watches.filter((w) => w.state === 'error' && w.error).map((w) => w.error!.message))]
       .map((m, i) => MessageNode.error(`w:watch-error-${i}`, m));
-    if (watches.some((w) => w.state === 'loading')) return [...warn, ...errors, MessageNode.loading('w:loading', `namespace ${state.namespace}`)];
+    if (!state.scope || watches.some((w) => w.state === 'loading')) return [...warn, ...errors, MessageNode.loading('w:loading', 'hollow-node pods')];
     const setup = new SetupNode({
       namespace: state.namespace,
       ...(state.namespaces.items.get(state.namespace) ? { ns: state.namespaces.items.get(state.namespace)! } : {}),
       ...(state.configMaps.items.get(`${state.namespace}/${CONFIGMAP_NAME}`) ? { configMap: state.configMaps.items.get(`${state.namespace}/${CONFIGMAP_NAME}`)! } : {}),
       ...(state.secrets.items.get(`${state.namespace}/${SECRET_NAME}`) ? { secret: state.secrets.items.get(`${state.namespace}/${SECRET_NAME}`)! } : {}),
     });
-    const sets = sortByName(state.statefulSets.items.values());
-    if (sets.length === 0) {
+    const workloads: WorkloadRecord[] = OWNER_KINDS.flatMap((k) => [...state.owners[k].items.values()]);
+    const groups = groupHollowPods(state.pods.items.values(), workloads, state.scope.all ? [] : state.scope.namespaces);
+    if (groups.length === 0) {
       return [...warn, ...errors, setup, new MessageNode('w:empty', 'No hollow nodes yet', { icon: 'rocket', description: 'Deploy Hollow Nodes', command: { command: 'kubemark.deploy', title: 'Deploy Hollow Nodes' } })];
     }
-    return [...warn, ...errors, setup, ...sets.map((s) => new StatefulSetNode(s, state.podsOf(s)))];
+    return [...warn, ...errors, setup, ...groups.map((g) => new NamespaceNode(g))];
   }
 }

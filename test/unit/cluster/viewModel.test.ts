@@ -55,7 +55,7 @@ describe('slim records keep only what the tree shows', () => {
 
   test('statefulset and presence records; a Secret keeps keys, never values', () => {
     assert.deepEqual(slimStatefulSet({ metadata: { name: 'hollow-node', namespace: 'kubemark', labels: { 'app.kubernetes.io/managed-by': 'kubemark-workbench' } }, spec: { replicas: 5, selector: { matchLabels: { name: 'hollow-node' } } }, status: { readyReplicas: 3, replicas: 5 } }), {
-      name: 'hollow-node', namespace: 'kubemark', desired: 5, ready: 3, current: 5, selector: { name: 'hollow-node' }, managedByUs: true,
+      kind: 'StatefulSet', name: 'hollow-node', namespace: 'kubemark', uid: '', desired: 5, ready: 3, current: 5, selector: { name: 'hollow-node' }, managedByUs: true,
     });
     const secret = slimPresence({ metadata: { name: 'kubeconfig' }, data: { 'kubelet.kubeconfig': 'c2VjcmV0', 'kubeproxy.kubeconfig': 'c2VjcmV0' } });
     assert.deepEqual(secret, { name: 'kubeconfig', keys: ['kubelet.kubeconfig', 'kubeproxy.kubeconfig'], managedByUs: false });

@@ -131,13 +131,15 @@ suite('Lab: deploy, watch, tail, tear down (needs npm run lab:up)', function () 
     assert.strictEqual(result.desired, 3);
     assert.deepStrictEqual([...result.nodes].sort(), NAMES);
 
+    // Workers: namespace kubemark → StatefulSet hollow-node → pods. Masters: Hollow nodes → Ready → nodes.
+    const hollowReady = (t: SnapshotNode[]) => (t[1]!.children ?? []).find((n) => /^Hollow nodes \(\d+\)$/.test(n.label))?.children?.find((n) => /^Ready \(\d+\)$/.test(n.label));
     const tree = await treeUntil('the StatefulSet at 3/3 ready and the three fake nodes Ready', 4, (t) => {
-      const sts = flat(t[0]!.children).find((n) => n.contextValue === 'kubemark.statefulSet' && n.label === 'hollow-node');
-      const ready = (t[1]!.children ?? []).find((n) => /^Ready \(\d+\)$/.test(n.label));
-      const readyNames = flat(ready?.children).map((n) => n.label);
-      return sts?.description === '3/3 ready' && NAMES.every((n) => readyNames.includes(n)) ? t : undefined;
+      const ns = (t[0]!.children ?? []).find((n) => n.contextValue === 'kubemark.namespace' && n.label === 'kubemark');
+      const sts = (ns?.children ?? []).find((n) => n.contextValue === 'kubemark.statefulSet' && n.label === 'hollow-node');
+      const readyNames = flat(hollowReady(t)?.children).map((n) => n.label);
+      return sts?.description === 'StatefulSet · 3/3 ready' && NAMES.every((n) => readyNames.includes(n)) ? t : undefined;
     }, 120_000);
-    const ready = tree[1]!.children!.find((n) => n.label.startsWith('Ready ('))!;
+    const ready = hollowReady(tree)!;
     assert.ok(Number(/\((\d+)\)/.exec(ready.label)![1]) >= 3, ready.label);
     const pods = flat(tree[0]!.children).filter((n) => n.contextValue === 'kubemark.pod').map((n) => n.label).sort();
     assert.deepStrictEqual(pods, NAMES);
