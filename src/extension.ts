@@ -75,6 +75,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kubema
     get dashboard() {
       return api('dashboard').dashboard;
     },
+    get eventLoop() {
+      return api('eventLoop').eventLoop;
+    },
   };
 }
 

@@ -18,6 +18,7 @@ import { tailLogsCommand } from './commands/tailLogs';
 import { whyNotReadyCommand } from './commands/whyNotReady';
 import { DiagnosisDocuments } from './diagnosis/documents';
 import { DashboardController } from './dashboardController';
+import { EventLoopMonitor } from './eventLoop';
 import { deployManifestCommand } from './commands/deployManifest';
 import { DeployCodeLensProvider } from './deployLens';
 
@@ -33,6 +34,8 @@ export interface ClusterApi {
   onDidRefreshTree: vscode.Event<void>;
   statusBarText(): string | undefined;
   dashboard: DashboardController;
+  /** Event-loop delay of the extension host since the last reset (perf_hooks). */
+  eventLoop: EventLoopMonitor;
 }
 
 export function activateClusters(context: vscode.ExtensionContext, log: Log): ClusterApi {
@@ -104,6 +107,8 @@ export function activateClusters(context: vscode.ExtensionContext, log: Log): Cl
   registerCommand(context, log, COMMANDS.stopLogs, () => logs.stop());
   const diagnosis = DiagnosisDocuments.register();
   const dashboard = new DashboardController(model, context.extensionUri, log);
+  const eventLoop = new EventLoopMonitor(log);
+  context.subscriptions.push(eventLoop);
   context.subscriptions.push(diagnosis.registration, dashboard);
   registerCommand(context, log, COMMANDS.whyNotReady, whyNotReadyCommand(model, diagnosis.documents));
   registerCommand(context, log, COMMANDS.openDashboard, () => {
@@ -119,6 +124,7 @@ export function activateClusters(context: vscode.ExtensionContext, log: Log): Cl
     tree: (depth = 6) => snapshot(provider, depth),
     onDidRefreshTree: refreshed.event,
     dashboard,
+    eventLoop,
     statusBarText: () => (status.text ? status.text.replace(/^\$\([^)]*\)\s*/, '') : undefined),
   };
 }
