@@ -129,12 +129,12 @@ async function missingSetup(workers: ClusterSession, objects: KubeObject[], req:
     out.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels } });
   }
   for (const ns of needs.configMapIn) {
-    if (await exists(workers, resourcePath(KINDS.ConfigMap!, ns, CONFIGMAP_NAME), `configmap ${ns}/${CONFIGMAP_NAME}`).catch(() => false)) continue;
+    if (await exists(workers, resourcePath(KINDS.ConfigMap!, ns, CONFIGMAP_NAME), `configmap ${ns}/${CONFIGMAP_NAME}`)) continue;
     out.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: CONFIGMAP_NAME, namespace: ns, labels }, data: { 'content.type': contentTypeValueFor(objects) } });
   }
   let kubeconfig: string | undefined;
   for (const ns of needs.secretIn) {
-    if (await exists(workers, resourcePath(KINDS.Secret!, ns, SECRET_NAME), `secret ${ns}/${SECRET_NAME}`).catch(() => false)) continue;
+    if (await exists(workers, resourcePath(KINDS.Secret!, ns, SECRET_NAME), `secret ${ns}/${SECRET_NAME}`)) continue;
     if (kubeconfig === undefined) {
       const k = req.mastersKubeconfig();
       kubeconfig = k.yaml;

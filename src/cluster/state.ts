@@ -76,6 +76,11 @@ export abstract class ClusterState {
     return this.watches.reduce((a, w) => a + w.openWatches, 0);
   }
 
+  /** Watches a healthy state holds: one per kind (per namespace where the scope is a list of them). */
+  expectedWatches(): number {
+    return this.watches.reduce((a, w) => a + ((w as { size?: number }).size ?? 1), 0);
+  }
+
   get isDisposed(): boolean {
     return this.disposed;
   }
@@ -196,6 +201,7 @@ export class InformerSet<R> implements Informer, Store<R> {
   }
 
   get state(): ListWatchState {
+    if (this.members.length === 0 && !this.disposed) return 'loading';
     if (this.members.some((m) => m.w.state === 'error')) return 'error';
     if (this.members.some((m) => m.w.state === 'loading')) return 'loading';
     return 'ready';

@@ -47,6 +47,12 @@ export interface TailOptions {
 const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 5_000;
 
+/** A session's timers never keep a process alive by themselves (a test, a CLI). */
+function unref<T>(t: T): T {
+  (t as { unref?: () => void }).unref?.();
+  return t;
+}
+
 /** RFC 3339 with 9 fraction digits, so timestamps compare as strings. */
 export function normalizeTimestamp(ts: string): string {
   const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z$/.exec(ts);
@@ -110,6 +116,7 @@ class Follower {
         this.armIdle();
       },
       onData: (chunk) => {
+        if (this.stopped) return;
         this.armIdle();
         this.data(chunk.toString('utf8'));
       },
@@ -119,6 +126,8 @@ class Follower {
         this.ended(err);
       },
     });
+    // A request that never gets an answer (a paused server, a half-open connection) ends too.
+    this.armIdle();
   }
 
   private data(text: string): void {
@@ -154,13 +163,14 @@ class Follower {
   private armIdle(): void {
     this.disarmIdle();
     const ms = this.s.idleTimeoutMs;
-    if (ms > 0) this.idleTimer = setTimeout(() => {
+    if (this.stopped) return;
+    if (ms > 0) this.idleTimer = unref(setTimeout(() => {
       // Nothing for a long time: the connection may be dead without saying so. Follow again.
       if (this.stopped || !this.handle) return;
       this.handle.abort();
       this.handle = undefined;
       this.ended(undefined, true);
-    }, ms);
+    }, ms));
   }
 
   private disarmIdle(): void {
@@ -205,14 +215,21 @@ class Follower {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     const ms = this.retryMs;
     this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
-    this.retryTimer = setTimeout(() => {
+    this.retryTimer = unref(setTimeout(() => {
       this.retryTimer = undefined;
       this.resume();
-    }, ms);
+    }, ms));
   }
 
   private resume(): void {
     if (this.stopped) return;
+    const pod = this.s.pods?.get(this.target.namespace, this.target.pod);
+    if (this.s.pods && pod && pod.uid !== this.uid) {
+      // Replaced while a retry was pending: follow the new pod from its start.
+      this.waiting = 'pod';
+      this.check();
+      return;
+    }
     this.open(this.lastTs ? { sinceTime: sinceOf(this.lastTs) } : { tailLines: this.s.tailLines });
   }
 
@@ -314,8 +331,8 @@ export class TailSession {
     this.sink.clear?.();
     this.sink.append(`Following ${this.targets.length} container${this.targets.length === 1 ? '' : 's'} in ${this.session.context}: ${this.targets.map(sourceName).join(', ')}`);
     this.sink.append('Known kubemark noise is suppressed and counted; errors are marked ✖. Stop with "Kubemark: Stop Tailing Logs".');
-    this.flushTimer = setInterval(() => this.flush(), this.options.flushMs ?? 200);
-    this.summaryTimer = setInterval(() => this.writeSummary(), this.options.summaryMs ?? 30_000);
+    this.flushTimer = unref(setInterval(() => this.flush(), this.options.flushMs ?? 200));
+    this.summaryTimer = unref(setInterval(() => this.writeSummary(), this.options.summaryMs ?? 30_000));
     this.podSub = this.pods?.onChange(() => {
       for (const f of this.followers) f.check();
     });

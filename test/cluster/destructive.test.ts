@@ -55,7 +55,8 @@ describeWithLab('destructive commands touch only what we created', () => {
 
   test('Delete NotReady Nodes never deletes a real node, and keeps one that changed since it was listed', async () => {
     await masters.http.request('POST', '/api/v1/nodes', { body: { apiVersion: 'v1', kind: 'Node', metadata: { name: 'km-real-node' } } });
-    const deleted = await deleteNotReadyNodes(masters, {}, () => undefined);
+    // Scoped to this test's node: the shared lab holds other suites' hollow nodes.
+    const deleted = await deleteNotReadyNodes(masters, { namePrefix: 'km-' }, () => undefined);
     assert.ok(!deleted.includes('km-real-node'), 'a node without a hollow kubelet stays');
     await masters.http.request('GET', '/api/v1/nodes/km-real-node');
     // As listed, then changed (a heartbeat, a label): the guarded delete leaves it.

@@ -121,8 +121,9 @@ describeWithLab('faults: the live layer heals', () => {
     await patchConfigMap('after-pause');
     await waitFor('the quiet ConfigMap watch to show the change', () => w.configMaps.items.get(`${NS}/node-configmap`)?.keys.includes('after-pause'), 30_000, 50);
     const recoveryMs = Date.now() - back;
-    for (const x of [w.pods, w.statefulSets, w.namespaces, w.configMaps, w.secrets]) assert.equal(x.state, 'ready');
-    assert.equal(w.openWatches(), 5, 'one watch per kind');
+    for (const x of [w.pods, ...Object.values(w.owners), w.namespaces, w.configMaps, w.secrets]) assert.equal(x.state, 'ready');
+    assert.equal(w.openWatches(), w.expectedWatches(), 'one watch per kind');
+    assert.ok(w.expectedWatches() >= 9, `pods, 5 owner kinds, namespace, ConfigMap, Secret: ${w.expectedWatches()}`);
     table.push({ fault: 'workers apiserver paused 30 s', run: 1, recoveryMs, detail: `${w.openWatches()} watches` });
     assert.ok(recoveryMs <= RECOVERY_MS, `recovery took ${recoveryMs} ms`);
   });
@@ -143,7 +144,7 @@ describeWithLab('faults: the live layer heals', () => {
     table.push({ fault: 'etcd stop/start', run: 1, recoveryMs, detail: `both clusters; the apiservers took ${((back - etcdBack) / 1000).toFixed(1)} s to accept writes` });
     assert.ok(recoveryMs <= RECOVERY_MS, `the states took ${recoveryMs} ms after the apiservers accepted writes`);
     assert.equal(m.openWatches(), 1);
-    assert.equal(w.openWatches(), 5);
+    assert.equal(w.openWatches(), w.expectedWatches());
   });
 
   test('(d) a hollow kubelet process killed: its log follow resumes with no duplicate line', async () => {
@@ -196,9 +197,9 @@ describeWithLab('faults: the live layer heals', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     await Promise.all(all);
-    await waitFor('every informer ready', () => m.nodes.state === 'ready' && [w.pods, w.statefulSets, w.namespaces, w.configMaps, w.secrets].every((x) => x.state === 'ready'), 30_000, 50);
+    await waitFor('every informer ready', () => m.nodes.state === 'ready' && [w.pods, ...Object.values(w.owners), w.namespaces, w.configMaps, w.secrets].every((x) => x.state === 'ready'), 30_000, 50);
     assert.equal(m.openWatches(), 1);
-    assert.equal(w.openWatches(), 5);
+    assert.equal(w.openWatches(), w.expectedWatches());
     await apiserverCountsOneWatchOfOurs();
     table.push({ fault: '20 refreshes in 1 s', run: 1, recoveryMs: Date.now() - started, detail: `${m.openWatches()} + ${w.openWatches()} watches` });
     assert.deepEqual(stateNodes(), await serverNodes());

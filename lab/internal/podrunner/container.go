@@ -162,7 +162,7 @@ func (r *Runner) runOnce(ctx context.Context, pr *podRun, p *corev1.Pod, c *core
 	}
 	defer logf2.Close()
 	lw := &criWriter{f: logf2}
-	pumps, closeFiles, err := wireOutput(cmd, l.redirects, lw)
+	pumps, closeFiles, err := wireOutput(cmd, l.redirects, lw, r.cfg.Dir)
 	if err != nil {
 		return -1, fmt.Errorf("RunContainerError: %v", err)
 	}
@@ -211,7 +211,7 @@ func (r *Runner) runOnce(ctx context.Context, pr *podRun, p *corev1.Pod, c *core
 
 // wireOutput connects the container's stdout and stderr to its CRI log, or to
 // the files its shell-form redirections name.
-func wireOutput(cmd *exec.Cmd, redirects []redirect, lw *criWriter) (*sync.WaitGroup, func(), error) {
+func wireOutput(cmd *exec.Cmd, redirects []redirect, lw *criWriter, labDir string) (*sync.WaitGroup, func(), error) {
 	var files []*os.File
 	closeAll := func() {
 		for _, f := range files {
@@ -223,6 +223,12 @@ func wireOutput(cmd *exec.Cmd, redirects []redirect, lw *criWriter) (*sync.WaitG
 		if rd.file == "" {
 			target[rd.fd] = target[rd.toFd]
 			continue
+		}
+		// The runner opens the file as root on the host: only inside the lab's folder (the pod's
+		// mounts and the node's folders), never a path such as /etc/passwd left unrewritten.
+		if !insideDir(rd.file, labDir) {
+			closeAll()
+			return nil, nil, fmt.Errorf("output redirected to %s, outside the pod's volumes: the lab writes a container's files only inside its mounts", rd.file)
 		}
 		flags := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
 		if rd.append {
@@ -279,4 +285,22 @@ func cleanupSharedTmp(rootDir string) {
 			_ = os.Remove(f)
 		}
 	}
+}
+
+// insideDir says whether p, cleaned and with symlinks of its existing parents resolved, lies
+// under dir.
+func insideDir(p, dir string) bool {
+	if dir == "" || !filepath.IsAbs(p) {
+		return false
+	}
+	clean := filepath.Clean(p)
+	if parent, err := filepath.EvalSymlinks(filepath.Dir(clean)); err == nil {
+		clean = filepath.Join(parent, filepath.Base(clean))
+	}
+	root, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		root = filepath.Clean(dir)
+	}
+	rel, err := filepath.Rel(root, clean)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, "../")
 }

@@ -208,7 +208,6 @@ func resourceField(c *corev1.Container, ref *corev1.ResourceFieldSelector) strin
 	return strconv.FormatInt((q.Value()+div.Value()-1)/div.Value(), 10)
 }
 
-
 // processEnv is the environment of a container process: a container's usual
 // variables, its resolved env and the lab's markers (how the pod runner
 // recognises its own processes after a restart).
@@ -220,7 +219,22 @@ func (r *Runner) processEnv(pr *podRun, p *corev1.Pod, container string, env []e
 		"TMPDIR=" + filepath.Join(pr.dir, "tmp"),
 	}
 	for _, e := range env {
+		// The processes run as root: a pod's env never steers the dynamic loader.
+		if unsafeEnv(e.name) {
+			continue
+		}
 		out = append(out, e.name+"="+e.value)
 	}
 	return append(out, r.cfg.Marker+"="+r.cfg.Dir, PodMarkerEnv+"="+pr.key+"/"+string(pr.uid)+"/"+container)
+}
+
+// unsafeEnv names variables the dynamic loader or libc act on (LD_PRELOAD, LD_LIBRARY_PATH,
+// GCONV_PATH, ...): a pod must not load its own code into processes that run as root.
+func unsafeEnv(name string) bool {
+	switch {
+	case strings.HasPrefix(name, "LD_"), strings.HasPrefix(name, "GCONV_"), name == "GCONV_PATH",
+		name == "LOCPATH", name == "NLSPATH", name == "HOSTALIASES", name == "RESOLV_HOST_CONF", name == "MALLOC_TRACE", name == "TMPDIR", name == "GODEBUG":
+		return true
+	}
+	return false
 }

@@ -42,9 +42,9 @@ export function tailLogsCommand(model: ClusterModel, logs: LogsController) {
     const podsSeen = [...new Set(running.map((t) => t.pod))];
     const capped = podsSeen.length > max ? running.filter((t) => podsSeen.slice(0, max).includes(t.pod)) : running;
     if (capped.length < running.length) void vscode.window.showWarningMessage(`Kubemark: following the first ${max} of ${podsSeen.length} pods (setting kubemark.logs.maxPods).`);
-    const state = model.workers;
-    const pods = state
-      ? { get: (namespace: string, pod: string) => state.pods.items.get(`${namespace}/${pod}`), onChange: (l: () => void) => state.pods.onChange(l) }
+    // Read through the model each time: a kubeconfig reload or context switch replaces the state.
+    const pods = model.workers
+      ? { get: (namespace: string, pod: string) => model.workers?.pods.items.get(`${namespace}/${pod}`), onChange: (l: () => void) => model.onDidChange((what) => what !== 'masters' && l()) }
       : undefined;
     return logs.start(workers, capped, config.get<unknown[]>('logs.extraNoisePatterns', []), pods, config.get<number>('logs.idleTimeoutSeconds', 120) * 1000);
   };
