@@ -102,6 +102,7 @@ export function installVscodeStub(documents: StubDocument[] = []): StubRecord {
         dispose() {},
       }),
       registerCodeActionsProvider: () => disposable,
+      registerCodeLensProvider: () => disposable,
     },
     workspace: orAnything({
       textDocuments: documents,

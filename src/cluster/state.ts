@@ -201,7 +201,8 @@ export class InformerSet<R> implements Informer, Store<R> {
   }
 
   get state(): ListWatchState {
-    if (this.members.length === 0 && !this.disposed) return 'loading';
+    // Until its scope is chosen (the first replace()), nothing is known yet.
+    if (!this.scoped && !this.disposed) return 'loading';
     if (this.members.some((m) => m.w.state === 'error')) return 'error';
     if (this.members.some((m) => m.w.state === 'loading')) return 'loading';
     return 'ready';
@@ -229,7 +230,10 @@ export class InformerSet<R> implements Informer, Store<R> {
   }
 
   /** Disposes the members there were and takes these (not started: restart() starts them). */
+  private scoped = false;
+
   replace(members: ListWatch<R>[]): void {
+    this.scoped = true;
     for (const m of this.members) {
       m.sub.dispose();
       m.w.dispose();
