@@ -33,7 +33,9 @@ func (r *Runner) runContainer(ctx context.Context, pr *podRun, p *corev1.Pod, c 
 		pr.mu.Lock()
 		cs.running, cs.pid, cs.finished = false, 0, time.Now()
 		if err != nil {
+			// Not started (refused, a missing file...): as the kubelet reports a StartError.
 			cs.lastError = err.Error()
+			cs.exited, cs.exitCode = true, 128
 		} else {
 			cs.exited, cs.exitCode = true, code
 			cs.lastError = fmt.Sprintf("exited with code %d", code)
