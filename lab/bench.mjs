@@ -1,22 +1,26 @@
 // Figures for the lab: per-hollow-node memory (RSS) and apply -> N Ready fake nodes.
 //   npm run lab:bench [-- N]      (default N=20; env KUBEMARK_LAB_BENCH_SETTLE seconds, default 60)
-// Runs its own lab in a temporary KUBEMARK_LAB_DIR (ports shifted by 200), applies the
-// hollow-node manifest with N replicas to the workers cluster, waits for N Ready nodes in
-// the masters cluster, lets them settle, samples the RSS of every kubemark process, stops the lab.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// Runs its own lab — never the one of KUBEMARK_LAB_DIR — in a fresh temporary folder
+// (KUBEMARK_LAB_BENCH_DIR to choose another one: it must not hold a running lab) on ports
+// shifted by 200 (KUBEMARK_LAB_BENCH_PORT_OFFSET), applies the hollow-node manifest with N
+// replicas to the workers cluster, waits for N Ready nodes in the masters cluster, lets them
+// settle, samples the RSS of every kubemark process, and stops its lab. It removes only the
+// folder it made. kubectl is the lab's own (lab/bin/kubemark-lab kubectl).
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { hollowNodeManifest } from '../test/lab/manifest.mjs';
-import { REPO, run, waitFor } from '../test/lab/helpers.mjs';
+import { REPO, run, waitFor, labStatus, kubectl as labKubectl } from '../test/lab/helpers.mjs';
 
 const N = Number(process.argv[2] ?? process.env.KUBEMARK_LAB_BENCH_NODES ?? 20);
 const SETTLE = Number(process.env.KUBEMARK_LAB_BENCH_SETTLE ?? 60);
-const dir = process.env.KUBEMARK_LAB_DIR ?? mkdtempSync(path.join(tmpdir(), 'kubemark-lab-bench-'));
-const env = { KUBEMARK_LAB_DIR: dir, KUBEMARK_LAB_PORT_OFFSET: process.env.KUBEMARK_LAB_PORT_OFFSET ?? '200',
+const ownDir = !process.env.KUBEMARK_LAB_BENCH_DIR;
+const dir = process.env.KUBEMARK_LAB_BENCH_DIR ? path.resolve(process.env.KUBEMARK_LAB_BENCH_DIR) : mkdtempSync(path.join(tmpdir(), 'kubemark-lab-bench-'));
+const env = { KUBEMARK_LAB_DIR: dir, KUBEMARK_LAB_PORT_OFFSET: process.env.KUBEMARK_LAB_BENCH_PORT_OFFSET ?? '200',
   KUBEMARK_LAB_WORKER_NODES: String(Math.max(3, Math.ceil(N / 50))) };
 const kubeconfig = path.join(dir, 'kubeconfig');
 const lab = (...a) => run('bash', [path.join(REPO, 'lab', 'lab.sh'), ...a], { env, timeoutMs: 90 * 60_000, echo: a[0] !== 'status' });
-const kubectl = (ctx, args, opts = {}) => run('kubectl', ['--kubeconfig', kubeconfig, '--context', ctx, ...args], { timeoutMs: 60_000, ...opts });
+const kubectl = (ctx, args, opts = {}) => labKubectl(kubeconfig, ctx, args, opts);
 const mib = (kib) => (kib / 1024).toFixed(0);
 const procMem = (pid) => {
   try {
@@ -30,6 +34,10 @@ const memUsedKiB = () => {
 };
 
 let up = false;
+if (!ownDir && existsSync(path.join(dir, 'lab.json')) && (await labStatus(env)).code !== 3) {
+  console.error(`bench: a lab runs in ${dir}; the bench runs only its own lab: unset KUBEMARK_LAB_BENCH_DIR (a fresh temporary folder) or stop that lab first`);
+  process.exit(2);
+}
 try {
   const memBefore = memUsedKiB();
   const tUp = Date.now();
@@ -89,6 +97,6 @@ try {
   ];
   console.log(out.join('\n'));
 } finally {
-  if (up) await lab('down', '--purge');
-  if (!process.env.KUBEMARK_LAB_DIR) rmSync(dir, { recursive: true, force: true });
+  if (up) await lab('down', ...(ownDir ? ['--purge'] : []));
+  if (ownDir) rmSync(dir, { recursive: true, force: true });
 }

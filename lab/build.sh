@@ -33,7 +33,7 @@ ldk8s="$ldk8s -X k8s.io/client-go/pkg/version.gitVersion=$k8sver"
 
 build_k8s() {
   local t0; t0=$(ts)
-  echo "lab build: kubemark-lab (k8s.io/kubernetes $k8sver: apiserver, controller-manager, scheduler, kubemark, etcd) ..." >&2
+  echo "lab build: kubemark-lab (k8s.io/kubernetes $k8sver: apiserver, controller-manager, scheduler, kubemark, kubectl, etcd) ..." >&2
   if ! go build -trimpath -ldflags "$ldk8s" -o bin/kubemark-lab ./cmd/kubemark-lab; then
     die "building kubemark-lab failed (see the compiler output above)"
   fi

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Entry of `npm run lab:up|lab:down|lab:status`: builds what is missing or stale
-# (lab/build.sh, quick when Go's cache is warm), then runs lab/bin/kubemark-labctl.
+# Entry of `npm run lab:up|lab:down|lab:status|lab:stop|lab:start|lab:pause|lab:resume|lab:kubectl`:
+# builds what is missing or stale (lab/build.sh, quick when Go's cache is warm), then runs
+# lab/bin/kubemark-labctl (or, for kubectl, lab/bin/kubemark-lab kubectl with the lab's kubeconfig).
 #   lab/lab.sh up [--nodes N] | down [--purge] | status [--json]
+#   lab/lab.sh stop|start|pause|resume COMPONENT...
+#   lab/lab.sh kubectl [kubectl arguments]
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 verb="${1:-status}"; shift || true
@@ -17,7 +20,11 @@ if [ "$verb" = up ]; then
   else
     echo "lab: Go not found; using the binaries already in lab/bin" >&2
   fi
-elif [ "$missing" = 1 ] && [ ! -x "$here/bin/kubemark-labctl" ]; then
+elif [ "$verb" = kubectl ]; then
+  [ -x "$here/bin/kubemark-lab" ] || "$here/build.sh" k8s
+  export KUBECONFIG="${KUBEMARK_LAB_DIR:-$(dirname "$here")/.kubemark-lab}/kubeconfig"  # the lab's, whatever KUBECONFIG says
+  exec "$here/bin/kubemark-lab" kubectl "$@"
+elif [ ! -x "$here/bin/kubemark-labctl" ]; then
   "$here/build.sh" labctl
 fi
 exec "$here/bin/kubemark-labctl" "$verb" "$@"

@@ -1,5 +1,9 @@
-// Builds the extension bundle (dist/extension.js), the lint CLI bundle (dist/cli.js)
-// and, with --tests, every test and benchmark entry into out/ (same paths, .js).
+// Builds the extension bundles, the lint CLI bundle (dist/cli.js) and, with --tests, every
+// test and benchmark entry into out/ (same paths, .js).
+// The extension is two bundles: dist/extension.js (activation: diagnostics, quick fixes; small)
+// and dist/cluster.js (@kubernetes/client-node and the cluster layer), which extension.js
+// requires on first need (src/editor/lazyCluster.ts). The build fails if client-node or the
+// cluster layer ends up in dist/extension.js.
 // One esbuild call per target; `vscode` is always external.
 import { build } from 'esbuild';
 import { readdirSync, statSync } from 'node:fs';
@@ -52,11 +56,22 @@ if (args.has('--tests')) {
   });
   console.log(`built ${entries.length} test entries in ${Date.now() - started} ms`);
 } else {
-  await build({
+  const result = await build({
     ...common,
-    entryPoints: { extension: join(root, 'src/extension.ts'), cli: join(root, 'src/cli/kubemarkLint.ts'), core: join(root, 'src/core/index.ts') },
+    entryPoints: {
+      extension: join(root, 'src/extension.ts'),
+      cluster: join(root, 'src/editor/activateCluster.ts'),
+      cli: join(root, 'src/cli/kubemarkLint.ts'),
+      core: join(root, 'src/core/index.ts'),
+    },
     outdir: join(root, 'dist'),
-    metafile: false,
+    metafile: true,
   });
+  const extension = Object.entries(result.metafile.outputs).find(([file]) => file.endsWith('dist/extension.js'));
+  const eager = Object.keys(extension?.[1].inputs ?? {}).filter((f) => f.includes('@kubernetes/client-node') || /src\/cluster\/(session|listWatch|state)\.ts$/.test(f) || f.endsWith('src/editor/clusters.ts'));
+  if (eager.length > 0) {
+    console.error(`dist/extension.js must not bundle the cluster layer (it is loaded lazily from dist/cluster.js), but it includes:\n  ${eager.slice(0, 10).join('\n  ')}\nImport it from src/editor/activateCluster.ts instead, or with "import type" in the activation path.`);
+    process.exit(1);
+  }
   console.log(`built dist/ (${production ? 'production' : 'development'}) in ${Date.now() - started} ms`);
 }

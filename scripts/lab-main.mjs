@@ -18,20 +18,24 @@
 // .tmp/lab-main/extensions, write code-server's user settings (kubemark.kubeconfig = the lab's
 // kubeconfig, kubemark.image = registry.k8s.io/kubemark, a clean window), prepare the
 // workspace .tmp/lab-main/workspace (README.md with the next steps), start code-server on
-// 127.0.0.1 with --auth none in its own process group, and print the URL.
+// 127.0.0.1 in its own process group, behind a password made for this run (printed once,
+// with the URL; scripts/lab-codeserver.mjs), and print the URL.
 // Ctrl-C (SIGINT) or SIGTERM stops code-server (its whole process group) and then the lab,
-// if this script started it (`bash lab/lab.sh down`).
+// if this script started it (`bash lab/lab.sh down`). Whether the lab runs is decided by
+// `kubemark-labctl status --json`'s exit code (0 running, 1 degraded, 3 stopped), the same
+// rule as the Go side's.
 //
 // Everything code-server sees lives in .tmp/lab-main/ (HOME, XDG_*, TMPDIR, user data,
 // extensions), so ~/.kube/config and $KUBECONFIG do not leak in: the contexts offered are
 // the lab's. The user data is kept between runs, so the clusters selected once (the
 // extension keeps them in its workspace state) are selected again next time.
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, cpSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { elapsed, repoRoot } from '../test/vscode/common.mjs';
 import { DEFAULT_SETTINGS, loadDeps, loadPlaywright, tail } from '../test/vscode/session.mjs';
+import { login, newPassword, spawnCodeServer, waitHealthy } from './lab-codeserver.mjs';
 
 const T0 = Date.now();
 const log = (msg) => console.log(`[lab ${elapsed(T0)}] ${msg}`);
@@ -72,6 +76,7 @@ let server; // code-server's ChildProcess (leader of its own process group)
 let labUp; // `bash lab/lab.sh up` while it runs
 let startedLab = false;
 let stopping;
+const PASSWORD = newPassword(); // code-server's, for this run only; printed once
 
 function run(cmd, args, what) {
   log(`${what}: ${cmd} ${args.join(' ')}`);
@@ -168,26 +173,27 @@ function buildWhatIsMissing() {
   if (!existsSync(VSIX)) throw new Error(`${VSIX} is missing after npm run package`);
 }
 
-function alive(pid) {
-  try { process.kill(pid, 0); return true; } catch (e) { return e.code === 'EPERM'; }
-}
-
-/** The lab's lab.json when all its components are alive, else undefined. */
-function runningLab() {
-  try {
-    const st = JSON.parse(readFileSync(LAB_STATE, 'utf8'));
-    const comps = st.components ?? [];
-    return comps.length > 0 && comps.every((c) => c.pid && alive(c.pid)) ? st : undefined;
-  } catch {
-    return undefined;
-  }
+/**
+ * The lab's state by the one rule (`kubemark-labctl status --json`): 'running' (exit 0),
+ * 'degraded' (1: the supervisor runs, a component does not), 'stopped' (3), with lab.json.
+ */
+function labState() {
+  const r = spawnSync('bash', [join(repoRoot, 'lab/lab.sh'), 'status', '--json'], { cwd: repoRoot, env: { ...process.env, KUBEMARK_LAB_DIR: LAB_DIR }, encoding: 'utf8' });
+  const state = r.status === 0 ? 'running' : r.status === 1 ? 'degraded' : 'stopped';
+  return { state, lab: readJson(LAB_STATE) };
 }
 
 async function startLab() {
-  const already = runningLab();
-  if (already) {
-    log(`the lab already runs in ${LAB_DIR} (Kubernetes ${already.kubernetesVersion}); using it, and leaving it running on exit`);
-    return already;
+  const { state, lab } = labState();
+  if (state === 'running') {
+    log(`the lab already runs in ${LAB_DIR} (Kubernetes ${lab?.kubernetesVersion}); using it, and leaving it running on exit`);
+    return lab;
+  }
+  if (state === 'degraded') {
+    // Someone else's lab, partly stopped: lab:up starts only what does not run; it is not ours to stop.
+    log(`the lab in ${LAB_DIR} runs but is degraded: starting what does not run, and leaving it running on exit`);
+    await runAsync('bash', [join(repoRoot, 'lab/lab.sh'), 'up'], 'starting the missing lab components');
+    return readJson(LAB_STATE);
   }
   startedLab = true; // from here on, Ctrl-C stops it (lab.sh down is harmless on a half-started lab)
   await runAsync('bash', [join(repoRoot, 'lab/lab.sh'), 'up'], 'starting the lab');
@@ -271,8 +277,6 @@ function portFree(port) {
 
 async function startCodeServer(deps, ws) {
   if (!(await portFree(PORT))) throw new Error(`port ${PORT} on 127.0.0.1 is in use: set KUBEMARK_LAB_PORT (or --port) to another one`);
-  const configFile = join(ROOT, 'code-server.yaml');
-  writeFileSync(configFile, `bind-addr: 127.0.0.1:${PORT}\nauth: none\ncert: false\n`);
   const env = {
     PATH: process.env.PATH,
     LANG: process.env.LANG || 'C.UTF-8',
@@ -286,42 +290,31 @@ async function startCodeServer(deps, ws) {
     EXTENSIONS_GALLERY: '{}', // no marketplace on a closed network
     KUBEMARK_LAB_DIR: LAB_DIR,
   };
-  const fd = openSync(SERVER_LOG, 'a');
-  server = spawn(deps.node, [
-    deps.codeServerEntry,
-    '--bind-addr', `127.0.0.1:${PORT}`,
-    '--auth', 'none',
-    '--config', configFile,
-    '--user-data-dir', DIRS['user-data'],
-    '--extensions-dir', DIRS.extensions,
-    '--disable-telemetry',
-    '--disable-update-check',
-    '--disable-workspace-trust',
-    '--disable-getting-started-override',
-    ws,
-  ], { cwd: ROOT, env, detached: true, stdio: ['ignore', fd, fd] });
-  closeSync(fd);
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (!server || server.exitCode !== null || server.signalCode !== null) {
-      throw new Error(`code-server exited (${server?.exitCode ?? server?.signalCode}) before answering:\n${tail(SERVER_LOG)}`);
-    }
-    try {
-      const res = await fetch(`${URL_BASE}/healthz`, { signal: AbortSignal.timeout(2_000) });
-      if (res.ok) break;
-    } catch { /* not yet */ }
-    if (Date.now() > deadline) throw new Error(`code-server did not answer ${URL_BASE}/healthz within 60 s:\n${tail(SERVER_LOG)}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  // The workbench page itself, not only the health check.
-  const page = await fetch(`${URL_BASE}/?folder=${encodeURIComponent(ws)}`, { signal: AbortSignal.timeout(10_000) });
+  server = spawnCodeServer({
+    deps, port: PORT, password: PASSWORD, configFile: join(ROOT, 'code-server.yaml'), logFile: SERVER_LOG, env, cwd: ROOT,
+    args: [
+      '--user-data-dir', DIRS['user-data'],
+      '--extensions-dir', DIRS.extensions,
+      '--disable-workspace-trust',
+      '--disable-getting-started-override',
+      ws,
+    ],
+  });
+  await waitHealthy(server, URL_BASE, { describeFailure: () => tail(SERVER_LOG) });
+  // The workbench page itself, not only the health check: refused without the password, served with it.
+  const anonymous = await fetch(`${URL_BASE}/?folder=${encodeURIComponent(ws)}`, { redirect: 'manual', signal: AbortSignal.timeout(10_000) });
+  if (anonymous.status === 200) throw new Error(`${URL_BASE} serves the workbench without the password`);
+  const cookie = await login(URL_BASE, PASSWORD);
+  if (!cookie) throw new Error(`${URL_BASE} refused the generated password:\n${tail(SERVER_LOG)}`);
+  const page = await fetch(`${URL_BASE}/?folder=${encodeURIComponent(ws)}`, { headers: { cookie }, signal: AbortSignal.timeout(10_000) });
   const html = await page.text();
   if (!page.ok || !/workbench/i.test(html)) throw new Error(`${URL_BASE} answered ${page.status} without the workbench`);
-  log(`code-server ${deps.codeServerVersion} answers on ${URL_BASE} (pid ${server.pid}, log ${SERVER_LOG})`);
+  log(`code-server ${deps.codeServerVersion} answers on ${URL_BASE} (pid ${server.pid}, log ${SERVER_LOG}), password-protected`);
+  return cookie;
 }
 
 /** --smoke: the workbench renders in headless Chromium and shows the Kubemark view. */
-async function smoke(deps, url) {
+async function smoke(deps, url, cookie) {
   const { chromium } = loadPlaywright(deps);
   const profile = join(ROOT, 'chromium-smoke');
   const context = await chromium.launchPersistentContext(profile, {
@@ -331,6 +324,8 @@ async function smoke(deps, url) {
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
   });
   try {
+    const [name, value] = [cookie.slice(0, cookie.indexOf('=')), cookie.slice(cookie.indexOf('=') + 1)];
+    await context.addCookies([{ name, value, url: URL_BASE }]);
     const page = context.pages()[0] ?? await context.newPage();
     await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60_000 });
     await page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: 60_000 });
@@ -365,12 +360,13 @@ async function main() {
   writeSettings();
   const version = lab?.kubernetesVersion ? (String(lab.kubernetesVersion).startsWith('v') ? lab.kubernetesVersion : `v${lab.kubernetesVersion}`) : undefined;
   const ws = prepareWorkspace(version);
-  await startCodeServer(deps, ws);
+  const cookie = await startCodeServer(deps, ws);
   const url = `${URL_BASE}/?folder=${encodeURIComponent(ws)}`;
 
   console.log([
     '',
     `  Kubemark Workbench is ready: open ${url}`,
+    `  Password (for this run only, shown once): ${PASSWORD}`,
     '',
     SKIP_LAB ? '  (--skip-lab: the lab was not started; npm run lab:up starts it)' : `  Lab: ${LAB_DIR} (Kubernetes ${version ?? '?'}), kubeconfig ${LAB_KUBECONFIG}`,
     '  Next, in the Kubemark view (or F1):',
@@ -384,7 +380,7 @@ async function main() {
   ].join('\n'));
 
   if (SMOKE) {
-    await smoke(deps, url);
+    await smoke(deps, url, cookie);
     await shutdown('--smoke: done, shutting down');
     return 0;
   }

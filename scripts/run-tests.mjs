@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // `npm test`: every suite the project has, in order, then one line totalling them:
-// "N passed, N failed". Suites that need clusters share one lab, started here and always
-// stopped at the end, pass or fail.
+// "N passed, N failed". Suites that need clusters share one lab in its own folder and on its
+// own ports (scripts/test-lab.mjs: never the default .kubemark-lab/ a user's lab may run in),
+// started here and stopped at the end, pass or fail, if this run started it.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { startTestLab, stopTestLab } from './test-lab.mjs';
 
 const only = process.env.KUBEMARK_TEST_SUITES ? new Set(process.env.KUBEMARK_TEST_SUITES.split(',')) : undefined;
 const results = [];
@@ -60,18 +61,17 @@ async function suite(name, cmd, args, env) {
 }
 
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-let labUp = false;
+let lab;
 try {
   await suite('unit', npm, ['run', '--silent', 'test:unit']);
   if (existsSync('test/lab')) await suite('lab', npm, ['run', '--silent', 'test:lab']);
   const needLab = !only || only.has('cluster') || only.has('vscode') || only.has('faults');
   if (needLab && (existsSync('test/cluster') || existsSync('test/vscode'))) {
     console.log('\n=== starting the shared lab for the cluster and VS Code suites');
-    // Both suites find the lab here; the VS Code suite's lab tests run only when it is set.
-    const labEnv = { KUBEMARK_LAB_DIR: resolve(process.env.KUBEMARK_LAB_DIR ?? '.kubemark-lab') };
-    const up = await run(npm, ['run', '--silent', 'lab:up'], labEnv);
-    labUp = true;
-    if (up.code !== 0) {
+    // Both suites find the lab through KUBEMARK_LAB_DIR; the VS Code suite's lab tests run only when it is set.
+    lab = await startTestLab();
+    const labEnv = lab.env;
+    if (!lab.ok) {
       results.push({ name: 'lab:up', passed: 0, failed: 1, seconds: 0 });
     } else {
       if (existsSync('test/cluster')) await suite('cluster', npm, ['run', '--silent', 'test:cluster'], labEnv);
@@ -81,10 +81,8 @@ try {
     }
   }
 } finally {
-  if (labUp) {
-    console.log('\n=== stopping the shared lab');
-    await run(npm, ['run', '--silent', 'lab:down'], { KUBEMARK_LAB_DIR: resolve(process.env.KUBEMARK_LAB_DIR ?? '.kubemark-lab') });
-  }
+  if (lab?.started) console.log('\n=== stopping the shared lab');
+  await stopTestLab(lab);
 }
 
 console.log('\nSuites:');

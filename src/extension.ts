@@ -1,13 +1,16 @@
 // Composition root: builds the services, registers commands, views and providers, returns.
-// Nothing runs at import time.
+// Nothing runs at import time. Activation on a YAML file only registers the manifest
+// diagnostics and quick fixes; the cluster layer (dist/cluster.js, with @kubernetes/client-node)
+// is loaded on first need by LazyCluster (a cluster command, the Kubemark view, the test API).
 import * as vscode from 'vscode';
 import { lint } from './core/rules';
 import { ManifestDiagnostics, ManifestFixes } from './editor/diagnostics';
 import { Log } from './editor/log';
 import { COMMANDS } from './editor/commands/ids';
 import { registerCommand } from './editor/commands/registry';
-import { newManifestCommand } from './editor/commands/newManifest';
-import { activateClusters, ClusterApi } from './editor/clusters';
+import { LazyCluster } from './editor/lazyCluster';
+import { DeployCodeLensProvider } from './editor/deployLens';
+import type { ClusterApi } from './editor/clusters';
 
 export interface KubemarkApi extends Partial<ClusterApi> {
   lint: typeof lint;
@@ -19,7 +22,23 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kubema
   const log = new Log();
   context.subscriptions.push(log);
 
-  const diagnostics = new ManifestDiagnostics(vscode.workspace);
+  // The documents already open are linted just after activation returns, not inside it.
+  let started = false;
+  const workspace = {
+    get textDocuments() {
+      return started ? vscode.workspace.textDocuments : [];
+    },
+    onDidOpenTextDocument: vscode.workspace.onDidOpenTextDocument,
+    onDidChangeTextDocument: vscode.workspace.onDidChangeTextDocument,
+    onDidCloseTextDocument: vscode.workspace.onDidCloseTextDocument,
+    onDidChangeConfiguration: vscode.workspace.onDidChangeConfiguration,
+    getConfiguration: (section?: string) => vscode.workspace.getConfiguration(section),
+  };
+  const diagnostics = new ManifestDiagnostics(workspace);
+  setImmediate(() => {
+    started = true;
+    diagnostics.checkAll();
+  });
   context.subscriptions.push(
     diagnostics,
     vscode.languages.registerCodeActionsProvider({ language: 'yaml' }, new ManifestFixes(diagnostics), {
@@ -27,12 +46,38 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kubema
     }),
   );
 
-  const clusters = activateClusters(context, log);
-  const mastersVersion = () => (clusters.model.masters?.reach.state === 'reachable' ? clusters.model.masters.reach.version : undefined);
-  registerCommand(context, log, COMMANDS.newManifest, newManifestCommand(mastersVersion));
   registerCommand(context, log, COMMANDS.showOutput, () => log.show());
+  const cluster = new LazyCluster(context, log, [COMMANDS.showOutput]);
+  context.subscriptions.push(cluster);
+  // "Deploy to <workers context>" above hollow-node workloads, without loading the cluster
+  // layer: the context is the one remembered (or seeded by a setting) until the layer runs.
+  const lenses = new DeployCodeLensProvider(() => (cluster.loaded
+    ? cluster.load('the Deploy lens').model.workersContext
+    : context.workspaceState.get<string>('kubemark.workersContext') ?? (vscode.workspace.getConfiguration('kubemark').get<string>('workersContext', '') || undefined)));
+  context.subscriptions.push(lenses, vscode.languages.registerCodeLensProvider({ language: 'yaml' }, lenses));
+  cluster.whenLoaded((loaded) => context.subscriptions.push(loaded.model.onDidChange((what) => {
+    if (what === 'workers' || what === 'contexts') lenses.refresh();
+  })));
   log.info('Kubemark Workbench activated');
-  return { lint, logDir: context.logUri.fsPath, ...clusters };
+  // Reading a cluster member loads the cluster layer (tests and other extensions).
+  const api = (why: string) => cluster.load(`the extension API (${why})`);
+  return {
+    lint,
+    get logDir() {
+      return context.logUri.fsPath;
+    },
+    get model() {
+      return api('model').model;
+    },
+    get logs() {
+      return api('logs').logs;
+    },
+    tree: (depth?: number) => api('tree').tree(depth),
+    get onDidRefreshTree() {
+      return api('onDidRefreshTree').onDidRefreshTree;
+    },
+    statusBarText: () => api('statusBarText').statusBarText(),
+  };
 }
 
 export function deactivate(): void {

@@ -4,6 +4,8 @@ import { ClusterSession, ServerInfo } from './session';
 import { HollowNodeOptions } from '../core/manifest';
 import { imageTag } from '../core/rules/checks/image';
 import { parseQuantity } from './quantity';
+import { listAll } from './resources';
+import type { V1Node, V1Pod } from '@kubernetes/client-node';
 
 export type CheckLevel = 'ok' | 'warning' | 'error';
 
@@ -80,7 +82,13 @@ export async function checkPermissions(workers: ClusterSession, namespace: strin
 /** Free allocatable CPU and memory in the workers cluster against what the hollow nodes request. */
 export async function checkCapacity(workers: ClusterSession, o: HollowNodeOptions): Promise<PreflightCheck> {
   try {
-    const [nodes, pods] = await Promise.all([workers.core.listNode({}), workers.core.listPodForAllNamespaces({ fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' })]);
+    // Paged: a workers cluster may run many thousands of pods.
+    const [nodeItems, podItems] = await Promise.all([
+      listAll(workers, '/api/v1/nodes', {}, 'list nodes'),
+      listAll(workers, '/api/v1/pods', { fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' }, 'list pods in all namespaces'),
+    ]);
+    const nodes = { items: nodeItems as V1Node[] };
+    const pods = { items: podItems as V1Pod[] };
     let cpu = 0;
     let mem = 0;
     for (const n of nodes.items) {

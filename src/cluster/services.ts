@@ -269,7 +269,7 @@ export async function planTeardown(workers: ClusterSession, o: Pick<TeardownOpti
 
 export function describePlan(p: TeardownPlan, nodes: boolean): string[] {
   const out = [...p.workloads, ...p.namespaced, ...p.clusterScoped, ...(p.namespace ? [p.namespace] : [])].map(describeRef);
-  if (nodes && p.podNames.length) out.push(`the fake nodes of ${p.podNames.length} hollow-node pod${p.podNames.length === 1 ? '' : 's'} in the masters cluster (if still registered)`);
+  if (nodes && (p.podNames.length || p.workloads.length)) out.push('the fake nodes its hollow-node pods registered in the masters cluster (hollow nodes only, if still registered)');
   return out;
 }
 
@@ -306,8 +306,16 @@ export async function teardown(workers: ClusterSession, masters: ClusterSession 
   if (plan.namespace) await del(plan.namespace);
   // The user's answer may choose whether nodes go: then the session is looked up after it.
   masters = masters ?? mastersLater?.();
-  if ((o.deleteNodes || mastersLater) && masters && plan.nodeNames.length) {
-    for (const name of [...plan.nodeNames].sort(naturalCompare)) {
+  if ((o.deleteNodes || mastersLater) && masters) {
+    // The nodes of the pods listed, and for a StatefulSet those of ordinals scaled away before.
+    const names = new Set(plan.nodeNames);
+    const sets = plan.workloads.filter((x) => x.kind === 'StatefulSet').map((x) => new RegExp(`^${x.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-\\d+$`));
+    if (sets.length) {
+      for (const n of await listAll(masters, '/api/v1/nodes', {}, 'list nodes').catch(() => [] as any[])) {
+        if (sets.some((re) => re.test(n.metadata.name)) && isHollowNode(n)) names.add(n.metadata.name);
+      }
+    }
+    for (const name of [...names].sort(naturalCompare)) {
       throwIfCancelled(token);
       const node = await masters.http.request<any>('GET', resourcePath(KINDS.Node!, undefined, name), { timeoutMs: 30_000 }).catch(() => undefined);
       // Only a node a hollow kubelet registered: never a real node that happens to share a name.

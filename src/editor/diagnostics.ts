@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { Finding, Range, Severity, lint, looksLikeKubemark } from '../core/rules';
+import { Finding, LintOptions, Range, Severity, lint, looksLikeKubemark } from '../core/rules';
 
 const DEBOUNCE_MS = 250;
 
@@ -33,14 +33,32 @@ export class ManifestDiagnostics implements vscode.Disposable {
       workspace.onDidChangeTextDocument((e) => this.schedule(e.document)),
       workspace.onDidCloseTextDocument((d) => this.forget(d)),
       workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('kubemark.diagnostics.enabled')) this.checkAll();
+        if (e.affectsConfiguration('kubemark.diagnostics.enabled') || e.affectsConfiguration('kubemark.lint')) this.checkAll();
       }),
     );
     this.checkAll();
   }
 
+  private mastersVersion: string | undefined;
+
   private enabled(): boolean {
     return this.workspace.getConfiguration('kubemark').get<boolean>('diagnostics.enabled', true);
+  }
+
+  /** The rules' options: kubemark.lint.extraFlags, and the masters version for the skew rule. */
+  lintOptions(): LintOptions {
+    const extra = this.workspace.getConfiguration('kubemark').get<unknown>('lint.extraFlags', []);
+    const options: LintOptions = {};
+    if (Array.isArray(extra) && extra.length > 0) options.extraFlags = extra.filter((x): x is string => typeof x === 'string');
+    if (this.mastersVersion) options.mastersVersion = this.mastersVersion;
+    return options;
+  }
+
+  /** Tells the rules the masters cluster's version (image skew), and re-checks when it changed. */
+  setMastersVersion(gitVersion: string | undefined): void {
+    if (gitVersion === this.mastersVersion) return;
+    this.mastersVersion = gitVersion;
+    this.checkAll();
   }
 
   checkAll(): void {
@@ -75,7 +93,7 @@ export class ManifestDiagnostics implements vscode.Disposable {
       this.collection.delete(doc.uri);
       return;
     }
-    const findings = lint(text);
+    const findings = lint(text, this.lintOptions());
     this.results.set(key, { version: doc.version, findings });
     this.collection.set(doc.uri, findings.map(toDiagnostic));
   }

@@ -51,7 +51,11 @@ describeWithLab(`the masters state at ${N} nodes`, () => {
     const status = statusText([...state.nodes.items.values()].filter((n) => n.name.startsWith('scale-node-')));
     assert.equal(status, `Kubemark: 10/${N} Ready`);
 
-    await masters.core.deleteCollectionNode({ labelSelector: LABEL });
+    // On a loaded machine deleting 5,000 objects outlasts the apiserver's 60 s request timeout
+    // (504); the deletion goes on server-side, and the watch below is what is asserted.
+    await masters.core.deleteCollectionNode({ labelSelector: LABEL }).catch((e: { code?: number }) => {
+      if (e.code !== 504) throw e;
+    });
     await waitFor('the deletions through the watch', () => ![...state.nodes.items.keys()].some((k) => k.startsWith('scale-node-')), 120_000);
     console.log(`# scale: created ${N} nodes in ${((created - t0) / 1000).toFixed(1)} s, listed and slimmed in ${((listed - created) / 1000).toFixed(1)} s, heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MiB`);
   });

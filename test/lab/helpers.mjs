@@ -40,7 +40,7 @@ export async function waitFor(what, fn, { timeoutMs = 60_000, intervalMs = 500 }
   }
 }
 
-/** Live (non-zombie) processes whose environment or command line mentions the lab dir. */
+/** Live (non-zombie) processes whose environment (KUBEMARK_LAB_ID=<dir>) or command line mentions the lab dir. */
 export function processesOfLab(labDir) {
   const out = [];
   const marker = `\0KUBEMARK_LAB_ID=${labDir}\0`;
@@ -58,4 +58,25 @@ export function processesOfLab(labDir) {
     }
   }
   return out;
+}
+
+export const LABCTL = path.join(REPO, 'lab', 'bin', 'kubemark-labctl');
+export const KUBEMARK_LAB = path.join(REPO, 'lab', 'bin', 'kubemark-lab');
+
+/** The lab's built-in kubectl (lab/bin/kubemark-lab kubectl), no kubectl needed on the host. */
+export function kubectl(kubeconfig, context, args, opts = {}) {
+  return run(KUBEMARK_LAB, ['kubectl', '--kubeconfig', kubeconfig, '--context', context, ...args], { timeoutMs: 60_000, ...opts });
+}
+
+/** `kubemark-labctl status --json` of the lab in dir: {code, status} (code 0 running, 1 degraded, 3 stopped). */
+export async function labStatus(env) {
+  const r = await run(LABCTL, ['status', '--json'], { env, timeoutMs: 60_000 });
+  let status;
+  try { status = JSON.parse(r.stdout); } catch { status = undefined; }
+  return { code: r.code, status, stderr: r.stderr };
+}
+
+/** name -> component of a status --json. */
+export function components(status) {
+  return Object.fromEntries((status?.components ?? []).map((c) => [c.name, c]));
 }

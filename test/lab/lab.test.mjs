@@ -1,8 +1,8 @@
 // npm run test:lab — the local kubemark lab end to end.
 // Brings the lab up through the same entry as `npm run lab:up` (lab/lab.sh) in a
 // temporary KUBEMARK_LAB_DIR with shifted ports, applies the hollow-node manifest
-// (3 replicas) to the workers cluster and checks, with kubectl (an independent
-// client) and with @kubernetes/client-node (the project's client), that real
+// (3 replicas) to the workers cluster and checks, with kubectl (the lab's built-in one,
+// an independent client) and with @kubernetes/client-node (the project's client), that real
 // hollow nodes register in the masters cluster, that their logs come back
 // through the workers apiserver, that deleting a pod turns its node NotReady and
 // that lab:down leaves no process behind.
@@ -13,12 +13,13 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
 import { hollowNodeManifest } from './manifest.mjs';
-import { REPO, run, waitFor, processesOfLab } from './helpers.mjs';
+import { REPO, run, waitFor, processesOfLab, kubectl as labKubectl } from './helpers.mjs';
 
-// A fresh state dir inside the repo's git-ignored .kubemark-lab/ (not under /tmp: as root the
-// pod runner gives each hollow container a private /tmp, which it can only do when the lab
-// itself lives elsewhere; under /tmp it falls back to cleaning up after the containers).
-const LAB_PARENT = path.join(REPO, '.kubemark-lab', 'tests');
+// A fresh state dir inside the repo's git-ignored .kubemark-lab-test/ — never inside the
+// default .kubemark-lab/ of a user's own lab — and not under /tmp: as root the pod runner
+// gives each hollow container a private /tmp, which it can only do when the lab itself lives
+// elsewhere; under /tmp it falls back to cleaning up after the containers.
+const LAB_PARENT = path.join(REPO, '.kubemark-lab-test');
 mkdirSync(LAB_PARENT, { recursive: true });
 const LAB_DIR = process.env.KUBEMARK_LAB_TEST_DIR ?? mkdtempSync(path.join(LAB_PARENT, 'run-'));
 const ENV = {
@@ -33,7 +34,7 @@ const REPLICAS = 3;
 const NODE_LABELS = { 'kubemark-lab/test': 'yes', 'topology.kubernetes.io/zone': 'lab-a' };
 const NS = 'kubemark';
 
-const kubectl = (ctx, args, opts = {}) => run('kubectl', ['--kubeconfig', KUBECONFIG, '--context', ctx, ...args], { timeoutMs: 60_000, ...opts });
+const kubectl = (ctx, args, opts = {}) => labKubectl(KUBECONFIG, ctx, args, opts);
 const lab = (verb, ...args) => run('bash', [path.join(REPO, 'lab', 'lab.sh'), verb, ...args], { env: ENV, timeoutMs: 90 * 60_000, echo: true });
 
 function kc(context) {
@@ -51,8 +52,6 @@ let labUp = false;
 
 describe('kubemark lab', { timeout: 100 * 60_000 }, () => {
   before(async () => {
-    const kv = await run('kubectl', ['version', '--client', '-o', 'json']).catch((e) => ({ code: -1, stderr: e.message }));
-    assert.equal(kv.code, 0, `kubectl (the independent client of these tests) is missing: ${kv.stderr}`);
     // Build first (cold: minutes; warm: seconds), so that `up` itself is timed on its own.
     const b = await run('bash', [path.join(REPO, 'lab', 'build.sh')], { timeoutMs: 90 * 60_000, echo: true });
     assert.equal(b.code, 0, `lab build failed:\n${b.stderr.slice(-3000)}`);
@@ -61,9 +60,7 @@ describe('kubemark lab', { timeout: 100 * 60_000 }, () => {
   after(async () => {
     if (labUp) await lab('down', '--purge');
     if (!process.env.KUBEMARK_LAB_TEST_DIR) rmSync(LAB_DIR, { recursive: true, force: true });
-    for (const d of [LAB_PARENT, path.dirname(LAB_PARENT)]) {
-      try { rmdirSync(d); } catch { /* not empty: someone's lab state */ }
-    }
+    try { rmdirSync(LAB_PARENT); } catch { /* not empty: another test lab */ }
   });
 
   it('comes up with `lab:up` and writes kubeconfig and lab.json', async () => {
@@ -253,7 +250,7 @@ describe('kubemark lab', { timeout: 100 * 60_000 }, () => {
     assert.equal(r.code, 0, `lab down failed:\n${r.stdout}\n${r.stderr}`);
     labUp = false;
     await waitFor('no lab process left', () => processesOfLab(LAB_DIR).length === 0, { timeoutMs: 15_000 });
-    const k = await run('kubectl', ['--server', `https://127.0.0.1:${26443 + Number(ENV.KUBEMARK_LAB_PORT_OFFSET)}`, '--insecure-skip-tls-verify', 'get', 'ns'], { timeoutMs: 20_000 });
+    const k = await run(path.join(REPO, 'lab', 'bin', 'kubemark-lab'), ['kubectl', '--kubeconfig', '/dev/null', '--server', `https://127.0.0.1:${26443 + Number(ENV.KUBEMARK_LAB_PORT_OFFSET)}`, '--insecure-skip-tls-verify', 'get', 'ns'], { timeoutMs: 20_000 });
     assert.notEqual(k.code, 0, 'the workers apiserver no longer answers');
   });
 });

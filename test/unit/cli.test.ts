@@ -46,3 +46,30 @@ test('the bin entry runs the bundled CLI', () => {
   assert.equal(r.status, 1, r.stderr);
   assert.equal(r.stdout.trim().split('\n').length, 11);
 });
+
+test('--extra-flag, --masters-version and suppression comments reach the rules; bad options exit 2 with the usage', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kubemark-lint-'));
+  const file = join(dir, 'fork.yaml');
+  const base = generateHollowNodeManifest(withDefaults({ image: 'r/kubemark:v1.35.0' })).yaml;
+  writeFileSync(file, base.replace('- "--v=2"', '- "--node-status-update-frequency=2s"\n            - "--v=2"'));
+  const plain = run([file]);
+  assert.equal(plain.code, 1);
+  assert.ok(plain.out.some((l) => l.endsWith('[unknown-flag]')), plain.out.join('\n'));
+  assert.deepEqual(run(['--extra-flag', 'node-status-update-frequency:duration', file]), { code: 0, out: [], err: [] });
+  assert.deepEqual(run([`--extra-flag=node-status-update-frequency`, file]).code, 0);
+  const skew = run(['--masters-version', 'v1.34.2', '--extra-flag', 'node-status-update-frequency', file]);
+  assert.equal(skew.code, 1);
+  assert.equal(skew.out.length, 2);
+  assert.ok(skew.out.every((l) => l.includes(': error: ') && l.endsWith('[image-version-skew]')));
+  const suppressed = join(dir, 'suppressed.yaml');
+  writeFileSync(suppressed, `# kubemark-lint-disable image-version-skew\n${base.replace('- "--v=2"', '# kubemark-lint-disable-next-line unknown-flag\n            - "--node-status-update-frequency=2s"\n            - "--v=2"')}`);
+  const r = spawnSync(process.execPath, [join(root, 'bin', 'kubemark-lint.js'), '--masters-version=v1.34.2', suppressed], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.equal(r.stdout, '');
+  for (const bad of [['--masters-version', 'latest', file], ['--extra-flag', 'x:colour', file], ['--frobnicate', file], ['--masters-version']]) {
+    const b = run(bad);
+    assert.equal(b.code, 2, bad.join(' '));
+    assert.match(b.err.at(-1)!, /^usage: kubemark-lint/);
+    assert.match(b.err[0]!, /^kubemark-lint: /);
+  }
+});

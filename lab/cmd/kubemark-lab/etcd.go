@@ -9,19 +9,26 @@ import (
 	"syscall"
 	"time"
 
+	"go.etcd.io/etcd/client/pkg/v3/transport"
 	"go.etcd.io/etcd/server/v3/embed"
 	"k8s.io/component-base/version"
 )
 
 func k8sVersion() string { return version.Get().GitVersion }
 
-// runEtcd runs an embedded single-member etcd on loopback, plain HTTP.
+// runEtcd runs an embedded single-member etcd on loopback. With --cert-file/--key-file it
+// serves clients and its peer port over TLS; with --client-cert-auth it accepts only clients
+// (and peers) presenting a certificate signed by --trusted-ca-file.
 func runEtcd(args []string) int {
 	fs := flag.NewFlagSet("etcd", flag.ContinueOnError)
 	dataDir := fs.String("data-dir", "etcd-data", "etcd data directory")
 	clientURL := fs.String("listen-client-url", "http://127.0.0.1:23790", "client URL")
 	peerURL := fs.String("listen-peer-url", "http://127.0.0.1:23800", "peer URL")
 	quota := fs.Int64("quota-backend-bytes", 2<<30, "backend quota")
+	certFile := fs.String("cert-file", "", "TLS serving certificate (clients and peer)")
+	keyFile := fs.String("key-file", "", "TLS serving key")
+	caFile := fs.String("trusted-ca-file", "", "CA of the client certificates")
+	clientCertAuth := fs.Bool("client-cert-auth", false, "require a client certificate signed by --trusted-ca-file")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -47,6 +54,15 @@ func runEtcd(args []string) int {
 	cfg.LogLevel = "warn"
 	cfg.AutoCompactionMode = "periodic"
 	cfg.AutoCompactionRetention = "5m"
+	if *certFile != "" {
+		if *clientCertAuth && *caFile == "" {
+			fmt.Fprintln(os.Stderr, "etcd: --client-cert-auth needs --trusted-ca-file")
+			return 2
+		}
+		for _, tls := range []*transport.TLSInfo{&cfg.ClientTLSInfo, &cfg.PeerTLSInfo} {
+			tls.CertFile, tls.KeyFile, tls.TrustedCAFile, tls.ClientCertAuth = *certFile, *keyFile, *caFile, *clientCertAuth
+		}
+	}
 	e, err := embed.StartEtcd(cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "etcd: start failed:", err)

@@ -6,9 +6,10 @@
 //	kubemark-lab scheduler          ... (kube-scheduler flags)
 //	kubemark-lab kubemark           ... (hollow node: --morph=kubelet|proxy ...)
 //	kubemark-lab etcd               ... (embedded etcd, see etcd.go)
+//	kubemark-lab kubectl            ... (kubectl of the same Kubernetes release)
 //
 // It is also reachable under the names kube-apiserver, kube-controller-manager,
-// kube-scheduler, kubemark and etcd (argv[0] dispatch), so a symlink works too.
+// kube-scheduler, kubemark, kubectl and etcd (argv[0] dispatch), so a symlink works too.
 package main
 
 import (
@@ -20,9 +21,12 @@ import (
 
 	"github.com/spf13/cobra"
 	"k8s.io/component-base/cli"
+	"k8s.io/component-base/logs"
 	_ "k8s.io/component-base/logs/json/register"
 	_ "k8s.io/component-base/metrics/prometheus/clientgo"
 	_ "k8s.io/component-base/metrics/prometheus/version"
+	kubectl "k8s.io/kubectl/pkg/cmd"
+	"k8s.io/kubectl/pkg/cmd/util"
 	apiserver "k8s.io/kubernetes/cmd/kube-apiserver/app"
 	controllermanager "k8s.io/kubernetes/cmd/kube-controller-manager/app"
 	scheduler "k8s.io/kubernetes/cmd/kube-scheduler/app"
@@ -38,10 +42,11 @@ var commands = map[string]func() *cobra.Command{
 	"kube-scheduler":          func() *cobra.Command { return scheduler.NewSchedulerCommand() },
 	"kubemark":                kubemark.NewHollowNodeCommand,
 	"hollow-node":             kubemark.NewHollowNodeCommand,
+	"kubectl":                 kubectl.NewDefaultKubectlCommand,
 }
 
 func usage() {
-	fmt.Fprintf(os.Stderr, "usage: kubemark-lab {apiserver|controller-manager|scheduler|kubemark|etcd|version} [flags]\n")
+	fmt.Fprintf(os.Stderr, "usage: kubemark-lab {apiserver|controller-manager|scheduler|kubemark|kubectl|etcd|version} [flags]\n")
 	os.Exit(2)
 }
 
@@ -66,8 +71,18 @@ func main() {
 		fmt.Fprintf(os.Stderr, "kubemark-lab: unknown component %q\n", name)
 		usage()
 	}
+	os.Args = append([]string{name}, args...)
+	if name == "kubectl" {
+		logs.GlogSetter(kubectl.GetLogVerbosity(os.Args)) // nolint:errcheck // as k8s.io/kubernetes/cmd/kubectl
+	}
 	cmd := mk()
 	cmd.SetArgs(args)
-	os.Args = append([]string{name}, args...)
+	if name == "kubectl" {
+		// as k8s.io/kubernetes/cmd/kubectl: kubectl prints its own errors
+		if err := cli.RunNoErrOutput(cmd); err != nil {
+			util.CheckErr(err)
+		}
+		return
+	}
 	os.Exit(cli.Run(cmd))
 }

@@ -1,10 +1,13 @@
 // Command kubemark-labctl runs the local kubemark lab: it starts, checks and stops
-// the components of lab/bin/kubemark-lab and lab/bin/kwok (verbs up, down, status),
-// and it is the lab's pod runner (verb podrunner), which turns hollow-node pods of
-// the workers cluster into real kubemark processes.
+// the components of lab/bin/kubemark-lab and lab/bin/kwok (verbs up, down, status,
+// and the fault verbs stop, start, pause, resume of one component), it is the lab's
+// supervisor (verb supervise, started by up: the parent of every component, restarting
+// the crashed ones), and it is the lab's pod runner (verb podrunner), which turns
+// hollow-node pods of the workers cluster into real kubemark processes.
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -22,14 +25,34 @@ const (
 	ctxWorkers = "kubemark-lab-workers"
 	ctxMasters = "kubemark-lab-masters"
 	markerEnv  = "KUBEMARK_LAB_ID" // every process the lab starts carries KUBEMARK_LAB_ID=<abs lab dir>
+	// instanceEnv: the components (and the supervisor) also carry KUBEMARK_LAB_INSTANCE=<lab.json id>,
+	// a random id made by each fresh `up`.
+	instanceEnv = "KUBEMARK_LAB_INSTANCE"
+)
+
+// Exit codes of the verbs (documented in lab/README.md; the fault suite relies on them).
+const (
+	exitFailed     = 1 // the verb failed (a component did not come up, did not stop, ...); status: the lab runs but is degraded
+	exitUsage      = 2 // bad arguments: unknown verb, flag or component
+	exitNotRunning = 3 // no lab runs in this state folder (no lab.json, or no supervisor)
+	exitBusy       = 4 // another lab command holds the state folder's lock
+	exitNotStarted = 5 // pause/resume: the component is not running (stopped or crashed)
 )
 
 func usage() {
 	fmt.Fprint(os.Stderr, `usage: kubemark-labctl <verb> [flags]
-  up       [--nodes N]   start etcd, the workers and masters clusters, KWOK and the pod runner; wait until ready
-  down     [--purge]     stop everything the lab started (process groups); --purge also removes the state dir
-  status   [--json]      report each component
+  up       [--nodes N]   start etcd, the workers and masters clusters, KWOK and the pod runner under a
+                         supervisor; wait until ready. On a running lab: start only what is not running
+  down     [--purge]     stop the supervisor and everything the lab started; --purge also removes the state dir
+  status   [--json]      report each component (state, restarts, health); exit 0 healthy, 1 degraded, 3 not running
+  stop     COMPONENT...  stop components on purpose (they stay stopped until start or up)
+  start    COMPONENT...  start stopped components and wait until healthy ([--timeout D] [--no-wait])
+  pause    COMPONENT...  SIGSTOP a component's process group (a network partition as clients see it)
+  resume   COMPONENT...  SIGCONT it again
+  supervise              (internal, started by up) the supervisor
   podrunner              (internal) run hollow-node pods of the workers cluster as kubemark processes
+Components: etcd, workers-apiserver, masters-apiserver, workers-controller-manager, workers-scheduler,
+  masters-controller-manager, masters-scheduler, kwok, podrunner; groups: apiservers, controller-managers, schedulers.
 Environment: KUBEMARK_LAB_DIR (state dir, default <repo>/.kubemark-lab), KUBEMARK_LAB_PORT_OFFSET,
   KUBEMARK_LAB_<NAME>_PORT for single ports (see lab/README.md), KUBEMARK_LAB_WORKER_NODES.
 `)
@@ -49,6 +72,10 @@ func main() {
 		err = cmdDown(args)
 	case "status":
 		err = cmdStatus(args)
+	case "stop", "start", "pause", "resume":
+		err = cmdFault(verb, args)
+	case "supervise":
+		err = cmdSupervise(args)
 	case "podrunner":
 		err = cmdPodRunner(args)
 	case "sandbox":
@@ -63,10 +90,11 @@ func main() {
 	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "lab %s: %v\n", verb, err)
-		if ec, ok := err.(exitCoder); ok {
+		var ec exitCoder
+		if errors.As(err, &ec) {
 			os.Exit(ec.ExitCode())
 		}
-		os.Exit(1)
+		os.Exit(exitFailed)
 	}
 }
 
@@ -141,22 +169,22 @@ var portSpecs = []portSpec{
 	{"KUBEMARK_LAB_WORKERS_CM_PORT", 26457, func(p *Ports) *int { return &p.WorkersCM }, "workers controller-manager"},
 	{"KUBEMARK_LAB_WORKERS_SCHEDULER_PORT", 26459, func(p *Ports) *int { return &p.WorkersScheduler }, "workers scheduler"},
 	{"KUBEMARK_LAB_KWOK_PORT", 26250, func(p *Ports) *int { return &p.Kwok }, "kwok (kubelet API of the KWOK nodes)"},
-	{"KUBEMARK_LAB_MASTERS_PORT", 36443, func(p *Ports) *int { return &p.MastersAPI }, "masters apiserver"},
-	{"KUBEMARK_LAB_MASTERS_CM_PORT", 36457, func(p *Ports) *int { return &p.MastersCM }, "masters controller-manager"},
-	{"KUBEMARK_LAB_MASTERS_SCHEDULER_PORT", 36459, func(p *Ports) *int { return &p.MastersScheduler }, "masters scheduler"},
-	{"KUBEMARK_LAB_HOLLOW_PORT_BASE", 40000, func(p *Ports) *int { return &p.HollowBase }, "first hollow-kubelet port"},
+	{"KUBEMARK_LAB_MASTERS_PORT", 27443, func(p *Ports) *int { return &p.MastersAPI }, "masters apiserver"},
+	{"KUBEMARK_LAB_MASTERS_CM_PORT", 27457, func(p *Ports) *int { return &p.MastersCM }, "masters controller-manager"},
+	{"KUBEMARK_LAB_MASTERS_SCHEDULER_PORT", 27459, func(p *Ports) *int { return &p.MastersScheduler }, "masters scheduler"},
+	{"KUBEMARK_LAB_HOLLOW_PORT_BASE", 30000, func(p *Ports) *int { return &p.HollowBase }, "first hollow-kubelet port"},
 }
+
+// Default ports lie below Linux's ephemeral range (32768-60999, /proc/sys/net/ipv4/ip_local_port_range),
+// so an outgoing connection never takes one: the components at 23790-27459 + offset, the hollow
+// kubelets (port-rewrite mode only) at 30000 + offset, 100 of them (the lab runs at most 100 hollow pods).
 
 func loadPorts() Ports {
 	off := envInt("KUBEMARK_LAB_PORT_OFFSET", 0)
 	var p Ports
 	for _, s := range portSpecs {
-		def := s.def + off
-		if s.env == "KUBEMARK_LAB_HOLLOW_PORT_BASE" {
-			def = s.def + 10*off // ranges of 1000 ports that do not overlap for offsets 100, 200, ...
-		}
-		*s.ptr(&p) = envInt(s.env, def)
+		*s.ptr(&p) = envInt(s.env, s.def+off) // hollow ranges of 100 ports do not overlap for offsets 100, 200, ...
 	}
-	p.HollowCount = envInt("KUBEMARK_LAB_HOLLOW_PORT_COUNT", 1000)
+	p.HollowCount = envInt("KUBEMARK_LAB_HOLLOW_PORT_COUNT", 100)
 	return p
 }

@@ -14,6 +14,7 @@ import (
 // LabState is written to $KUBEMARK_LAB_DIR/lab.json: what runs where.
 type LabState struct {
 	Version           int                     `json:"version"`
+	ID                string                  `json:"id"` // random, made by each fresh `up`; the components carry it as KUBEMARK_LAB_INSTANCE
 	Dir               string                  `json:"dir"`
 	Kubeconfig        string                  `json:"kubeconfig"`
 	Contexts          map[string]string       `json:"contexts"`
@@ -45,15 +46,18 @@ type PodRunnerInfo struct {
 	PrivateTmp  bool   `json:"privateTmp"`
 }
 
+// Component is what to run (written by up); what runs now (pid, state, restarts) is the
+// supervisor's, in supervisor.json (runState).
 type Component struct {
-	Name    string   `json:"name"`
-	Cluster string   `json:"cluster,omitempty"`
-	Pid     int      `json:"pid"`
-	Pgid    int      `json:"pgid"`
-	Log     string   `json:"log"`
-	Health  string   `json:"health,omitempty"`
-	Address string   `json:"address,omitempty"`
-	Args    []string `json:"args"`
+	Name    string `json:"name"`
+	Cluster string `json:"cluster,omitempty"`
+	Log     string `json:"log"`
+	Health  string `json:"health,omitempty"` // URL (https://… or file://…)
+	// HealthAuth: how to call Health: "workers"/"masters" (that cluster's admin client certificate),
+	// "etcd" (the lab's etcd client certificate), "" (TLS without verification, or a file).
+	HealthAuth string   `json:"healthAuth,omitempty"`
+	Address    string   `json:"address,omitempty"`
+	Args       []string `json:"args"`
 }
 
 func statePath(dir string) string { return filepath.Join(dir, "lab.json") }
@@ -75,11 +79,17 @@ func writeState(s *LabState) error {
 	if err != nil {
 		return err
 	}
-	tmp := statePath(s.Dir) + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+	return writeFileAtomic(statePath(s.Dir), append(b, '\n'))
+}
+
+// writeFileAtomic writes a 0600 file through a temporary file and a rename.
+func writeFileAtomic(path string, b []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
 		return err
 	}
-	return os.Rename(tmp, statePath(s.Dir))
+	_ = os.Chmod(tmp, 0o600) // an older, wider file of the same name
+	return os.Rename(tmp, path)
 }
 
 // alive reports whether pid runs (and is no zombie).
@@ -149,19 +159,71 @@ func procsWhere(pred func(pid int, stat string) bool) []int {
 
 // markedProcs lists live processes whose environment carries KUBEMARK_LAB_ID=<dir>.
 func markedProcs(dir string) []int {
-	want := []byte("\x00" + markerEnv + "=" + dir + "\x00")
 	self := os.Getpid()
 	return procsWhere(func(pid int, stat string) bool {
-		if pid == self {
-			return false
-		}
-		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
-		if err != nil {
-			return false
-		}
-		b = append(append([]byte{0}, b...), 0)
-		return containsBytes(b, want) && alive(pid)
+		return pid != self && hasEnv(pid, markerEnv, dir) && alive(pid)
 	})
+}
+
+// hasEnv reports whether the environment pid started with holds name=value (/proc/PID/environ).
+func hasEnv(pid int, name, value string) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
+	if err != nil {
+		return false
+	}
+	b = append(append([]byte{0}, b...), 0)
+	return containsBytes(b, []byte("\x00"+name+"="+value+"\x00"))
+}
+
+// procStartTime is the start time of pid in clock ticks since boot (field 22 of /proc/PID/stat), 0 if gone.
+func procStartTime(pid int) uint64 {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(s[i+1:])
+	// after comm: state(3) ppid(4) ... starttime is field 22, i.e. index 19 here
+	if len(f) < 20 {
+		return 0
+	}
+	n, _ := strconv.ParseUint(f[19], 10, 64)
+	return n
+}
+
+// procState is the one-letter state of pid (R, S, T for stopped, Z, ...), "" if gone.
+func procState(pid int) string {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return ""
+	}
+	s := string(b)
+	if i := strings.LastIndexByte(s, ')'); i >= 0 && i+2 < len(s) {
+		return s[i+2 : i+3]
+	}
+	return ""
+}
+
+// ours reports whether pid is still the lab process recorded with startTime: alive, the same
+// start time, and the lab's marker in its environment. Only such a process is ever signalled.
+func ours(dir string, pid int, startTime uint64) bool {
+	return pid > 0 && startTime != 0 && alive(pid) && procStartTime(pid) == startTime && hasEnv(pid, markerEnv, dir)
+}
+
+// signalGroup signals the process group led by pid, after checking that pid is ours and leads
+// its group; else it signals nothing and returns false.
+func signalGroup(dir string, pid int, startTime uint64, sig syscall.Signal) bool {
+	if !ours(dir, pid, startTime) {
+		return false
+	}
+	if b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat"); err == nil && statPgid(string(b)) == pid {
+		return syscall.Kill(-pid, sig) == nil
+	}
+	return syscall.Kill(pid, sig) == nil
 }
 
 func containsBytes(hay, needle []byte) bool {

@@ -3,7 +3,8 @@
 // for the error catalogue and one for the noise catalogue (V8 compiles an alternation of
 // literals to native code), a confirmation regex only when a literal is present, and a few
 // charCode checks for the klog severity. The only per-line allocation is the result object.
-import { LineSplitter, LineSplitterOptions } from './lineSplitter';
+import { DEFAULT_MAX_LINE_LENGTH, LineSplitter, LineSplitterOptions } from './lineSplitter';
+import { FastLineClassifier } from './fastFilter';
 import {
   ERROR_CATALOGUE,
   GO_FATAL_ID,
@@ -73,7 +74,8 @@ export interface LogClassifierOptions {
 
 const NO_SOURCE = '';
 
-interface SourceState extends LineTotals {
+/** @internal */
+export interface SourceState extends LineTotals {
   readonly name: string;
   readonly counts: number[];
   /** Entry index of the panic / fatal error whose trace is being followed, or -1. */
@@ -81,16 +83,19 @@ interface SourceState extends LineTotals {
   traceCount: number;
 }
 
-interface FastEntry {
+/** @internal */
+export interface FastEntry {
   readonly idx: number;
   readonly literal: string;
   readonly confirm: RegExp | string | undefined;
 }
 
 /** First-match lookup over one catalogue (see the module comment). */
-class CatalogueMatcher {
-  private readonly fast: FastEntry[] = [];
-  private readonly slow: { idx: number; re: RegExp }[] = [];
+/** @internal */
+export class CatalogueMatcher {
+  /** Entries with a literal, in catalogue order (read by the fast path, fastFilter.ts). */
+  readonly fast: FastEntry[] = [];
+  readonly slow: { idx: number; re: RegExp }[] = [];
   private readonly combined: RegExp | undefined;
 
   constructor(entries: readonly { entry: PatternEntry; idx: number }[]) {
@@ -137,7 +142,8 @@ class CatalogueMatcher {
   }
 }
 
-function confirmed(f: FastEntry, line: string): boolean {
+/** @internal */
+export function confirmed(f: FastEntry, line: string): boolean {
   const c = f.confirm;
   if (c === undefined) return true;
   return typeof c === 'string' ? line.includes(c) : c.test(line);
@@ -151,7 +157,7 @@ function escapeRegExp(s: string): string {
  * Offset of the log text after the optional prefixes of `kubectl logs --prefix`
  * (`[pod/name/container] `) and `--timestamps` (RFC 3339, `2026-11-25T16:48:49.123456789Z `).
  */
-function contentOffset(line: string): number {
+export function contentOffset(line: string): number {
   let at = 0;
   if (line.charCodeAt(0) === 91 /* [ */ && line.startsWith('[pod/')) {
     const end = line.indexOf('] ', 5);
@@ -169,7 +175,7 @@ function isDigit(c: number): boolean {
 }
 
 /** Severity letter of a klog header (`E1125 16:48:49.123456 ...`) at `at`, or 0. */
-function klogSeverity(line: string, at: number): number {
+export function klogSeverity(line: string, at: number): number {
   const c = line.charCodeAt(at);
   if (c !== 73 /* I */ && c !== 87 /* W */ && c !== 69 /* E */ && c !== 70 /* F */) return 0;
   if (!isDigit(line.charCodeAt(at + 1)) || !isDigit(line.charCodeAt(at + 2)) || !isDigit(line.charCodeAt(at + 3)) || !isDigit(line.charCodeAt(at + 4))) return 0;
@@ -182,13 +188,17 @@ export class LogClassifier {
   readonly problems: readonly PatternProblem[];
   /** Every entry, by index: errors, trace, klog, noise, extra. */
   readonly entries: readonly PatternEntry[];
-  private readonly errors: CatalogueMatcher;
-  private readonly noise: CatalogueMatcher;
+  /** @internal */
+  readonly errors: CatalogueMatcher;
+  /** @internal */
+  readonly noise: CatalogueMatcher;
   private readonly traceMatcher: CatalogueMatcher;
   private readonly panicIdx: number;
   private readonly goFatalIdx: number;
-  private readonly klogErrorIdx: number;
-  private readonly klogFatalIdx: number;
+  /** @internal */
+  readonly klogErrorIdx: number;
+  /** @internal */
+  readonly klogFatalIdx: number;
   private readonly maxTraceLines: number;
   private readonly sources = new Map<string, SourceState>();
 
@@ -332,13 +342,19 @@ export class LogClassifier {
   }
 }
 
-function result(kind: LineKind, line: string, patternId: string | undefined, hint: string | undefined, source: string | undefined, continuation: boolean): ClassifiedLine {
+/** @internal */
+export function result(kind: LineKind, line: string, patternId: string | undefined, hint: string | undefined, source: string | undefined, continuation: boolean): ClassifiedLine {
   return { kind, line, patternId, hint, source, continuation };
 }
 
 export interface LogFilterOptions extends LogClassifierOptions, LineSplitterOptions {
   /** Return noise lines from push/flush too (default true); false keeps only their counts. */
   emitNoise?: boolean;
+  /**
+   * Classify byte chunks with the literal prefilter (fastFilter.ts; default true). Same results
+   * as the line-by-line path; false is for tests and benchmarks that compare the two.
+   */
+  fast?: boolean;
 }
 
 /**
@@ -351,11 +367,17 @@ export class LogFilter {
   private readonly splitterOptions: LineSplitterOptions;
   private readonly emitNoise: boolean;
   private truncatedInClosed = 0;
+  private readonly fast: FastLineClassifier | undefined;
+  private readonly maxLineLength: number;
+  /** Lines cut by the fast path (the splitters count their own). */
+  private truncatedFast = 0;
 
   constructor(options: LogFilterOptions = {}) {
     this.classifier = new LogClassifier(options);
     this.splitterOptions = options.maxLineLength !== undefined ? { maxLineLength: options.maxLineLength } : {};
     this.emitNoise = options.emitNoise ?? true;
+    this.maxLineLength = options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
+    this.fast = options.fast === false ? undefined : FastLineClassifier.create(this.classifier);
   }
 
   get problems(): readonly PatternProblem[] {
@@ -372,10 +394,27 @@ export class LogFilter {
     const state = this.classifier.state(source);
     const classifier = this.classifier;
     const dropNoise = !this.emitNoise;
-    this.splitter(source).write(chunk, (line) => {
+    const splitter = this.splitter(source);
+    const slow = (line: string) => {
       const c = classifier.classifyIn(state, line, source, dropNoise);
       if (c !== null) onLine(c);
-    });
+    };
+    if (this.fast === undefined || typeof chunk === 'string') {
+      splitter.write(chunk, slow);
+      return;
+    }
+    // Fast path: the splitter finishes its pending line with the bytes up to the first newline
+    // and keeps the bytes after the last one; the complete lines in between go to the fast path.
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const first = bytes.indexOf(10);
+    const last = first === -1 ? -1 : bytes.lastIndexOf(10);
+    if (last <= first) {
+      splitter.write(bytes, slow);
+      return;
+    }
+    splitter.write(bytes.subarray(0, first + 1), slow);
+    this.truncatedFast += this.fast.run(state, bytes, first + 1, last + 1, source, dropNoise, this.maxLineLength, onLine);
+    if (last + 1 < bytes.length) splitter.write(bytes.subarray(last + 1), slow);
   }
 
   /** Emits the unterminated last line of one source (or of every source) and ends it. */
@@ -399,7 +438,7 @@ export class LogFilter {
   }
 
   summary(): LogFilterSummary {
-    let truncated = this.truncatedInClosed;
+    let truncated = this.truncatedInClosed + this.truncatedFast;
     for (const s of this.splitters.values()) truncated += s.truncatedLines;
     return this.classifier.summary(truncated);
   }
@@ -407,6 +446,7 @@ export class LogFilter {
   reset(): void {
     this.splitters.clear();
     this.truncatedInClosed = 0;
+    this.truncatedFast = 0;
     this.classifier.reset();
   }
 

@@ -26,7 +26,8 @@ export const NOISE_CATALOGUE: readonly PatternEntry[] = [
     kind: 'noise',
     description: 'Failed to ensure that nat chain KUBE-MARK-DROP exists (no iptables in the kubemark image)',
     literal: 'KUBE-MARK-DROP',
-    pattern: /Failed to ensure that .*KUBE-MARK-DROP/,
+    // Lazy .*? : the same lines, found by scanning forward from the prefix instead of back from the end.
+    pattern: /Failed to ensure that .*?KUBE-MARK-DROP/,
     source: 'hollow kubelet (kubelet_network_linux.go)',
   },
   {

@@ -3,7 +3,7 @@
 import { Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import { asScalar, asSeq, child, nodeEnd, nodeStart, pairOf, scalarSubSpan, seqItems, str } from './ast';
 import { SourceText } from './source';
-import { findFlag } from '../flags';
+import { DEFAULT_FLAGS, FlagTable } from '../flags';
 
 export interface ArgToken {
   text: string;
@@ -201,14 +201,17 @@ export function kubemarkInvocation(src: SourceText, container: YAMLMap<unknown, 
 
 export interface ParsedFlag {
   name: string;
-  /** The name as written (before normalising "_" to "-"). */
+  /** The name as written (before normalising "_" to "-"; the letter for a shorthand). */
   written: string;
   value?: string;
   /** The token holding the flag (and its value when written with "="). */
   token: ArgToken;
-  /** The separate token that holds the value ("--name foo"). */
+  /** The separate token that holds the value ("--name foo", "-v 4"). */
   valueToken?: ArgToken;
+  /** Written with one dash where pflag does not take it: an unknown shorthand. */
   singleDash: boolean;
+  /** Written as a one-letter shorthand pflag accepts (-v=4, -v 4, -v4, -h). */
+  shorthand?: boolean;
 }
 
 export interface ParsedArgs {
@@ -216,8 +219,20 @@ export interface ParsedArgs {
   positionals: ArgToken[];
 }
 
-/** pflag's parse: --name=value, --name value (non-bool), bool flags alone, "--" ends flags. */
-export function parseArgs(args: ArgToken[], isBool: (name: string) => boolean): ParsedArgs {
+export interface FlagLookup {
+  /** The flag never takes the next argument as its value. */
+  takesNoSeparateValue(name: string): boolean;
+  /** The long flag a one-letter shorthand stands for. */
+  shorthand?(letter: string): { name: string; optionalValue?: boolean } | undefined;
+  find?(name: string): unknown;
+}
+
+/**
+ * pflag's parse: --name=value, --name value (non-bool), bool flags alone, "--" ends flags;
+ * one-letter shorthands -v=4, -v4, -v 4; empty arguments are dropped (kubemark ignores them).
+ */
+export function parseArgs(args: ArgToken[], lookup: FlagLookup | ((name: string) => boolean)): ParsedArgs {
+  const table: FlagLookup = typeof lookup === 'function' ? { takesNoSeparateValue: lookup } : lookup;
   const flags: ParsedFlag[] = [];
   const positionals: ArgToken[] = [];
   let onlyPositionals = false;
@@ -236,9 +251,34 @@ export function parseArgs(args: ArgToken[], isBool: (name: string) => boolean): 
     const eq = body.indexOf('=');
     const written = eq >= 0 ? body.slice(0, eq) : body;
     const name = written.replace(/_/g, '-');
+    if (singleDash) {
+      const short = table.shorthand?.(body[0]!);
+      const spelledLong = written.length > 1 && table.find?.(name) !== undefined;
+      if (short && !spelledLong) {
+        const letter = body[0]!;
+        if (body.length === 1) {
+          if (!short.optionalValue && i + 1 < args.length) {
+            const v = args[i + 1]!;
+            flags.push({ name: short.name, written: letter, value: v.text, token: t, valueToken: v, singleDash: false, shorthand: true });
+            i++;
+          } else {
+            flags.push({ name: short.name, written: letter, token: t, singleDash: false, shorthand: true });
+          }
+          continue;
+        }
+        if (body[1] === '=') {
+          flags.push({ name: short.name, written: letter, value: body.slice(2), token: t, singleDash: false, shorthand: true });
+          continue;
+        }
+        if (!short.optionalValue) {
+          flags.push({ name: short.name, written: letter, value: body.slice(1), token: t, singleDash: false, shorthand: true });
+          continue;
+        }
+      }
+    }
     if (eq >= 0) {
       flags.push({ name, written, value: body.slice(eq + 1), token: t, singleDash });
-    } else if (!isBool(name) && i + 1 < args.length && !singleDash) {
+    } else if (!table.takesNoSeparateValue(name) && i + 1 < args.length && !singleDash) {
       const v = args[i + 1]!;
       flags.push({ name, written, value: v.text, token: t, valueToken: v, singleDash });
       i++;
@@ -263,9 +303,6 @@ export function hasKey(map: unknown, key: string): boolean {
 }
 
 /** Only known non-boolean flags take the next argument as their value; unknown ones fail first. */
-export function parseKubemarkArgs(args: ArgToken[]): ParsedArgs {
-  return parseArgs(args, (name) => {
-    const spec = findFlag(name);
-    return !spec || spec.kind === 'bool' || spec.optionalValue === true;
-  });
+export function parseKubemarkArgs(args: ArgToken[], table: FlagTable = DEFAULT_FLAGS): ParsedArgs {
+  return parseArgs(args, table);
 }

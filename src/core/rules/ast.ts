@@ -83,14 +83,27 @@ export function pairSpan(p: Pair<unknown, unknown>): [number, number] {
  * without escapes; for other scalars, the first occurrence of the text in the scalar's source
  * at or after `from`, else the whole scalar.
  */
-export function scalarSubSpan(src: SourceText, n: Scalar, valueStart: number, valueEnd: number): [number, number] {
+const verbatim = new WeakMap<Scalar, number | false>();
+
+/** How far into its source a scalar's value starts when the source holds it unchanged (0 plain, 1 quoted), else false. */
+function verbatimOffset(src: SourceText, n: Scalar): number | false {
+  const hit = verbatim.get(n);
+  if (hit !== undefined) return hit;
   const [s, e] = [nodeStart(n), nodeEnd(n)];
   const value = String(n.value ?? '');
+  let offset: number | false = false;
+  if (n.type === 'PLAIN' && e - s === value.length && src.text.slice(s, e) === value) offset = 0;
+  else if ((n.type === 'QUOTE_DOUBLE' || n.type === 'QUOTE_SINGLE') && e - s === value.length + 2 && src.text.slice(s + 1, e - 1) === value) offset = 1;
+  verbatim.set(n, offset);
+  return offset;
+}
+
+export function scalarSubSpan(src: SourceText, n: Scalar, valueStart: number, valueEnd: number): [number, number] {
+  const [s, e] = [nodeStart(n), nodeEnd(n)];
+  const offset = verbatimOffset(src, n);
+  if (offset !== false) return [s + offset + valueStart, s + offset + valueEnd];
+  const value = String(n.value ?? '');
   const raw = src.text.slice(s, e);
-  if (n.type === 'PLAIN' && raw === value) return [s + valueStart, s + valueEnd];
-  if ((n.type === 'QUOTE_DOUBLE' || n.type === 'QUOTE_SINGLE') && raw.slice(1, -1) === value) {
-    return [s + 1 + valueStart, s + 1 + valueEnd];
-  }
   const needle = value.slice(valueStart, valueEnd);
   if (needle.length > 0) {
     // Count which occurrence of needle in value this is, then find the same occurrence in raw.

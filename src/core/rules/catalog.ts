@@ -10,6 +10,7 @@ export interface RuleInfo {
 /** Every rule, once: the engine takes severities from here and the README lists it. */
 export const RULES = {
   'yaml-syntax': { severity: 'error', title: 'YAML syntax error', hasFix: false },
+  'template-placeholder': { severity: 'error', title: 'Template placeholders to fill in', hasFix: false },
   'flat-indentation': { severity: 'error', title: 'Manifest lost its indentation', hasFix: false },
   'removed-api-version': { severity: 'error', title: 'API version removed from Kubernetes', hasFix: true },
   'image-missing': { severity: 'error', title: 'Container has no image', hasFix: false },
@@ -31,7 +32,14 @@ export const RULES = {
   'missing-requests': { severity: 'warning', title: 'No resource requests', hasFix: true },
   'missing-noexecute-tolerations': { severity: 'warning', title: 'No NoExecute tolerations', hasFix: true },
   'pod-management-policy': { severity: 'warning', title: 'StatefulSet not Parallel', hasFix: true },
-  'invalid-content-type': { severity: 'error', title: 'node-configmap content.type is not a content type', hasFix: true },
+  'invalid-content-type': { severity: 'error', title: 'node-configmap content.type does not fit how it is used', hasFix: true },
+  'constant-node-name': { severity: 'error', title: 'Every replica registers the same node', hasFix: true },
+  'undefined-env-var': { severity: 'error', title: '$(VAR) the container does not define', hasFix: true },
+  'argument-with-space': { severity: 'error', title: 'One argument holding a flag and more text', hasFix: true },
+  'duplicate-flag-key': { severity: 'warning', title: 'Key given twice in a list flag', hasFix: true },
+  'retired-registry': { severity: 'warning', title: 'Image from a retired registry', hasFix: true },
+  'image-version-skew': { severity: 'warning', title: 'Kubemark image vs masters version (kubelet skew policy)', hasFix: false },
+  'unknown-lint-rule': { severity: 'warning', title: 'Suppression comment names no rule', hasFix: false },
 } as const satisfies Record<string, Omit<RuleInfo, 'id'>>;
 
 export type RuleId = keyof typeof RULES;

@@ -63,3 +63,11 @@ export function insertLinesAfter(src: SourceText, offset: number, indent: number
   const pad = ' '.repeat(indent);
   return src.edit(at, at, lines.map((l) => '\n' + pad + l).join(''));
 }
+
+/** Replaces one argument by several: more items of a block or flow sequence, or words in a script. */
+export function splitArg(src: SourceText, t: ArgToken, parts: string[]): TextEdit {
+  if (t.inScript) return src.edit(t.start, t.end, parts.join(' '));
+  if (t.seq.flow) return src.edit(t.start, t.end, parts.map((p) => quoteLike(t.scalar, p)).join(', '));
+  const indent = src.indentAt(nodeStart(t.scalar));
+  return src.edit(t.start, t.end, parts.map((p, i) => (i === 0 ? '' : `\n${' '.repeat(indent)}- `) + quoteLike(t.scalar, p)).join(''));
+}

@@ -28,3 +28,13 @@ export interface Finding {
   range: Range;
   fix?: Fix;
 }
+
+export interface LintOptions {
+  /**
+   * Flags a fork of kubemark adds: "name" (any value) or "name:type" with type one of string,
+   * int, uint, float, bool, duration, labels, resources, taints (setting kubemark.lint.extraFlags).
+   */
+  extraFlags?: readonly string[];
+  /** The masters cluster's Kubernetes version (e.g. v1.34.2), for the version skew rule. */
+  mastersVersion?: string;
+}

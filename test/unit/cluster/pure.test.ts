@@ -69,3 +69,15 @@ describe('credentials stay out of text', () => {
     assert.match(shown, /kubelet\.kubeconfig: <\d+ bytes of kubeconfig, not shown>/);
   });
 });
+
+describe('server URLs never show user:password@', () => {
+  test('displayUrl and redact', async () => {
+    const { displayUrl } = await import('../../../src/core/redact');
+    assert.equal(displayUrl('https://admin:s3cret@10.0.0.1:6443/prefix'), 'https://10.0.0.1:6443/prefix');
+    assert.equal(displayUrl('https://10.0.0.1:6443'), 'https://10.0.0.1:6443');
+    assert.equal(redact('dial https://admin:s3cret@10.0.0.1:6443/api failed'), 'dial https://<redacted>@10.0.0.1:6443/api failed');
+    const e = classify(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), { context: 'c', server: 'https://u:p4ss@h:6443' });
+    assert.ok(!e.message.includes('p4ss'), e.message);
+    assert.match(e.message, /\(https:\/\/h:6443\)/);
+  });
+});

@@ -43,13 +43,35 @@ describe('the seed manifest, re-indented', () => {
     assert.deepEqual(byRule('removed-log-flag'), ['--alsologtostderr']);
   });
 
-  test('severities: removed APIs, placeholders, positional and removed flags are errors', () => {
+  test('severities: removed APIs, placeholders and removed flags are errors', () => {
     const errors = findings.filter((f) => f.severity === 'error').map((f) => f.ruleId);
-    assert.deepEqual([...new Set(errors)].sort(), ['image-placeholder', 'positional-argument', 'removed-api-version', 'removed-log-flag']);
+    assert.deepEqual([...new Set(errors)].sort(), ['image-placeholder', 'removed-api-version', 'removed-log-flag']);
     assert.equal(findings.find((f) => f.ruleId === 'flag-no-effect')?.severity, 'info');
+    // node-configmap is not in this file: $(CONTENT_TYPE) alone is fine when content.type is empty
+    // or the whole flag (upstream's convention), so it is a warning that says which values work.
+    const positional = findings.filter((f) => f.ruleId === 'positional-argument');
+    assert.deepEqual(positional.map((f) => f.severity), ['warning', 'warning']);
+    assert.match(positional[0]!.message, /ConfigMap node-configmap, which is not in this file/);
+    assert.match(positional[0]!.message, /empty or a whole flag, such as --kube-api-content-type=application\/vnd\.kubernetes\.protobuf/);
+    assert.equal(positional[0]!.fix, undefined, 'no fix: wrapping it could give --kube-api-content-type=--kube-api-content-type=…');
   });
 
-  test('applying every fix leaves valid YAML with only the placeholder images to fill in', () => {
+  test('with the seed write-up\'s node-configmap (content.type: test-cluster) in the file, $(CONTENT_TYPE) is an error again', () => {
+    const withConfigMap = `${text}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: node-configmap\n  namespace: kubemark\ndata:\n  content.type: test-cluster\n`;
+    const fs = lint(withConfigMap);
+    const positional = fs.filter((f) => f.ruleId === 'positional-argument');
+    assert.deepEqual(positional.map((f) => f.severity), ['error', 'error']);
+    assert.match(positional[0]!.message, /"test-cluster", a bare word/);
+    const cm = fs.filter((f) => f.ruleId === 'invalid-content-type');
+    assert.equal(cm.length, 1);
+    // Used as an argument of its own, the fix makes it the whole flag, never a doubled one.
+    assert.equal(cm[0]!.fix!.edits[0]!.newText, '--kube-api-content-type=application/vnd.kubernetes.protobuf');
+    const fixed = applyEdits(withConfigMap, cm[0]!.fix!.edits);
+    assert.deepEqual(lint(fixed).filter((f) => f.ruleId === 'positional-argument' || f.ruleId === 'invalid-content-type'), []);
+    for (const f of lint(fixed)) for (const e of f.fix?.edits ?? []) assert.doesNotMatch(e.newText, /--kube-api-content-type=--kube-api-content-type/);
+  });
+
+  test('applying every fix leaves valid YAML with only the placeholder images and the content.type warnings', () => {
     let current = text;
     for (let round = 0; round < 10; round++) {
       const fixable = lint(current).find((f) => f.fix);
@@ -59,8 +81,8 @@ describe('the seed manifest, re-indented', () => {
     for (const doc of parseAllDocuments(current) as ReturnType<typeof parseAllDocuments> & unknown[]) {
       assert.deepEqual((doc as { errors: unknown[] }).errors, []);
     }
-    assert.deepEqual(lint(current).map((f) => f.ruleId), ['image-placeholder', 'image-placeholder']);
-    assert.match(current, /\/kubemark --morph=kubelet --use-host-image-service=false --name=\$\(NODE_NAME\) --kubeconfig=\/kubeconfig\/kubelet.kubeconfig --kube-api-content-type=\$\(CONTENT_TYPE\) --v=2\n/);
+    assert.deepEqual(lint(current).map((f) => f.ruleId), ['image-placeholder', 'positional-argument', 'image-placeholder', 'positional-argument']);
+    assert.match(current, /\/kubemark --morph=kubelet --use-host-image-service=false --name=\$\(NODE_NAME\) --kubeconfig=\/kubeconfig\/kubelet.kubeconfig \$\(CONTENT_TYPE\) --v=2\n/);
     assert.match(current, /apiVersion: rbac.authorization.k8s.io\/v1\nkind: ClusterRole\n/);
   });
 });

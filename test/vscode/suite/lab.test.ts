@@ -15,12 +15,12 @@ import { activeExtension, canScreenshot, eventually, log, screenshot } from './h
 
 interface SnapshotNode { label: string; description?: string; contextValue?: string; children?: SnapshotNode[] }
 interface LineTotals { linesSeen: number; suppressed: number; errors: number; passed: number }
-interface TailSession { summary(): LineTotals; readonly written: string[]; stop(): void; done: Promise<void> }
+interface TailSession { summary(): LineTotals; stop(): void; done: Promise<void> }
 interface Api {
   tree(depth?: number): SnapshotNode[];
   onDidRefreshTree: vscode.Event<void>;
   statusBarText(): string | undefined;
-  logs: { active: TailSession | undefined };
+  logs: { active: TailSession | undefined; onDidWrite: vscode.Event<{ session: TailSession; text: string }> };
   model: { contexts(): Array<{ name: string }> };
 }
 
@@ -40,6 +40,16 @@ async function poll<T>(what: string, check: () => T | undefined | false, timeout
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/** What Tail Logs writes to its channel, per session, read through the extension's event. */
+function collectWrites(api: Api): { of(session: TailSession): string[]; dispose(): void } {
+  const all: Array<{ session: TailSession; text: string }> = [];
+  const sub = api.logs.onDidWrite((e) => all.push(e));
+  return {
+    of: (session) => all.filter((e) => e.session === session).flatMap((e) => e.text.split('\n')),
+    dispose: () => sub.dispose(),
+  };
 }
 
 suite('Lab: deploy, watch, tail, tear down (needs npm run lab:up)', function () {
@@ -144,33 +154,46 @@ suite('Lab: deploy, watch, tail, tear down (needs npm run lab:up)', function () 
 
   test('3. Tail Logs on hollow-node-0: real lines, noise suppressed and counted', async function () {
     this.timeout(120_000);
+    const writes = collectWrites(api);
     const session = await vscode.commands.executeCommand<TailSession>('kubemark.tailLogs', { pods: ['hollow-node-0'], throwOnError: true });
     assert.ok(session, 'tailLogs returns its session');
     assert.strictEqual(api.logs.active, session);
-    await poll('suppressed noise and written lines', () => session.summary().suppressed > 0 && session.written.length > 0, 90_000);
+    const written = () => writes.of(session).filter((l) => !/^(── |Following |Known kubemark noise)/.test(l));
+    await poll('suppressed noise and written lines', () => session.summary().suppressed > 0 && written().length > 0, 90_000);
     const s = session.summary();
-    log(`logs: ${s.linesSeen} seen, ${s.suppressed} suppressed, ${s.errors} errors, ${session.written.length} written`);
-    const noisy = session.written.filter((l) => NOISE.test(l));
+    log(`logs: ${s.linesSeen} seen, ${s.suppressed} suppressed, ${s.errors} errors, ${written().length} written`);
+    const noisy = written().filter((l) => NOISE.test(l));
     assert.deepStrictEqual(noisy, [], 'no known noise reaches the output');
     // Tail Logs shows its output channel itself (channel.show).
     if (canScreenshot()) await screenshot('logs');
     await vscode.commands.executeCommand('kubemark.stopLogs');
     await session.done;
     assert.strictEqual(api.logs.active, undefined);
+    assert.strictEqual(writes.of(session).at(-1), '── stopped', 'the run ends with its own last line');
+    writes.dispose();
   });
 
   test('3b. Stop Hollow Node on a middle pod while tailing it: the pod comes back and its log is followed again', async function () {
     this.timeout(180_000);
+    const writes = collectWrites(api);
     const session = await vscode.commands.executeCommand<TailSession>('kubemark.tailLogs', { pods: ['hollow-node-1'], container: 'hollow-kubelet', throwOnError: true });
-    await poll('the first lines', () => session.written.length > 0, 60_000);
+    const written = () => writes.of(session);
+    await poll('the first lines', () => written().length > 2, 60_000);
     const stopped = await vscode.commands.executeCommand<{ how: string }>('kubemark.stopHollowNode', { pod: 'hollow-node-1', throwOnError: true });
     assert.strictEqual(stopped.how, 'deleted', 'a middle ordinal is deleted and recreated by its StatefulSet');
-    await poll('the stream to end and start again', () => session.written.some((l) => /hollow-node-1\/hollow-kubelet: running again; following/.test(l)), 150_000);
-    const again = session.written.findIndex((l) => /running again; following/.test(l));
-    await poll('lines of the new pod', () => session.written.length > again + 1, 60_000);
+    await poll('the new pod followed', () => written().some((l) => /hollow-node-1\/hollow-kubelet: new pod; following from its start/.test(l)), 150_000);
+    const again = written().findIndex((l) => /new pod; following from its start/.test(l));
+    await poll('lines of the new pod', () => written().length > again + 1, 60_000);
     await vscode.commands.executeCommand('kubemark.stopLogs');
     await session.done;
     assert.strictEqual(api.logs.active, undefined);
+    // The next run starts clean: nothing of this one (its summary, "stopped") lands in it.
+    const next = await vscode.commands.executeCommand<TailSession>('kubemark.tailLogs', { pods: ['hollow-node-0'], container: 'hollow-kubelet', throwOnError: true });
+    await poll('the next run writes', () => writes.of(next).length > 2, 60_000);
+    assert.match(writes.of(next)[0]!, /^Following 1 container/);
+    await vscode.commands.executeCommand('kubemark.stopLogs');
+    await next.done;
+    writes.dispose();
   });
 
   test('4. Tear Down with the fake nodes: nothing of it is left in either tree', async function () {

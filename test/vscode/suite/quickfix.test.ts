@@ -74,7 +74,10 @@ const CASES: Case[] = [
     expect: () => 'apiVersion: rbac.authorization.k8s.io/v1',
   },
   {
+    // With node-configmap in the file holding a bare content type, $(CONTENT_TYPE) alone is an
+    // error whose fix passes it as the flag's value (without it, a warning with no fix).
     rule: 'positional-argument', line: 101, title: /--kube-api-content-type/,
+    prepare: (t) => `${t.replace(/\n*$/, '\n')}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: node-configmap\n  namespace: kubemark\ndata:\n  content.type: application/json\n`,
     expect: (l) => l.replace(' $(CONTENT_TYPE) ', ' --kube-api-content-type=$(CONTENT_TYPE) '),
   },
   {
@@ -131,7 +134,7 @@ suite('Quick fixes', () => {
     assert.deepStrictEqual((await quickFixes(doc.uri, diag.range)).map((a) => a.title), []);
   });
 
-  test('applying every offered fix in turn leaves only the placeholder images', async () => {
+  test('applying every offered fix in turn leaves only the placeholder images and the content.type warnings', async () => {
     const { doc } = await openManifest(seedText(), 11);
     for (let round = 0; round < 20; round++) {
       const fixable: vscode.Diagnostic[] = [];
@@ -141,10 +144,12 @@ suite('Quick fixes', () => {
       if (fixable.length === 0) break;
       await applyFix(doc, fixable[0]!);
     }
-    assert.deepStrictEqual(kubemarkDiagnostics(doc.uri).map(codeOf), ['image-placeholder', 'image-placeholder']);
+    // node-configmap is not in the seed: $(CONTENT_TYPE) alone stays a warning with no fix, as
+    // wrapping it would double a content.type that already is the whole flag.
+    assert.deepStrictEqual(kubemarkDiagnostics(doc.uri).map(codeOf).sort(), ['image-placeholder', 'image-placeholder', 'positional-argument', 'positional-argument']);
     const text = doc.getText();
-    assert.match(text, /\/kubemark --morph=kubelet --use-host-image-service=false --name=\$\(NODE_NAME\) --kubeconfig=\/kubeconfig\/kubelet.kubeconfig --kube-api-content-type=\$\(CONTENT_TYPE\) --v=2\n/);
-    assert.match(text, /\/kubemark --morph=proxy --name=\$\(NODE_NAME\) --kubeconfig=\/kubeconfig\/kubeproxy.kubeconfig --kube-api-content-type=\$\(CONTENT_TYPE\) --v=2\n/);
+    assert.match(text, /\/kubemark --morph=kubelet --use-host-image-service=false --name=\$\(NODE_NAME\) --kubeconfig=\/kubeconfig\/kubelet.kubeconfig \$\(CONTENT_TYPE\) --v=2\n/);
+    assert.match(text, /\/kubemark --morph=proxy --name=\$\(NODE_NAME\) --kubeconfig=\/kubeconfig\/kubeproxy.kubeconfig \$\(CONTENT_TYPE\) --v=2\n/);
     assert.doesNotMatch(text, /v1beta1/);
   });
 });

@@ -90,7 +90,7 @@ export const checkMounts: Check = (ctx, d) => {
   for (const c of containersOf(ctx.src, d)) {
     const inv = c.invocation;
     if (!inv) continue;
-    const { flags } = parseKubemarkArgs(inv.args);
+    const { flags } = parseKubemarkArgs(inv.args, ctx.flags);
     const mounts = mountsOf(c.map, podSpec);
     const morphFlag = flags.find((f) => f.name === 'morph');
     const morph = morphFlag?.value;

@@ -1,0 +1,60 @@
+// The lab `npm test` shares between its cluster and VS Code suites: its own state folder
+// and its own ports, never the default .kubemark-lab/ (nor $KUBEMARK_LAB_DIR) of a lab the
+// user runs, and it stops and removes only what it started.
+//
+//   folder: $KUBEMARK_TEST_LAB_DIR, else <repo>/.kubemark-lab-test/shared
+//   ports:  the defaults + $KUBEMARK_TEST_LAB_PORT_OFFSET (400)
+//
+// "Does a lab run there" is `kubemark-labctl status --json`'s exit code (0 running,
+// 1 degraded, 3 stopped), the same rule as the Go side's.
+import { spawn } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+export function testLabEnv(env = process.env) {
+  return {
+    KUBEMARK_LAB_DIR: resolve(env.KUBEMARK_TEST_LAB_DIR ?? join(repoRoot, '.kubemark-lab-test', 'shared')),
+    KUBEMARK_LAB_PORT_OFFSET: env.KUBEMARK_TEST_LAB_PORT_OFFSET ?? '400',
+  };
+}
+
+function run(cmd, args, env, { quiet = false } = {}) {
+  return new Promise((res) => {
+    const child = spawn(cmd, args, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', quiet ? 'pipe' : 'inherit', quiet ? 'pipe' : 'inherit'] });
+    let out = '';
+    child.stdout?.on('data', (d) => { out += d; });
+    child.on('close', (code, signal) => res({ code: code ?? (signal ? 1 : 0), out }));
+  });
+}
+
+const labSh = join(repoRoot, 'lab', 'lab.sh');
+
+/**
+ * Starts the test lab unless one already runs in its folder (then it is used as it is, and
+ * left running). Returns {env, started, createdDir, ok}: pass `env` to the suites and the
+ * whole result to stopTestLab.
+ */
+export async function startTestLab({ log = console.log, processEnv = process.env } = {}) {
+  const env = testLabEnv(processEnv);
+  const createdDir = !existsSync(env.KUBEMARK_LAB_DIR);
+  const st = await run('bash', [labSh, 'status', '--json'], env, { quiet: true });
+  if (st.code === 0) {
+    log(`a lab already runs in the test folder ${env.KUBEMARK_LAB_DIR}: using it, and leaving it running`);
+    return { env, started: false, createdDir: false, ok: true };
+  }
+  log(`starting the test lab in ${env.KUBEMARK_LAB_DIR} (port offset ${env.KUBEMARK_LAB_PORT_OFFSET})`);
+  const up = await run('bash', [labSh, 'up'], env);
+  // started even when up failed: up stops what it started, but a degraded lab it did not start stays.
+  return { env, started: st.code === 3, createdDir, ok: up.code === 0 };
+}
+
+/** Stops the test lab if startTestLab started it; removes its folder if startTestLab made it. */
+export async function stopTestLab(lab, { log = console.log } = {}) {
+  if (!lab?.started) return;
+  log(`stopping the test lab in ${lab.env.KUBEMARK_LAB_DIR}`);
+  const r = await run('bash', [labSh, 'down'], lab.env);
+  if (r.code === 0 && lab.createdDir) rmSync(lab.env.KUBEMARK_LAB_DIR, { recursive: true, force: true });
+}

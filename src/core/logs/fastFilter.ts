@@ -1,0 +1,219 @@
+// Fast path of LogFilter for byte chunks: the same classification as LogClassifier.classifyIn,
+// line for line, without decoding or regex-scanning every line.
+// - Every literal of the error and noise catalogues (and of the user's substring patterns) is
+//   found in the whole chunk in one sampled pass (literalScan.ts), on bytes.
+// - Lines are walked with indexOf('\n') on the chunk's latin1 text (one memchr per line).
+// - A line with no literal is a pass line or a klog E/F error (two charCode checks), after the
+//   user's regexes without a literal if there are any; a line whose literals are all noise
+//   literals is resolved exactly as CatalogueMatcher.match does (leftmost literal first, then
+//   catalogue order), running a confirmation regex only for entries that have one.
+// - Anything else (an error literal, a panic trace being followed, a line longer than the
+//   splitter's limit) goes to the slow path with the decoded line, so results are identical.
+// Line strings are latin1 slices of the chunk when the chunk is ASCII (the same text as UTF-8),
+// otherwise each needed line is decoded as UTF-8.
+import * as nodeBuffer from 'node:buffer';
+import { ClassifiedLine, LogClassifier, SourceState, confirmed, contentOffset, FastEntry, klogSeverity, result } from './classifier';
+import { LiteralScanner, Occurrences } from './literalScan';
+import { TRUNCATION_MARKER } from './lineSplitter';
+import type { PatternEntry } from './noise';
+
+const isAscii: ((b: Uint8Array) => boolean) | undefined = (nodeBuffer as { isAscii?: (b: Uint8Array) => boolean }).isAscii;
+
+/** Buffer's undocumented but long-standing decoders (toString without the argument checks). */
+interface SliceBuffer extends Buffer {
+  latin1Slice(start: number, end: number): string;
+  utf8Slice(start: number, end: number): string;
+}
+
+/** resolve() codes besides a noise entry index (>= 0). */
+const NO_NOISE = -1;
+const SLOW = -3;
+
+/** The text of line [ls, le) of the region: a latin1 slice when the region is ASCII, else UTF-8. */
+function lineAt(ascii: boolean, text: string, region: Buffer, ls: number, le: number): string {
+  return ascii ? text.slice(ls, le) : (region as SliceBuffer).utf8Slice(ls, le);
+}
+
+interface LiteralInfo {
+  /** Some error entry has this literal: the line goes to the slow path. */
+  error: boolean;
+}
+
+export class FastLineClassifier {
+  private readonly scanner: LiteralScanner;
+  private readonly info: LiteralInfo[];
+  /** Noise entries with a literal, catalogue order, with the literal's id. */
+  private readonly noise: { f: FastEntry; lit: number }[];
+  private readonly slowNoise: { idx: number; re: RegExp }[];
+  private readonly occ = new Occurrences();
+  /** Per line: literal ids seen at the leftmost position / after it (reset per line). */
+  private readonly atLeft: Uint8Array;
+  private readonly later: Uint8Array;
+
+  private constructor(private readonly c: LogClassifier, literals: string[], info: LiteralInfo[], noise: { f: FastEntry; lit: number }[]) {
+    this.scanner = new LiteralScanner(literals);
+    this.info = info;
+    this.noise = noise;
+    this.slowNoise = c.noise.slow;
+    this.atLeft = new Uint8Array(literals.length);
+    this.later = new Uint8Array(literals.length);
+  }
+
+  /** A fast path for this classifier, or undefined when its patterns need the slow path. */
+  static create(c: LogClassifier): FastLineClassifier | undefined {
+    if (c.errors.slow.length > 0) return undefined;
+    const ids = new Map<string, number>();
+    const literals: string[] = [];
+    const info: LiteralInfo[] = [];
+    const id = (lit: string) => {
+      let i = ids.get(lit);
+      if (i === undefined) {
+        i = literals.push(lit) - 1;
+        ids.set(lit, i);
+        info.push({ error: false });
+      }
+      return i;
+    };
+    for (const f of c.errors.fast) (info[id(f.literal)] as LiteralInfo).error = true;
+    const noise = c.noise.fast.map((f) => ({ f, lit: id(f.literal) }));
+    // A literal with a line break or CR could span lines or the stripped CR: not for this path.
+    if (literals.some((l) => l.length === 0 || /[\r\n]/.test(l))) return undefined;
+    return new FastLineClassifier(c, literals, info, noise);
+  }
+
+  /**
+   * Classifies the complete lines of bytes[from, to) (bytes[to - 1] is '\n') in order.
+   * Returns the number of lines it truncated.
+   */
+  run(
+    s: SourceState,
+    bytes: Buffer,
+    from: number,
+    to: number,
+    source: string | undefined,
+    dropNoise: boolean,
+    maxLineLength: number,
+    onLine: (line: ClassifiedLine) => void,
+  ): number {
+    const c = this.c;
+    const region = bytes.subarray(from, to);
+    const n = region.length;
+    const text = (region as SliceBuffer).latin1Slice(0, n);
+    const ascii = isAscii !== undefined && isAscii(region);
+    const occ = this.occ;
+    const scanner = this.scanner;
+    const entries = c.entries;
+    // Every literal of the region in one pass.
+    scanner.begin();
+    occ.clear();
+    scanner.scan(region, text, 0, n, occ);
+    let k = 0;
+    let truncated = 0;
+    let ls = 0;
+    while (ls < n) {
+      const nl = text.indexOf('\n', ls);
+      let le = nl;
+      if (le > ls && text.charCodeAt(le - 1) === 13) le--;
+      let line: string | undefined;
+      let code = SLOW;
+      if (s.trace === -1 && (le - ls <= maxLineLength || (line ??= lineAt(ascii, text, region, ls, le)).length <= maxLineLength)) {
+        let kEnd = k;
+        while (kEnd < occ.length && (occ.starts[kEnd] as number) < nl) kEnd++;
+        code = this.resolve(k, kEnd, ascii, text, region, ls, le);
+        k = kEnd;
+      } else {
+        while (k < occ.length && (occ.starts[k] as number) < nl) k++;
+      }
+      if (code === SLOW) {
+        let l = (line ??= lineAt(ascii, text, region, ls, le));
+        if (l.length > maxLineLength) {
+          truncated++;
+          l = cut(l, maxLineLength) + TRUNCATION_MARKER;
+        }
+        const r = c.classifyIn(s, l, source, dropNoise);
+        if (r !== null) onLine(r);
+      } else {
+        s.linesSeen++;
+        if (code >= 0) {
+          s.counts[code]++;
+          s.suppressed++;
+          if (!dropNoise) onLine(result('noise', (line ??= lineAt(ascii, text, region, ls, le)), (entries[code] as PatternEntry).id, undefined, source, false));
+        } else {
+          const l = (line ??= lineAt(ascii, text, region, ls, le));
+          const sev = klogSeverity(l, contentOffset(l));
+          if (sev === 69 /* E */ || sev === 70 /* F */) {
+            const idx = sev === 69 ? c.klogErrorIdx : c.klogFatalIdx;
+            s.counts[idx]++;
+            s.errors++;
+            const e = entries[idx] as PatternEntry;
+            onLine(result('error', l, e.id, e.hint, source, false));
+          } else {
+            s.passed++;
+            onLine(result('pass', l, undefined, undefined, source, false));
+          }
+        }
+      }
+      ls = nl + 1;
+    }
+    return truncated;
+  }
+
+  /**
+   * What CatalogueMatcher.match would say for a line whose literal occurrences are
+   * occ[k, kEnd): SLOW (an error literal: the slow path decides), NO_NOISE, or the noise entry.
+   */
+  private resolve(k: number, kEnd: number, ascii: boolean, text: string, region: Buffer, ls: number, le: number): number {
+    let line: string | undefined;
+    const starts = this.occ.starts;
+    const ids = this.occ.ids;
+    const info = this.info;
+    for (let q = k; q < kEnd; q++) if ((info[ids[q] as number] as LiteralInfo).error) return SLOW;
+    let found = NO_NOISE;
+    if (kEnd > k) {
+      const atLeft = this.atLeft;
+      const later = this.later;
+      const at = starts[k] as number;
+      for (let q = k; q < kEnd; q++) {
+        const lit = ids[q] as number;
+        if ((starts[q] as number) === at) atLeft[lit] = 1;
+        else later[lit] = 1;
+      }
+      const noise = this.noise;
+      for (let e = 0; e < noise.length; e++) {
+        const x = noise[e] as { f: FastEntry; lit: number };
+        if (atLeft[x.lit] === 1 && (x.f.confirm === undefined || confirmed(x.f, (line ??= lineAt(ascii, text, region, ls, le))))) {
+          found = x.f.idx;
+          break;
+        }
+      }
+      if (found === NO_NOISE) {
+        for (let e = 0; e < noise.length; e++) {
+          const x = noise[e] as { f: FastEntry; lit: number };
+          if (later[x.lit] === 1 && (x.f.confirm === undefined || confirmed(x.f, (line ??= lineAt(ascii, text, region, ls, le))))) {
+            found = x.f.idx;
+            break;
+          }
+        }
+      }
+      for (let q = k; q < kEnd; q++) {
+        atLeft[ids[q] as number] = 0;
+        later[ids[q] as number] = 0;
+      }
+    }
+    if (found === NO_NOISE && this.slowNoise.length > 0) {
+      const l = (line ??= lineAt(ascii, text, region, ls, le));
+      for (const r of this.slowNoise) {
+        if (r.re.test(l)) return r.idx;
+      }
+    }
+    return found;
+  }
+}
+
+/** Cuts to at most `max` code units without splitting a surrogate pair (as LineSplitter). */
+function cut(line: string, max: number): string {
+  let end = max;
+  const ch = line.charCodeAt(end - 1);
+  if (ch >= 0xd800 && ch <= 0xdbff) end--;
+  return line.slice(0, end);
+}
