@@ -16,6 +16,9 @@ import { LAB_DIR, MASTERS, WORKERS, describeWithLab, labKubeConfig, waitFor } fr
 import { labVerb, masterNodeWatches } from './labControl';
 import { SecretScanner, labSecrets } from '../common/secretScan';
 
+/** The workers state's informers: hollow-node pods, the five owner kinds (StatefulSet, ReplicationController, Deployment, ReplicaSet, DaemonSet), and the namespace, node-configmap and Secret of Setup. */
+const WORKERS_WATCHES = 9;
+
 const NS = 'kubemark-faults';
 const NAME = 'fault-node';
 const REPLICAS = 3;
@@ -109,7 +112,7 @@ describeWithLab('faults: the live layer heals', () => {
     await waitFor('the quiet ConfigMap watch to show the change', () => w.configMaps.items.get(`${NS}/node-configmap`)?.keys.includes('after-pause'), 30_000, 50);
     const recoveryMs = Date.now() - back;
     for (const x of [w.pods, w.statefulSets, w.namespaces, w.configMaps, w.secrets]) assert.equal(x.state, 'ready');
-    assert.equal(w.openWatches(), 5, 'one watch per kind');
+    assert.equal(w.openWatches(), WORKERS_WATCHES, 'one watch per kind');
     table.push({ fault: 'workers apiserver paused 30 s', run: 1, recoveryMs, detail: `${w.openWatches()} watches` });
     assert.ok(recoveryMs <= RECOVERY_MS, `recovery took ${recoveryMs} ms`);
   });
@@ -127,7 +130,7 @@ describeWithLab('faults: the live layer heals', () => {
     const recoveryMs = Date.now() - back;
     table.push({ fault: 'etcd stop/start', run: 1, recoveryMs, detail: 'both clusters' });
     assert.equal(m.openWatches(), 1);
-    assert.equal(w.openWatches(), 5);
+    assert.equal(w.openWatches(), WORKERS_WATCHES);
   });
 
   test('(d) a hollow kubelet process killed: its log follow resumes with no duplicate line', async () => {
@@ -181,7 +184,7 @@ describeWithLab('faults: the live layer heals', () => {
     await Promise.all(all);
     await waitFor('every informer ready', () => m.nodes.state === 'ready' && [w.pods, w.statefulSets, w.namespaces, w.configMaps, w.secrets].every((x) => x.state === 'ready'), 30_000, 50);
     assert.equal(m.openWatches(), 1);
-    assert.equal(w.openWatches(), 5);
+    assert.equal(w.openWatches(), WORKERS_WATCHES);
     await waitFor('the apiserver to count baseline + 1 node watches', async () => (await masterNodeWatches(masters)) === baseline + 1, 30_000);
     table.push({ fault: '20 refreshes in 1 s', run: 1, recoveryMs: Date.now() - started, detail: `${m.openWatches()} + ${w.openWatches()} watches` });
     assert.deepEqual(stateNodes(), await serverNodes());
