@@ -9,6 +9,8 @@ import { performance } from 'node:perf_hooks';
 export interface ActivationChildResult {
   requireMs: number;
   activateMs: number;
+  /** CPU time of the require + activate. */
+  cpuMs: number;
   /** From the require to the open manifest's diagnostics. */
   firstDiagnosticsMs: number;
   /** dist/cluster.js (client-node, cluster layer) in the require cache after activate. */
@@ -26,6 +28,7 @@ export interface ActivationBenchResult {
   ownMs: number;
   requireMs: number;
   activateMs: number;
+  ownCpuMs: number;
   firstDiagnosticsMs: number;
   clusterLoadMs: number;
   /** Wall time of a bare `node -e ""`. */
@@ -40,6 +43,8 @@ export interface ActivationBenchResult {
 }
 
 const root = resolve(__dirname, '../..');
+/** This file compiled (out/bench/activation.js), also when bundled into out/bench/run.js. */
+const SCRIPT = join(__dirname, 'activation.js');
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -50,11 +55,13 @@ function median(xs: number[]): number {
 async function child(load: boolean): Promise<void> {
   const { installVscodeStub, stubContext, yamlDocument } = await import('./vscodeStub');
   const rec = installVscodeStub([yamlDocument(join(root, 'test/fixtures/manifests/seed-indented.yaml'))]);
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const ext = require(join(root, 'dist/extension.js')) as { activate(ctx: unknown): Promise<Record<string, unknown>> };
   const t1 = performance.now();
   const api = await ext.activate(stubContext());
   const t2 = performance.now();
+  const cpu = process.cpuUsage(c0);
   // The open manifest is linted just after activate returns: wait for its diagnostics.
   while (rec.diagnostics.size === 0) await new Promise((r) => setImmediate(r));
   const t2b = performance.now();
@@ -62,6 +69,7 @@ async function child(load: boolean): Promise<void> {
   const out: ActivationChildResult = {
     requireMs: t1 - t0,
     activateMs: t2 - t1,
+    cpuMs: (cpu.user + cpu.system) / 1000,
     firstDiagnosticsMs: t2b - t0,
     clusterLoaded: clusterFile in require.cache,
     diagnostics: [...rec.diagnostics.values()].reduce((n, d) => n + d.length, 0),
@@ -95,7 +103,7 @@ export function benchActivation(runs = 7): ActivationBenchResult {
   const walls: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t = performance.now();
-    const r = spawnSync(process.execPath, [__filename, '--child', ...(i % 2 === 1 ? ['--load'] : [])], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [SCRIPT, '--child', ...(i % 2 === 1 ? ['--load'] : [])], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`activation child failed (${r.status}): ${r.stderr}`);
     if (i % 2 === 0) walls.push(performance.now() - t);
     results.push(JSON.parse(r.stdout.trim().split('\n').pop() as string) as ActivationChildResult);
@@ -108,6 +116,7 @@ export function benchActivation(runs = 7): ActivationBenchResult {
     ownMs: median(results.map((r) => r.requireMs + r.activateMs)),
     requireMs: median(results.map((r) => r.requireMs)),
     activateMs: median(results.map((r) => r.activateMs)),
+    ownCpuMs: median(results.map((r) => r.cpuMs)),
     firstDiagnosticsMs: median(results.map((r) => r.firstDiagnosticsMs)),
     clusterLoadMs: loads.length ? median(loads) : NaN,
     bareNodeMs: median(bare),
@@ -119,8 +128,8 @@ export function benchActivation(runs = 7): ActivationBenchResult {
   };
 }
 
-if (process.argv.includes('--child')) {
-  void child(process.argv.includes('--load'));
-} else if (/activation\.js$/.test(process.argv[1] ?? '')) {
-  console.log(JSON.stringify(benchActivation(), null, 1));
+// Only as its own script: this module is bundled into out/bench/run.js too.
+if (/activation\.js$/.test(process.argv[1] ?? '')) {
+  if (process.argv.includes('--child')) void child(process.argv.includes('--load'));
+  else console.log(JSON.stringify(benchActivation(), null, 1));
 }

@@ -1,10 +1,34 @@
-// Runs every benchmark: `npm run bench` (node out/bench/run.js). Figures only, no assertions.
-import { benchLogFilter, printLogFilterBench } from './logFilter';
+// `npm run bench`: one table, each figure beside its anchor measured in the same run.
+// Lab-backed figures (initial sync of 5,000 nodes against kubectl) are `npm run bench:lab`.
+// Figures only, no assertions. Writes the rows to out/bench/results.json for docs/benchmarks.md.
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { benchLogFile } from './logFile';
+import { benchActivation } from './activation';
 import { benchTree } from './tree';
+import { benchDashboard, printDashboardBench } from './dashboard';
+import { Row, formatTable } from './table';
 
 function main(): void {
-  printLogFilterBench(benchLogFilter());
+  const rows: Row[] = [];
+  const logs = benchLogFile();
+  rows.push(...logs.rows);
+  const act = benchActivation();
+  rows.push(
+    { what: 'activation on YAML: require + activate (own time)', ms: act.ownMs, anchor: 'bare `node -e ""` process', anchorMs: act.bareNodeMs, goal: '≤ 50 ms' },
+    { what: 'activation on YAML: require + activate, CPU time', ms: act.ownCpuMs, anchor: 'bare `node -e ""` process', anchorMs: act.bareNodeMs, goal: '≤ 50 ms' },
+    { what: 'first need: load dist/cluster.js + activate it', ms: act.clusterLoadMs, anchor: "`node -e` require('@kubernetes/client-node')", anchorMs: act.clientNodeRequireMs },
+  );
+  console.log(formatTable(rows));
+  console.log('');
+  console.log(`log file: ${logs.mib.toFixed(0)} MiB, ${logs.lines.toLocaleString('en-US')} lines; ${logs.summaryText}; lines kept ${logs.kept} (grep -v: ${logs.grepKept}); filter CPU ${logs.fastCpuMs.toFixed(0)} ms`);
+  console.log(`activation: require ${act.requireMs.toFixed(1)} ms + activate ${act.activateMs.toFixed(1)} ms; first diagnostics ${act.firstDiagnosticsMs.toFixed(0)} ms after the require (${act.diagnostics} findings); ${act.commands} commands registered; client-node loaded at activation: ${act.clusterLoaded ? 'YES' : 'no'}`);
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+  console.log(`machine: ${machine}`);
   benchTree(5000);
+  printDashboardBench(benchDashboard());
+  writeFileSync(join(__dirname, 'results.json'), JSON.stringify({ date: new Date().toISOString(), machine, rows, logs, activation: act }, null, 1));
 }
 
 main();

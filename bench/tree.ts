@@ -16,7 +16,7 @@ function gc(): void {
 }
 
 /** A Node object as the apiserver returns it for a hollow node (about 4 KB of JSON). */
-function fakeNode(i: number): unknown {
+export function fakeNode(i: number): unknown {
   return {
     metadata: {
       name: `hollow-node-${i}`,

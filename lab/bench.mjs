@@ -6,7 +6,7 @@
 // replicas to the workers cluster, waits for N Ready nodes in the masters cluster, lets them
 // settle, samples the RSS of every kubemark process, and stops its lab. It removes only the
 // folder it made. kubectl is the lab's own (lab/bin/kubemark-lab kubectl).
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { hollowNodeManifest } from '../test/lab/manifest.mjs';
@@ -22,12 +22,24 @@ const kubeconfig = path.join(dir, 'kubeconfig');
 const lab = (...a) => run('bash', [path.join(REPO, 'lab', 'lab.sh'), ...a], { env, timeoutMs: 90 * 60_000, echo: a[0] !== 'status' });
 const kubectl = (ctx, args, opts = {}) => labKubectl(kubeconfig, ctx, args, opts);
 const mib = (kib) => (kib / 1024).toFixed(0);
-const procMem = (pid) => {
+// CPU time (s) and inotify instances of the lab's kubemark processes, from /proc
+const kubemarkProcs = () => readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((pid) => {
   try {
-    const m = Object.fromEntries(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8').split('\n').map((l) => l.split(/:\s+/)).filter((x) => x.length === 2).map(([k, v]) => [k, parseInt(v, 10)]));
-    return { rss: m.Rss ?? 0, pss: m.Pss ?? 0, priv: (m.Private_Clean ?? 0) + (m.Private_Dirty ?? 0) };
-  } catch { return { rss: 0, pss: 0, priv: 0 }; }
-};
+    return readFileSync(`/proc/${pid}/environ`, 'latin1').includes(`KUBEMARK_LAB_ID=${dir}\0`)
+      && readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes('\0kubemark\0');
+  } catch { return false; }
+});
+const cpuSecs = (pids) => pids.reduce((t, pid) => {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return t + (Number(f[11]) + Number(f[12])) / 100;
+  } catch { return t; }
+}, 0);
+const inotifyCount = (pids) => pids.reduce((n, pid) => {
+  try {
+    return n + readdirSync(`/proc/${pid}/fd`).filter((fd) => { try { return readlinkSync(`/proc/${pid}/fd/${fd}`) === 'anon_inode:inotify'; } catch { return false; } }).length;
+  } catch { return n; }
+}, 0);
 const memUsedKiB = () => {
   const m = Object.fromEntries(readFileSync('/proc/meminfo', 'utf8').split('\n').filter(Boolean).map((l) => { const [k, v] = l.split(':'); return [k, parseInt(v, 10)]; }));
   return m.MemTotal - m.MemAvailable;
@@ -61,15 +73,19 @@ try {
   }, { timeoutMs: 15 * 60_000, intervalMs: 500 });
   const readySecs = (Date.now() - t0) / 1000;
   console.error(`bench: ${N} Ready after ${readySecs.toFixed(1)} s; settling ${SETTLE} s before sampling memory`);
+  const pids0 = kubemarkProcs();
+  const cpu0 = cpuSecs(pids0);
+  const tSettle = Date.now();
   await new Promise((res) => setTimeout(res, SETTLE * 1000));
+  const pids1 = kubemarkProcs();
+  const cpuPerNode = (cpuSecs(pids1) - cpu0) / ((Date.now() - tSettle) / 1000) / N;
+  const inotify = inotifyCount(pids1);
   const st = JSON.parse((await lab('status', '--json')).stdout);
   const byPod = new Map();
   for (const c of st.hollowContainers) {
     let e = byPod.get(c.pod);
     if (!e) {
-      // the pod's network-namespace sandbox process counts too
-      const sb = c.netnsPid ? procMem(c.netnsPid) : { rss: 0, pss: 0, priv: 0 };
-      e = { rss: sb.rss, pss: sb.pss, priv: sb.priv, kubelet: 0, proxy: 0, sandbox: sb.rss };
+      e = { rss: 0, pss: 0, priv: 0, kubelet: 0, proxy: 0 };
     }
     e.rss += c.rssKiB ?? 0; e.pss += c.pssKiB ?? 0; e.priv += c.privateKiB ?? 0;
     if (c.container === 'hollow-kubelet') e.kubelet = c.rssKiB; else e.proxy = c.rssKiB;
@@ -86,11 +102,13 @@ try {
     `kubemark lab figures (kubernetes ${JSON.parse(readFileSync(path.join(dir, 'lab.json'), 'utf8')).kubernetesVersion}, ${N} hollow nodes, ${new Date().toISOString()})`,
     `  lab up (warm build): ${upSecs.toFixed(1)} s`,
     `  apply -> first Ready fake node: ${((firstReady - t0) / 1000).toFixed(1)} s; -> ${N} Ready: ${readySecs.toFixed(1)} s`,
-    `  network: ${st.hollowContainers[0]?.netnsPid ? 'a network namespace per pod' : 'port rewriting'}`,
-    `  per hollow node (hollow-kubelet + hollow-proxy processes + the pod's netns sandbox), ${SETTLE} s after Ready:`,
-    `    RSS     avg ${mib(avg(pick('rss')))} MiB (min ${mib(Math.min(...pick('rss')))}, max ${mib(Math.max(...pick('rss')))}; kubelet ${mib(avg(pick('kubelet')))}, proxy ${mib(avg(pick('proxy')))}, sandbox ${mib(avg(pick('sandbox')))})`,
+    `  network: ${st.hollowContainers[0]?.netns ? 'a network namespace per pod' : 'port rewriting'}`,
+    `  per hollow node (hollow-kubelet + hollow-proxy processes), ${SETTLE} s after Ready:`,
+    `    RSS     avg ${mib(avg(pick('rss')))} MiB (min ${mib(Math.min(...pick('rss')))}, max ${mib(Math.max(...pick('rss')))}; kubelet ${mib(avg(pick('kubelet')))}, proxy ${mib(avg(pick('proxy')))})`,
     `    PSS     avg ${mib(avg(pick('pss')))} MiB (shared binary pages split among the processes)`,
     `    private avg ${mib(avg(pick('priv')))} MiB (memory that one more hollow node adds)`,
+    `    CPU     ${(cpuPerNode * 100).toFixed(1)} % of one core (steady state, over the ${SETTLE} s settle)`,
+    `    inotify ${(inotify / N).toFixed(1)} instances (${inotify} in all; fs.inotify.max_user_instances ${readFileSync('/proc/sys/fs/inotify/max_user_instances', 'utf8').trim()}, counted per user)`,
     `  all ${N} hollow nodes: RSS ${mib(sum(pick('rss')))} MiB, PSS ${mib(sum(pick('pss')))} MiB`,
     `  control plane (etcd, 2 apiservers, 2 controller-managers, 2 schedulers, kwok, pod runner): RSS ${mib(cpRss)} MiB, PSS ${mib(cpPss)} MiB`,
     `  machine memory in use (MemTotal - MemAvailable, includes other users): before ${mib(memBefore)} MiB, lab idle ${mib(memLab)} MiB, with ${N} hollow nodes ${mib(memAll)} MiB (of ${mib(totalmem() / 1024)} MiB)`,

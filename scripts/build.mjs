@@ -73,5 +73,17 @@ if (args.has('--tests')) {
     console.error(`dist/extension.js must not bundle the cluster layer (it is loaded lazily from dist/cluster.js), but it includes:\n  ${eager.slice(0, 10).join('\n  ')}\nImport it from src/editor/activateCluster.ts instead, or with "import type" in the activation path.`);
     process.exit(1);
   }
+  // The dashboard webview (browser code: uPlot and its CSS bundled into dist/webview/).
+  await build({
+    bundle: true,
+    platform: 'browser',
+    target: 'es2022',
+    format: 'iife',
+    sourcemap: production ? false : 'linked',
+    minify: production,
+    logLevel: 'warning',
+    entryPoints: { dashboard: join(root, 'media/dashboard/src/main.ts') },
+    outdir: join(root, 'dist/webview'),
+  });
   console.log(`built dist/ (${production ? 'production' : 'development'}) in ${Date.now() - started} ms`);
 }

@@ -47,17 +47,22 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kubema
   );
 
   registerCommand(context, log, COMMANDS.showOutput, () => log.show());
-  const cluster = new LazyCluster(context, log, [COMMANDS.showOutput]);
-  context.subscriptions.push(cluster);
   // "Deploy to <workers context>" above hollow-node workloads, without loading the cluster
   // layer: the context is the one remembered (or seeded by a setting) until the layer runs.
   const lenses = new DeployCodeLensProvider(() => (cluster.loaded
     ? cluster.load('the Deploy lens').model.workersContext
     : context.workspaceState.get<string>('kubemark.workersContext') ?? (vscode.workspace.getConfiguration('kubemark').get<string>('workersContext', '') || undefined)));
   context.subscriptions.push(lenses, vscode.languages.registerCodeLensProvider({ language: 'yaml' }, lenses));
-  cluster.whenLoaded((loaded) => context.subscriptions.push(loaded.model.onDidChange((what) => {
-    if (what === 'workers' || what === 'contexts') lenses.refresh();
-  })));
+  // Once the cluster layer runs, the version-skew rule knows the masters version, and the lens
+  // follows the workers context selected.
+  const cluster = new LazyCluster(context, log, [COMMANDS.showOutput], undefined, (api) => {
+    const update = () => diagnostics.setMastersVersion(api.model.masters?.reach.state === 'reachable' ? api.model.masters.reach.version.gitVersion : undefined);
+    context.subscriptions.push(api.model.onDidChange(update), api.model.onDidChange((what) => {
+      if (what === 'workers' || what === 'contexts') lenses.refresh();
+    }));
+    update();
+  });
+  context.subscriptions.push(cluster);
   log.info('Kubemark Workbench activated');
   // Reading a cluster member loads the cluster layer (tests and other extensions).
   const api = (why: string) => cluster.load(`the extension API (${why})`);
@@ -77,6 +82,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kubema
       return api('onDidRefreshTree').onDidRefreshTree;
     },
     statusBarText: () => api('statusBarText').statusBarText(),
+    get dashboard() {
+      return api('dashboard').dashboard;
+    },
+    get eventLoop() {
+      return api('eventLoop').eventLoop;
+    },
   };
 }
 

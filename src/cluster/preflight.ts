@@ -3,6 +3,7 @@
 import { ClusterSession, ServerInfo } from './session';
 import { HollowNodeOptions } from '../core/manifest';
 import { imageTag } from '../core/rules/checks/image';
+import { fmt, kubeletSkew, kubemarkAdvice, kubeVersionOfTag } from '../core/rules/version';
 import { parseQuantity } from './quantity';
 import { listAll } from './resources';
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
@@ -23,15 +24,23 @@ export function versionOfTag(tag: string | undefined): { major: number; minor: n
 
 export function checkImageVersion(image: string, masters: ServerInfo): PreflightCheck {
   const tag = imageTag(image).tag;
-  const want = versionOfTag(masters.gitVersion);
-  const have = versionOfTag(tag);
+  const want = kubeVersionOfTag(/^v?\d+\.\d+(\.\d+)?/.exec(masters.gitVersion)?.[0]);
+  const have = kubeVersionOfTag(tag);
   if (!have || !want) {
-    return { id: 'image-version', level: 'warning', message: `Cannot tell the Kubernetes version of image ${image}; the masters cluster runs ${masters.gitVersion}. Tag the kubemark image with the version it was built from.` };
+    return { id: 'image-version', level: 'warning', message: `Cannot tell the Kubernetes version of image ${image}; the masters cluster runs ${masters.gitVersion}. Tag the kubemark image with the version it was built from. ${kubemarkAdvice(want)}` };
   }
-  if (have.major !== want.major || have.minor !== want.minor) {
-    return { id: 'image-version', level: 'warning', message: `Image ${image} is Kubernetes ${have.major}.${have.minor} but the masters cluster runs ${masters.gitVersion}: build kubemark from the masters' version, or the hollow kubelets may fail to register.` };
+  // The kubelet skew policy: up to three minors older than the apiserver, never newer.
+  const skew = kubeletSkew(have, want);
+  switch (skew.kind) {
+    case 'same':
+      return { id: 'image-version', level: 'ok', message: `Image ${image} matches the masters cluster (${masters.gitVersion}).` };
+    case 'older-within':
+      return { id: 'image-version', level: 'ok', message: `Image ${image} is ${skew.by} minor version${skew.by === 1 ? '' : 's'} older than the masters cluster (${masters.gitVersion}), within the kubelet skew policy.` };
+    case 'newer':
+      return { id: 'image-version', level: 'error', message: `Image ${image} (Kubernetes ${fmt(have)}) is newer than the masters cluster (${masters.gitVersion}): a kubelet may never be newer than its apiserver. ${kubemarkAdvice(want)}` };
+    case 'older-beyond':
+      return { id: 'image-version', level: 'warning', message: `Image ${image} (Kubernetes ${fmt(have)}) is ${skew.by} minor versions older than the masters cluster (${masters.gitVersion}), beyond the kubelet skew policy (3): the hollow kubelets may fail to register. ${kubemarkAdvice(want)}` };
   }
-  return { id: 'image-version', level: 'ok', message: `Image ${image} matches the masters cluster (${masters.gitVersion}).` };
 }
 
 /** Recommended image for a masters version: the configured repository with the masters' tag. */

@@ -11,6 +11,7 @@ import { isHollowNode, isReadyHollow, naturalCompare, slimNode } from './records
 import { hollowNodeNameOf } from './hollow';
 import { ClusterSession } from './session';
 import { MastersState } from './state';
+import { checkWorkersMasters } from './sameCluster';
 import { Change, ListWatch } from './listWatch';
 import { NodeRecord } from './records';
 
@@ -78,6 +79,8 @@ export async function preflight(workers: ClusterSession, masters: ClusterSession
     checks.push({ id: 'masters-reachable-from-pods', level: 'warning', message: `The masters server ${masters.server} is a loopback address: hollow-node pods in the workers cluster reach it only if they run on the same host (as in the local lab).` });
   }
   checks.push(checkImageVersion(o.image, mastersVersion));
+  const same = await checkWorkersMasters(workers, masters);
+  if (same.same) checks.push({ id: 'workers-is-masters', level: 'warning', message: `${same.message} ${same.remedy.join(' ')}` });
   const [perms, capacity] = await Promise.all([checkPermissions(workers, o.namespace), checkCapacity(workers, o)]);
   checks.push(...perms, capacity);
   return checks;
@@ -307,7 +310,7 @@ export async function teardown(workers: ClusterSession, masters: ClusterSession 
   // The user's answer may choose whether nodes go: then the session is looked up after it.
   masters = masters ?? mastersLater?.();
   if ((o.deleteNodes || mastersLater) && masters) {
-    // The nodes of the pods listed, and for a StatefulSet those of ordinals scaled away before.
+    // The nodes the pods' --name registered, and for a StatefulSet those of ordinals scaled away before.
     const names = new Set(plan.nodeNames);
     const sets = plan.workloads.filter((x) => x.kind === 'StatefulSet').map((x) => new RegExp(`^${x.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-\\d+$`));
     if (sets.length) {

@@ -46,7 +46,7 @@ export const HOLLOW_NODE_FLAGS: readonly FlagSpec[] = [
   { name: 'kube-api-qps', kind: 'float', default: '10', description: 'QPS to the masters apiserver.' },
   { name: 'kube-api-burst', kind: 'int', default: '20', description: 'Burst to the masters apiserver.' },
   { name: 'node-labels', kind: 'labels', default: '', description: 'Extra node labels, key=value,key=value (a key alone means an empty value).' },
-  { name: 'register-with-taints', kind: 'taints', default: '[]', description: 'Taints to register with, key=value:Effect,...' },
+  { name: 'register-with-taints', kind: 'taints', default: '', description: 'Taints to register with, key=value:Effect,...' },
   { name: 'max-pods', kind: 'int', default: '110', description: 'Pods the hollow kubelet accepts.' },
   { name: 'extended-resources', kind: 'resources', default: '', description: 'Extended resources, name=quantity,... (Kubernetes 1.22+).' },
   { name: 'use-host-image-service', kind: 'bool', default: 'true', optionalValue: true, description: 'Use the host containerd image service (needs /run/containerd mounted); false uses a fake one.' },

@@ -1,5 +1,6 @@
 // The live-cluster half of the extension: model, tree, status bar, logs and their commands.
 import * as vscode from 'vscode';
+import { KubemarkError } from '../core/errors';
 import { statusText } from '../cluster/viewModel';
 import { ClusterModel } from './model';
 import { Log } from './log';
@@ -14,6 +15,10 @@ import { scaffoldCommand } from './commands/scaffold';
 import { deployCommand } from './commands/deploy';
 import { deleteNotReadyCommand, scaleCommand, stopHollowNodeCommand, teardownCommand } from './commands/manage';
 import { tailLogsCommand } from './commands/tailLogs';
+import { whyNotReadyCommand } from './commands/whyNotReady';
+import { DiagnosisDocuments } from './diagnosis/documents';
+import { DashboardController } from './dashboardController';
+import { EventLoopMonitor } from './eventLoop';
 import { deployManifestCommand } from './commands/deployManifest';
 
 const AGE_REFRESH_MS = 30_000;
@@ -27,6 +32,9 @@ export interface ClusterApi {
   /** Fires after the tree was redrawn (coalesced). */
   onDidRefreshTree: vscode.Event<void>;
   statusBarText(): string | undefined;
+  dashboard: DashboardController;
+  /** Event-loop delay of the extension host since the last reset (perf_hooks). */
+  eventLoop: EventLoopMonitor;
 }
 
 export function activateClusters(context: vscode.ExtensionContext, log: Log): ClusterApi {
@@ -93,6 +101,17 @@ export function activateClusters(context: vscode.ExtensionContext, log: Log): Cl
   registerCommand(context, log, COMMANDS.stopHollowNode, stopHollowNodeCommand(model));
   registerCommand(context, log, COMMANDS.tailLogs, tailLogsCommand(model, logs));
   registerCommand(context, log, COMMANDS.stopLogs, () => logs.stop());
+  const diagnosis = DiagnosisDocuments.register();
+  const dashboard = new DashboardController(model, context.extensionUri, log);
+  const eventLoop = new EventLoopMonitor(log);
+  context.subscriptions.push(eventLoop);
+  context.subscriptions.push(diagnosis.registration, dashboard);
+  registerCommand(context, log, COMMANDS.whyNotReady, whyNotReadyCommand(model, diagnosis.documents));
+  registerCommand(context, log, COMMANDS.openDashboard, () => {
+    if (!model.masters) throw new KubemarkError('Select the masters cluster first (Kubemark: Select Masters Cluster): the dashboard plots its hollow nodes.');
+    dashboard.open();
+    return dashboard.model.snapshot();
+  });
 
   model.load();
   return {
@@ -100,6 +119,8 @@ export function activateClusters(context: vscode.ExtensionContext, log: Log): Cl
     logs,
     tree: (depth = 6) => snapshot(provider, depth),
     onDidRefreshTree: refreshed.event,
+    dashboard,
+    eventLoop,
     statusBarText: () => (status.text ? status.text.replace(/^\$\([^)]*\)\s*/, '') : undefined),
   };
 }

@@ -63,6 +63,7 @@ export class LazyCluster implements vscode.Disposable {
     private readonly log: Log,
     own: readonly CommandId[],
     private readonly file = path.join(__dirname, 'cluster.js'),
+    private readonly onLoaded?: (api: ClusterApi) => void,
   ) {
     this.view = vscode.window.createTreeView(CLUSTERS_VIEW, { treeDataProvider: this.tree, showCollapseAll: true });
     this.visibility = this.view.onDidChangeVisibility((e) => {
@@ -86,14 +87,6 @@ export class LazyCluster implements vscode.Disposable {
     return this.api !== undefined;
   }
 
-  private readonly loadListeners: Array<(api: ClusterApi) => void> = [];
-
-  /** Runs f once the layer is loaded (now, if it is). */
-  whenLoaded(f: (api: ClusterApi) => void): void {
-    if (this.api) f(this.api);
-    else this.loadListeners.push(f);
-  }
-
   /** The cluster layer, loaded now if it was not yet (synchronous: one require). */
   load(reason: string): ClusterApi {
     if (this.api) return this.api;
@@ -114,9 +107,8 @@ export class LazyCluster implements vscode.Disposable {
     const loaded = performance.now();
     this.api = mod.activateCluster(this.context, this.log, { id: CLUSTERS_VIEW, view: this.view, attach: (p) => this.tree.attach(p) });
     this.log.debug(`cluster layer loaded for ${reason}: require ${(loaded - started).toFixed(0)} ms, activate ${(performance.now() - loaded).toFixed(0)} ms`);
-    const api = this.api;
-    for (const f of this.loadListeners.splice(0)) f(api);
-    return api;
+    this.onLoaded?.(this.api);
+    return this.api;
   }
 
   private tryLoad(reason: string): void {

@@ -10,6 +10,8 @@ import { MastersState, WorkersState } from '../cluster/state';
 import { LabelSelector, parseSelector } from '../cluster/hollow';
 import { LabInfo, labOf } from '../cluster/lab';
 import { Log } from './log';
+import { SameClusterResult } from '../core/diagnosis';
+import { checkWorkersMasters } from '../cluster/sameCluster';
 
 const WORKERS_KEY = 'kubemark.workersContext';
 const MASTERS_KEY = 'kubemark.mastersContext';
@@ -26,6 +28,9 @@ export class ClusterModel implements vscode.Disposable {
   mastersContext: string | undefined;
   workers: WorkersState | undefined;
   masters: MastersState | undefined;
+  /** Workers and masters are one cluster (checked once both answer): DaemonSets land on hollow nodes. */
+  sameCluster: SameClusterResult | undefined;
+  private sameChecked: string | undefined;
   private readonly emitter = new vscode.EventEmitter<Role | 'contexts'>();
   readonly onDidChange = this.emitter.event;
   private watchers: vscode.Disposable[] = [];
@@ -151,6 +156,8 @@ export class ClusterModel implements vscode.Disposable {
   }
 
   restart(role: Role): void {
+    this.sameChecked = undefined;
+    this.sameCluster = undefined;
     const ctx = role === 'workers' ? this.workersContext : this.mastersContext;
     if (role === 'workers') {
       this.workers?.dispose();
@@ -166,12 +173,18 @@ export class ClusterModel implements vscode.Disposable {
         if (role === 'workers') {
           const s = new WorkersState(session, this.namespace, { namespaces: this.namespaces, selector: this.selector });
           this.workers = s;
-          s.onChange(() => this.emitter.fire('workers'));
+          s.onChange(() => {
+            this.checkSameCluster();
+            this.emitter.fire('workers');
+          });
           void s.start();
         } else {
           const s = new MastersState(session);
           this.masters = s;
-          s.onChange(() => this.emitter.fire('masters'));
+          s.onChange(() => {
+            this.checkSameCluster();
+            this.emitter.fire('masters');
+          });
           void s.start();
         }
       } catch (err) {
@@ -179,6 +192,22 @@ export class ClusterModel implements vscode.Disposable {
       }
     }
     this.emitter.fire(role);
+  }
+
+  /** Once per pair of contexts, when both answer: are they the same cluster? */
+  private checkSameCluster(): void {
+    const w = this.workers;
+    const m = this.masters;
+    if (!w || !m || w.reach.state !== 'reachable' || m.reach.state !== 'reachable') return;
+    const key = `${w.session.context}\n${m.session.context}`;
+    if (this.sameChecked === key) return;
+    this.sameChecked = key;
+    void checkWorkersMasters(w.session, m.session).then((r) => {
+      if (this.sameChecked !== key) return;
+      this.sameCluster = r.same ? r : undefined;
+      if (r.same) this.log.warn(`${r.message} ${r.remedy.join(' ')}`);
+      this.emitter.fire('workers');
+    }, (err) => this.log.debug(`workers = masters check: ${String(err)}`));
   }
 
   async refresh(): Promise<void> {

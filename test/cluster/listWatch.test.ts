@@ -6,6 +6,7 @@ import { ListWatch } from '../../src/cluster/listWatch';
 import { slimNode } from '../../src/cluster/records';
 import { rawLister } from '../../src/cluster/state';
 import { readFileSync } from 'node:fs';
+import * as https from 'node:https';
 import { join } from 'node:path';
 import { LAB_DIR, sessions, waitFor, describeWithLab } from './lab';
 
@@ -16,11 +17,22 @@ import { LAB_DIR, sessions, waitFor, describeWithLab } from './lab';
  */
 async function compactEtcd(): Promise<void> {
   const lab = JSON.parse(readFileSync(join(LAB_DIR, 'lab.json'), 'utf8')) as { ports: { etcd: number } };
-  const base = `http://127.0.0.1:${lab.ports.etcd}/v3/kv`;
-  const range = await fetch(`${base}/range`, { method: 'POST', body: JSON.stringify({ key: Buffer.from('/').toString('base64') }) });
-  const revision = Number(((await range.json()) as { header: { revision: string } }).header.revision);
-  const compacted = await fetch(`${base}/compaction`, { method: 'POST', body: JSON.stringify({ revision, physical: true }) });
-  assert.ok(compacted.ok, `etcd compaction failed: ${compacted.status} ${await compacted.text()}`);
+  // etcd takes only clients with a certificate of the lab's etcd CA.
+  const pki = join(LAB_DIR, 'pki', 'etcd');
+  const tls = { ca: readFileSync(join(pki, 'ca.crt')), cert: readFileSync(join(pki, 'labctl-client.crt')), key: readFileSync(join(pki, 'labctl-client.key')) };
+  const post = (path: string, body: unknown) => new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const req = https.request({ host: '127.0.0.1', port: lab.ports.etcd, path: `/v3/kv/${path}`, method: 'POST', ...tls }, (res) => {
+      let text = '';
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+  const range = await post('range', { key: Buffer.from('/').toString('base64') });
+  const revision = Number((JSON.parse(range.text) as { header: { revision: string } }).header.revision);
+  const compacted = await post('compaction', { revision, physical: true });
+  assert.equal(compacted.status, 200, `etcd compaction failed: ${compacted.status} ${compacted.text}`);
 }
 
 describeWithLab('list-watch', () => {

@@ -9,7 +9,7 @@ import https from 'node:https';
 import net from 'node:net';
 import path from 'node:path';
 import { REPO, LABCTL, run, waitFor, processesOfLab, kubectl, labStatus, components } from './helpers.mjs';
-import { startTestLab, stopTestLab } from '../../scripts/test-lab.mjs';
+import { startTestLab, stopTestLab, testLabEnv } from '../../scripts/test-lab.mjs';
 
 const LAB_PARENT = path.join(REPO, '.kubemark-lab-test');
 mkdirSync(LAB_PARENT, { recursive: true });
@@ -146,6 +146,7 @@ describe('lab control plane', { timeout: 40 * 60_000 }, () => {
   it('the supervisor restarts a component killed with SIGKILL (restarts counted, health back)', async () => {
     const victim = 'masters-apiserver';
     const old = baseline[victim];
+    assert.ok(processesOfLab(LAB_DIR).some((p) => p.pid === old), `pid ${old} carries the lab's marker`);
     process.kill(old, 'SIGKILL');
     const c = await waitFor(`${victim} restarted and healthy`, async () => {
       const comp = components((await status()).status)[victim];
@@ -250,6 +251,10 @@ describe('lab control plane', { timeout: 40 * 60_000 }, () => {
   });
 
   it('`npm test`\'s lab leaves a lab in another folder untouched (same PIDs, same objects)', async () => {
+    // By default the test lab is neither the default folder nor $KUBEMARK_LAB_DIR, on other ports.
+    const dflt = testLabEnv({ KUBEMARK_LAB_DIR: LAB_DIR });
+    assert.equal(dflt.KUBEMARK_LAB_DIR, path.join(REPO, '.kubemark-lab-test', 'shared'));
+    assert.notEqual(dflt.KUBEMARK_LAB_PORT_OFFSET, '0');
     // This test's lab plays the user's: KUBEMARK_LAB_DIR points at it, as in a user's shell.
     const cm = await kubectl(KUBECONFIG, 'kubemark-lab-workers', ['create', 'configmap', 'users-own', '--from-literal=k=v']);
     assert.equal(cm.code, 0, cm.stderr);

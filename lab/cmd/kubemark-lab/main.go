@@ -7,6 +7,7 @@
 //	kubemark-lab kubemark           ... (hollow node: --morph=kubelet|proxy ...)
 //	kubemark-lab etcd               ... (embedded etcd, see etcd.go)
 //	kubemark-lab kubectl            ... (kubectl of the same Kubernetes release)
+//	kubemark-lab fake-cri --endpoint=unix:///...  (a node's fake containerd, see fakecri.go)
 //
 // It is also reachable under the names kube-apiserver, kube-controller-manager,
 // kube-scheduler, kubemark, kubectl and etcd (argv[0] dispatch), so a symlink works too.
@@ -46,7 +47,7 @@ var commands = map[string]func() *cobra.Command{
 }
 
 func usage() {
-	fmt.Fprintf(os.Stderr, "usage: kubemark-lab {apiserver|controller-manager|scheduler|kubemark|kubectl|etcd|version} [flags]\n")
+	fmt.Fprintf(os.Stderr, "usage: kubemark-lab {apiserver|controller-manager|scheduler|kubemark|kubectl|etcd|fake-cri|version} [flags]\n")
 	os.Exit(2)
 }
 
@@ -62,6 +63,8 @@ func main() {
 	switch name {
 	case "etcd":
 		os.Exit(runEtcd(args))
+	case "fake-cri":
+		os.Exit(runFakeCRI(args))
 	case "version", "--version":
 		fmt.Println(k8sVersion())
 		return

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"kubemark-workbench/lab/internal/podrunner"
 )
 
 func cmdDown(args []string) error {
@@ -85,6 +87,7 @@ func stopLab(dir string, grace time.Duration) error {
 		fmt.Printf("lab down: nothing was running in %s\n", dir)
 	}
 	_ = os.Remove(filepath.Join(dir, "podrunner", "ready"))
+	podrunner.Cleanup(dir) // network namespaces a killed pod runner left pinned
 	return nil
 }
 

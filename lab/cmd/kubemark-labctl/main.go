@@ -78,8 +78,8 @@ func main() {
 		err = cmdSupervise(args)
 	case "podrunner":
 		err = cmdPodRunner(args)
-	case "sandbox":
-		err = cmdSandbox(args)
+	case "container":
+		err = cmdContainer(args)
 	case "version":
 		fmt.Printf("kubernetes %s, kwok %s\n", k8sVersion, kwokVersion)
 	case "-h", "--help", "help":

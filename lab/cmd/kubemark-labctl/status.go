@@ -226,8 +226,8 @@ func printStatus(st *LabState, asJSON bool) error {
 				port := ""
 				if c.KubeletPort > 0 {
 					port = fmt.Sprint(c.KubeletPort)
-				} else if c.NetnsPid > 0 {
-					port = "own netns"
+				} else if c.Netns != "" {
+					port = "netns " + c.PodIP
 				}
 				fmt.Fprintf(tw, "%s/%s\t%s\t%d\t%s\t%d\t%s\t%s\n", c.Namespace, c.Pod, c.Container, c.Pid, state, c.Restarts, port, mib(c.RSSKiB))
 			}
@@ -307,7 +307,8 @@ type runningEntry struct {
 	Running     bool     `json:"running"`
 	Restarts    int      `json:"restarts"`
 	KubeletPort int      `json:"kubeletPort,omitempty"`
-	NetnsPid    int      `json:"netnsPid,omitempty"`
+	Netns       string   `json:"netns,omitempty"` // the pod's pinned network namespace
+	PodIP       string   `json:"podIP,omitempty"`
 	LogFile     string   `json:"logFile"`
 	Argv        []string `json:"argv"`
 	LastError   string   `json:"lastError,omitempty"`

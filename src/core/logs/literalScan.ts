@@ -59,6 +59,8 @@ export class LiteralScanner {
   /** Bucket of each hash: start index into cands (0 = empty bucket), end at bucketEnd. */
   private readonly bucketStart = new Int32Array(1 << HASH_BITS);
   private readonly bucketEnd = new Int32Array(1 << HASH_BITS);
+  /** 1 for a non-empty bucket (a small table: most samples stop here). */
+  private readonly used = new Uint8Array(1 << HASH_BITS);
   /** Quads (literal id, offset of the 4-gram in the literal, that 4-gram, the literal's last 4 bytes). */
   private readonly cands: Int32Array;
   private readonly sampled: boolean;
@@ -97,6 +99,7 @@ export class LiteralScanner {
     const flat: number[] = [0, 0, 0, 0]; // index 0 reserved: "empty"
     for (const [h, pairs] of buckets) {
       this.bucketStart[h] = flat.length;
+      this.used[h] = 1;
       flat.push(...pairs);
       this.bucketEnd[h] = flat.length;
     }
@@ -140,12 +143,15 @@ export class LiteralScanner {
     const cands = this.cands;
     const literals = this.literals;
     const lengths = this.lengths;
+    const used = this.used;
+    // One unaligned little-endian load per sample.
+    const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
     // i = index of the last byte of the sampled 4-gram.
     for (let i = from + Q - 1; i < to; i += step) {
-      const x = (b[i - 3] as number) | ((b[i - 2] as number) << 8) | ((b[i - 1] as number) << 16) | ((b[i] as number) << 24);
+      const x = view.getInt32(i - 3, true);
       const h = Math.imul(x, HASH_MUL) >>> HASH_SHIFT;
+      if (used[h] === 0) continue;
       const s0 = bucketStart[h] as number;
-      if (s0 === 0) continue;
       const e0 = bucketEnd[h] as number;
       for (let c = s0; c < e0; c += 4) {
         if ((cands[c + 2] as number) !== x) continue;

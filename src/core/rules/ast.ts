@@ -129,6 +129,8 @@ export interface ParsedDoc {
   kind: string | undefined;
   apiVersion: string | undefined;
   name: string | undefined;
+  /** An item of a kind: List document. */
+  listItem?: boolean;
 }
 
 /** Where the pod spec sits for the workload kinds kubemark is deployed with. */

@@ -1,7 +1,7 @@
 // YAML text → findings. Positions come from the `yaml` package's AST (every node knows its
 // source range); see the README's design notes for why not js-yaml's listener.
 import { parseAllDocuments } from 'yaml';
-import { ParsedDoc, asMap, child, getIn, str } from './ast';
+import { ParsedDoc, asMap, child, getIn, nodeEnd, nodeStart, seqItems, str } from './ast';
 import { LintContext, Check } from './context';
 import { SourceText } from './source';
 import { Finding, LintOptions, Range } from './types';
@@ -15,7 +15,7 @@ import { checkKubemarkArgs } from './checks/kubemarkArgs';
 import { checkMounts } from './checks/mounts';
 import { checkOutput } from './checks/output';
 import { checkPodSpec } from './checks/podSpec';
-import { checkConfigMap } from './checks/configMap';
+import { checkConfigMap, contentTypeUses } from './checks/configMap';
 
 const CHECKS: readonly Check[] = [checkApiVersion, checkImages, checkKubemarkArgs, checkMounts, checkOutput, checkPodSpec, checkConfigMap];
 
@@ -61,6 +61,14 @@ export function parseDocs(text: string): { src: SourceText; docs: ParsedDoc[]; e
     const root = asMap(doc.contents);
     const [start, , end] = doc.range;
     docs.push({ doc, start, end, root, kind: str(child(root, 'kind')), apiVersion: str(child(root, 'apiVersion')), name: str(getIn(root, 'metadata', 'name')) });
+    // kind: List (what kubectl get -o yaml writes): its items are checked as documents of their own.
+    if (str(child(root, 'kind')) === 'List') {
+      for (const item of seqItems(child(root, 'items'))) {
+        const m = asMap(item);
+        if (!m) continue;
+        docs.push({ doc, start: nodeStart(m), end: nodeEnd(m), root: m, kind: str(child(m, 'kind')), apiVersion: str(child(m, 'apiVersion')), name: str(getIn(m, 'metadata', 'name')), listItem: true });
+      }
+    }
     for (const e of doc.errors) {
       const [s, t] = e.pos;
       errors.push({ doc: i, start: s, end: Math.max(t, s + 1), message: e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '') });
@@ -120,7 +128,7 @@ function lintText(text: string, options: LintOptions): Finding[] {
     // One finding per document, at its first lost level; everything else would be noise.
     const reported = new Set<number>();
     for (const hit of flat) {
-      const doc = docs.findIndex((d) => hit.offset >= d.start && hit.offset < Math.max(d.end, d.start + 1));
+      const doc = docs.findIndex((d) => !d.listItem && hit.offset >= d.start && hit.offset < Math.max(d.end, d.start + 1));
       if (reported.has(doc)) continue;
       reported.add(doc);
       ctx.report('flat-indentation', hit.offset, src.lineEnd(hit.offset), `This manifest has lost its indentation: every line starts at column 0, so "${hit.child}" on line ${hit.childLine + 1} is read as a top-level key instead of belonging to "${hit.parent}". Re-indent it (two spaces a level), or generate a fresh one with "Kubemark: New Hollow Node Manifest".`);
@@ -194,4 +202,18 @@ function applySuppressions(src: SourceText, findings: Finding[]): Finding[] {
 
 function sortFindings(f: Finding[]): Finding[] {
   return f.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+}
+
+/**
+ * How a manifest passes node-configmap's content.type to kubemark, so whoever creates the
+ * ConfigMap (Deploy This Manifest) writes the form that works: 'whole' for $(CONTENT_TYPE) as an
+ * argument of its own (value: empty or --kube-api-content-type=…), 'value' for
+ * --kube-api-content-type=$(CONTENT_TYPE) (value: a bare content type), 'both' when containers
+ * disagree, undefined when nothing uses it.
+ */
+export function contentTypeConvention(text: string, configMap = 'node-configmap'): 'whole' | 'value' | 'both' | undefined {
+  const { src, docs } = parseDocs(neutralise(text, findPlaceholders(text)));
+  const uses = contentTypeUses(new LintContext(src, docs), configMap);
+  if (uses.size === 2) return 'both';
+  return uses.has('whole') ? 'whole' : uses.has('value') ? 'value' : undefined;
 }

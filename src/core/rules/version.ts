@@ -15,6 +15,15 @@ export function versionOfTag(tag: string | undefined): KubeVersion | undefined {
   return { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3] ?? 0) };
 }
 
+/**
+ * The Kubernetes version an image tag names, when it plausibly is one (1.10 to 1.99): tags such
+ * as 1.0.1 or v3 are an image's own numbering, not Kubernetes'.
+ */
+export function kubeVersionOfTag(tag: string | undefined): KubeVersion | undefined {
+  const v = versionOfTag(tag);
+  return v && v.major === 1 && v.minor >= 10 && v.minor < 100 ? v : undefined;
+}
+
 export const LAST_KUBEMARK_MINOR = 37;
 /** The kubelet may be this many minor versions older than the apiserver. */
 export const KUBELET_MAX_SKEW = 3;

@@ -14,6 +14,8 @@ export const COMMANDS = {
   selectMastersCluster: 'kubemark.selectMastersCluster',
   refresh: 'kubemark.refresh',
   showOutput: 'kubemark.showOutput',
+  whyNotReady: 'kubemark.whyNotReady',
+  openDashboard: 'kubemark.openDashboard',
 } as const;
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];
@@ -33,4 +35,6 @@ export const COMMAND_TITLES: Record<CommandId, string> = {
   'kubemark.selectMastersCluster': 'Select Masters Cluster',
   'kubemark.refresh': 'Refresh',
   'kubemark.showOutput': 'Show Output',
+  'kubemark.whyNotReady': 'Why Not Ready?',
+  'kubemark.openDashboard': 'Open Dashboard',
 };

@@ -43,11 +43,14 @@ export class WorkersClusterNode extends TreeNode {
     const reach = state.reach;
     if (reach.state === 'connecting') return [MessageNode.loading('w:loading', 'workers cluster')];
     if (reach.state === 'error') return [MessageNode.error('w:error', reach.error.message)];
+    // Workers = masters: said first, with the remedy in the tooltip.
+    const same = this.model.sameCluster;
+    const warn = same ? [new MessageNode('w:same-cluster', same.message, { icon: 'warning', color: 'problemsWarningIcon.foreground', tooltip: `${same.message}\n\n${same.remedy.join('\n')}` })] : [];
     const watches = [state.namespaces, state.configMaps, state.secrets, ...state.workloadStores];
     // A watch in error gets its own row above what is known; the rest of the tree stays.
     const errors = [...new Set(watches.filter((w) => w.state === 'error' && w.error).map((w) => w.error!.message))]
       .map((m, i) => MessageNode.error(`w:watch-error-${i}`, m));
-    if (!state.scope || watches.some((w) => w.state === 'loading')) return [...errors, MessageNode.loading('w:loading', 'hollow-node pods')];
+    if (!state.scope || watches.some((w) => w.state === 'loading')) return [...warn, ...errors, MessageNode.loading('w:loading', 'hollow-node pods')];
     const setup = new SetupNode({
       namespace: state.namespace,
       ...(state.namespaces.items.get(state.namespace) ? { ns: state.namespaces.items.get(state.namespace)! } : {}),
@@ -57,8 +60,8 @@ export class WorkersClusterNode extends TreeNode {
     const workloads: WorkloadRecord[] = OWNER_KINDS.flatMap((k) => [...state.owners[k].items.values()]);
     const groups = groupHollowPods(state.pods.items.values(), workloads, state.scope.all ? [] : state.scope.namespaces);
     if (groups.length === 0) {
-      return [...errors, setup, new MessageNode('w:empty', 'No hollow nodes yet', { icon: 'rocket', description: 'Deploy Hollow Nodes', command: { command: 'kubemark.deploy', title: 'Deploy Hollow Nodes' } })];
+      return [...warn, ...errors, setup, new MessageNode('w:empty', 'No hollow nodes yet', { icon: 'rocket', description: 'Deploy Hollow Nodes', command: { command: 'kubemark.deploy', title: 'Deploy Hollow Nodes' } })];
     }
-    return [...errors, setup, ...groups.map((g) => new NamespaceNode(g))];
+    return [...warn, ...errors, setup, ...groups.map((g) => new NamespaceNode(g))];
   }
 }

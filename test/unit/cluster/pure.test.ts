@@ -28,9 +28,19 @@ describe('preflight pieces', () => {
   test('image tag against the masters version', () => {
     assert.equal(checkImageVersion('r/kubemark:v1.37.2', v).level, 'ok');
     assert.equal(checkImageVersion('r/kubemark:v1.37.0', v).level, 'ok');
+    // The kubelet skew policy: up to three minors older is fine, older is a warning, newer an error.
+    const within = checkImageVersion('r/kubemark:v1.34.4', v);
+    assert.equal(within.level, 'ok');
+    assert.match(within.message, /3 minor versions older .* within the kubelet skew policy/);
     const old = checkImageVersion('r/kubemark:v1.31.4', v);
     assert.equal(old.level, 'warning');
-    assert.match(old.message, /is Kubernetes 1\.31 but the masters cluster runs v1\.37\.2/);
+    assert.match(old.message, /\(Kubernetes 1\.31\) is 6 minor versions older than the masters cluster \(v1\.37\.2\), beyond the kubelet skew policy/);
+    const newer = checkImageVersion('r/kubemark:v1.37.2', { ...v, gitVersion: 'v1.36.1', minor: '36' });
+    assert.equal(newer.level, 'error');
+    // From 1.38 on there is no kubemark of the masters' version: never advise make WHAT=cmd/kubemark.
+    const m38 = checkImageVersion('r/kubemark:latest', { gitVersion: 'v1.38.0', major: '1', minor: '38' });
+    assert.doesNotMatch(m38.message, /make WHAT/);
+    assert.match(m38.message, /v1\.37 image/);
     assert.equal(checkImageVersion('r/kubemark:latest', v).level, 'warning');
     assert.deepEqual(versionOfTag('v1.34.1-gke.100'), { major: 1, minor: 34, patch: 1 });
     assert.equal(defaultImage('registry.example.com/kubemark', { ...v, gitVersion: 'v1.37.2+k3s1' }), 'registry.example.com/kubemark:v1.37.2');

@@ -3,7 +3,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseAllDocuments } from 'yaml';
-import { applyEdits, lint, Finding, LintOptions } from '../../../src/core/rules';
+import { applyEdits, contentTypeConvention, lint, Finding, LintOptions } from '../../../src/core/rules';
 import { generateHollowNodeManifest, withDefaults, HollowNodeOptions } from '../../../src/core/manifest';
 
 const IMAGE = 'registry.example.com/kubemark:v1.34.1';
@@ -331,6 +331,7 @@ describe('version skew (kubelet policy: up to three minors older than the apiser
     assert.equal(skew('r/kubemark:v1.30.0', 'v1.34.2')[0]!.severity, 'warning');
     assert.deepEqual(skew('r/kubemark:v1.34.0', 'v1.34.2'), []);
     assert.deepEqual(only(manifest({ image: 'r/kubemark:v1.30.0' }), 'image-version-skew'), [], 'no masters version, no skew finding');
+    assert.deepEqual(skew('r/kubemark:1.0.1', 'v1.34.2'), [], 'an image\'s own numbering is not a Kubernetes version');
   });
 
   test('1.38+ masters: advice names the newest kubemark within skew, never make WHAT=cmd/kubemark', () => {
@@ -355,5 +356,23 @@ describe('upstream\'s tolerations', () => {
     assert.equal(f!.severity, 'info');
     assert.match(f!.message, /on purpose/);
     assert.deepEqual(ids(lint(text)), ['missing-noexecute-tolerations']);
+  });
+});
+
+describe('kind: List and the content.type convention', () => {
+  test('the items of a kind: List are checked like documents (kubectl get -o yaml writes these)', () => {
+    const rc = upstreamRc({ contentType: 'application/json' }).split('---\n').map((d) => `- ${d.trim().split('\n').join('\n  ')}`).join('\n');
+    const list = `apiVersion: v1\nkind: List\nitems:\n${rc}\n`;
+    const [f] = only(list, 'positional-argument');
+    assert.equal(f!.severity, 'error', 'the ConfigMap item is found by the workload item');
+    assert.equal(at(list, f!), '"$(CONTENT_TYPE)"');
+    assert.deepEqual(lint(fixAndRecheck(list, 'positional-argument')), []);
+  });
+
+  test('contentTypeConvention tells Deploy which content.type form a manifest needs', () => {
+    assert.equal(contentTypeConvention(upstreamRc()), 'whole');
+    assert.equal(contentTypeConvention(manifest()), 'value');
+    assert.equal(contentTypeConvention('apiVersion: v1\nkind: Service\nmetadata: {name: x}\n'), undefined);
+    assert.equal(contentTypeConvention(`${upstreamRc()}---\n${manifest()}`), 'both');
   });
 });

@@ -173,4 +173,31 @@ suite('Diagnostics', () => {
       sub.dispose();
     }
   });
+
+  test('kubemark.lint.extraFlags accepts a fork\'s flag; a suppression comment silences a rule', async () => {
+    const text = fixtureText(SEED).replace('--kubeconfig=/kubeconfig/kubelet.kubeconfig', '--kubeconfig=/kubeconfig/kubelet.kubeconfig --node-status-update-frequency=2s');
+    const uri = workspaceFile('fork.yaml', text);
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(doc);
+    const codes = () => kubemarkDiagnostics(uri).map((d) => String(d.code));
+    const unknown = await eventually('an unknown-flag diagnostic on the fork flag', [vscode.languages.onDidChangeDiagnostics],
+      () => kubemarkDiagnostics(uri).find((d) => d.code === 'unknown-flag'));
+    assert.strictEqual(doc.getText(unknown.range), '--node-status-update-frequency=2s');
+    assert.match(unknown.message, /kubemark\.lint\.extraFlags/);
+    const config = vscode.workspace.getConfiguration('kubemark');
+    try {
+      await config.update('lint.extraFlags', ['node-status-update-frequency:duration'], vscode.ConfigurationTarget.Workspace);
+      await eventually('the unknown-flag diagnostic to go once the flag is declared', [vscode.languages.onDidChangeDiagnostics],
+        () => codes().length > 0 && !codes().includes('unknown-flag'));
+      assert.deepStrictEqual(codes().filter((c) => c === 'image-placeholder').length, 2);
+      const edit = new vscode.WorkspaceEdit();
+      edit.insert(uri, new vscode.Position(0, 0), '# kubemark-lint-disable image-placeholder -- filled in by CI\n');
+      assert.ok(await vscode.workspace.applyEdit(edit));
+      await eventually('the image-placeholder diagnostics to go under the suppression comment', [vscode.languages.onDidChangeDiagnostics],
+        () => codes().length > 0 && !codes().includes('image-placeholder'));
+      assert.deepStrictEqual(codes().sort(), SEED_FINDINGS.map((f) => f.split(' ')[0]!).filter((c) => c !== 'image-placeholder').sort());
+    } finally {
+      await config.update('lint.extraFlags', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
 });

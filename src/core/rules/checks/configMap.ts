@@ -10,8 +10,15 @@ import { containersOf } from './containers';
  * own ("$(CONTENT_TYPE)", upstream's convention: the value is empty or the whole flag) or as
  * the value of --kube-api-content-type (this extension's generated manifests: a bare content type).
  */
-function contentTypeUses(ctx: LintContext, configMap: string): Set<'whole' | 'value'> {
+const usesCache = new WeakMap<LintContext, Map<string, Set<'whole' | 'value'>>>();
+
+export function contentTypeUses(ctx: LintContext, configMap: string): Set<'whole' | 'value'> {
+  let cache = usesCache.get(ctx);
+  if (!cache) usesCache.set(ctx, (cache = new Map()));
+  const hit = cache.get(configMap);
+  if (hit) return hit;
   const uses = new Set<'whole' | 'value'>();
+  cache.set(configMap, uses);
   for (const d of ctx.docs) {
     if (!d.root) continue;
     for (const c of containersOf(ctx.src, d)) {
@@ -33,8 +40,8 @@ export const checkConfigMap: Check = (ctx, d) => {
   const pair = pairOf(child(d.root, 'data'), 'content.type');
   const value = str(pair?.value);
   if (!pair || value === undefined) return;
-  const uses = d.name === 'node-configmap' || contentTypeUses(ctx, d.name).size > 0 ? contentTypeUses(ctx, d.name) : undefined;
-  if (!uses) return;
+  const uses = contentTypeUses(ctx, d.name);
+  if (d.name !== 'node-configmap' && uses.size === 0) return;
   const form = contentTypeForm(value);
   const [s, e] = pair.value ? [nodeStart(pair.value), nodeEnd(pair.value)] : [nodeStart(pair.key), nodeEnd(pair.key)];
   const asFlag = `--kube-api-content-type=${DEFAULT_CONTENT_TYPE}`;

@@ -2,7 +2,7 @@ import { child, keyNode, nodeEnd, nodeStart, pairOf, str } from '../ast';
 import { Check } from '../context';
 import { containersOf } from './containers';
 import { LintContext } from '../context';
-import { KubeVersion, fmt, kubeletSkew, kubemarkAdvice, recommendedKubemark, versionOfTag } from '../version';
+import { KubeVersion, fmt, kubeVersionOfTag, kubeletSkew, kubemarkAdvice, recommendedKubemark, versionOfTag } from '../version';
 
 /** Registries that were frozen and retired; their images moved to registry.k8s.io. */
 const RETIRED_REGISTRIES: ReadonlyArray<[RegExp, string]> = [
@@ -27,8 +27,8 @@ function checkRegistry(ctx: LintContext, image: string, s: number, e: number, ra
 }
 
 function checkSkew(ctx: LintContext, image: string, tag: string | undefined, s: number, e: number, masters: KubeVersion): void {
-  const have = versionOfTag(tag);
-  if (!have || have.major !== 1) return;
+  const have = kubeVersionOfTag(tag);
+  if (!have) return;
   const v = kubeletSkew(have, masters);
   const rec = recommendedKubemark(masters);
   const advice = kubemarkAdvice(masters);

@@ -4,7 +4,7 @@ import { child, getIn, nodeEnd, nodeStart, scalarSubSpan, str } from '../ast';
 import { Check, LintContext } from '../context';
 import { insertArgAfter, removeArg, replaceArg, splitArg } from '../edits';
 import { ContainerEnv, EnvSource, containerEnv, contentTypeForm, resolveEnv, varRefs } from '../env';
-import { versionOfTag } from '../version';
+import { kubeVersionOfTag } from '../version';
 import { containersOf } from './containers';
 import { imageTag } from './image';
 import { Fix } from '../types';
@@ -46,8 +46,8 @@ function subSpan(ctx: LintContext, t: ArgToken, from: number, to: number): [numb
 function imageMinor(container: unknown): { minor: number; tag: string } | undefined {
   const image = str(child(container, 'image'));
   const tag = image ? imageTag(image.trim()).tag : undefined;
-  const v = versionOfTag(tag);
-  return v && v.major === 1 && tag ? { minor: v.minor, tag } : undefined;
+  const v = kubeVersionOfTag(tag);
+  return v && tag ? { minor: v.minor, tag } : undefined;
 }
 
 /** Replicas of a workload, or 'many' for a DaemonSet; undefined when not known or not a workload. */

@@ -1,0 +1,213 @@
+// `npm run bench:lab` (run it under the heavy lock: flock /tmp/kubemark-heavy.lock npm run bench:lab)
+// Initial sync of 5,000 nodes against its anchors, on a lab this script starts and stops itself:
+// KUBEMARK_LAB_DIR is a new folder under /tmp and KUBEMARK_LAB_PORT_OFFSET is 6000, so it never
+// touches another lab. It creates 5,000 Node objects (with a kubelet-like status) in the masters
+// cluster, then measures, interleaved, median of the runs:
+//   - typed list: CoreV1Api.listNode in pages of 500 + slimNode (what the extension does today);
+//   - raw list: listAllRaw (src/cluster/rawList.ts: KubeConfig auth, https, JSON.parse) + slimNode;
+//   - raw bytes: the same paged GETs without parsing (the physical floor in Node);
+//   - `kubectl get --raw /api/v1/nodes` and `kubectl get nodes -o json`.
+// Writes out/bench/lab-results.json for docs/benchmarks.md.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as https from 'node:https';
+import { cpus, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { slimNode, NodeRecord } from '../src/cluster/records';
+import { listAllRaw } from '../src/cluster/rawList';
+import { fakeNode } from './tree';
+import { Row, formatTable, median } from './table';
+
+const ROOT = resolve(__dirname, '../..');
+const N = Number(process.env.KUBEMARK_BENCH_NODES ?? 5000);
+const RUNS = Number(process.env.KUBEMARK_BENCH_RUNS ?? 5);
+const PAGE = 500;
+const CONTEXT = 'kubemark-lab-masters';
+
+function lab(env: NodeJS.ProcessEnv, ...args: string[]): Promise<number> {
+  return new Promise((res, rej) => {
+    const child = spawn('bash', [join(ROOT, 'lab/lab.sh'), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('error', rej);
+    child.on('close', (code) => res(code ?? 1));
+  });
+}
+
+/** A Node object to create: bench/tree.ts's hollow node without server-set fields. */
+function nodeToCreate(i: number): unknown {
+  const n = fakeNode(i) as { metadata: Record<string, unknown> };
+  const { uid: _u, resourceVersion: _r, creationTimestamp: _c, managedFields: _m, ...metadata } = n.metadata;
+  return { apiVersion: 'v1', kind: 'Node', ...n, metadata: { ...metadata, labels: { ...(metadata.labels as object), 'kubemark-bench': 'yes' } } };
+}
+
+async function request(opts: https.RequestOptions, server: string, method: string, path: string, body?: unknown): Promise<number> {
+  const url = new URL(server + path);
+  return new Promise((res, rej) => {
+    const req = https.request(url, { ...opts, method }, (r) => {
+      r.resume();
+      r.on('end', () => res(r.statusCode ?? 0));
+    });
+    req.on('error', rej);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
+
+async function createNodes(kc: KubeConfig): Promise<void> {
+  const t0 = performance.now();
+  let next = 0;
+  let failed = 0;
+  const opts: https.RequestOptions = { headers: { 'Content-Type': 'application/json', Accept: 'application/json' } };
+  await kc.applyToHTTPSOptions(opts);
+  opts.agent = new https.Agent({ keepAlive: true, maxSockets: 24, ca: opts.ca, cert: opts.cert, key: opts.key });
+  const server = kc.getCurrentCluster()?.server ?? '';
+  const worker = async () => {
+    while (next < N) {
+      const i = next++;
+      const code = await request(opts, server, 'POST', '/api/v1/nodes', nodeToCreate(i));
+      if (code !== 201 && code !== 409) failed++;
+    }
+  };
+  await Promise.all(Array.from({ length: 24 }, worker));
+  (opts.agent as https.Agent).destroy();
+  if (failed > 0) throw new Error(`${failed} of ${N} nodes could not be created`);
+  console.error(`bench:lab: ${N} nodes created in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+async function typedList(kc: KubeConfig, fromCache = false): Promise<Map<string, NodeRecord>> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const out = new Map<string, NodeRecord>();
+  let cont: string | undefined;
+  do {
+    const page = await core.listNode({ limit: PAGE, ...(cont ? { _continue: cont } : {}), ...(fromCache ? { resourceVersion: '0' } : {}) });
+    for (const o of page.items) {
+      const r = slimNode(o);
+      out.set(r.name, r);
+    }
+    cont = page.metadata?._continue || undefined;
+  } while (cont);
+  return out;
+}
+
+async function rawList(kc: KubeConfig, fromCache = false): Promise<Map<string, NodeRecord>> {
+  const out = new Map<string, NodeRecord>();
+  for await (const page of listAllRaw(kc, '/api/v1/nodes', { pageSize: PAGE, ...(fromCache ? { query: { resourceVersion: '0' } } : {}) })) {
+    for (const o of page.items) {
+      const r = slimNode(o);
+      out.set(r.name, r);
+    }
+  }
+  return out;
+}
+
+/** The same paged GETs, bytes only: no JSON.parse, no slimming. */
+async function rawBytes(kc: KubeConfig): Promise<number> {
+  const opts: https.RequestOptions = { method: 'GET', headers: { Accept: 'application/json' } };
+  await kc.applyToHTTPSOptions(opts);
+  const server = kc.getCurrentCluster()?.server ?? '';
+  let cont: string | undefined;
+  let bytes = 0;
+  do {
+    const url = new URL(`${server}/api/v1/nodes?limit=${PAGE}${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`);
+    const body = await new Promise<Buffer>((res, rej) => {
+      const req = https.request(url, opts, (r) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => res(Buffer.concat(chunks)));
+        r.on('error', rej);
+      });
+      req.on('error', rej);
+      req.end();
+    });
+    bytes += body.length;
+    // Only the continue token, found without parsing the page.
+    const tail = body.subarray(0, 400).toString('latin1');
+    const m = /"continue":"([^"]*)"/.exec(tail);
+    cont = m?.[1] || undefined;
+  } while (cont);
+  return bytes;
+}
+
+function kubectl(kubeconfig: string, args: string[]): number {
+  const t0 = performance.now();
+  const r = spawnSync('kubectl', ['--kubeconfig', kubeconfig, '--context', CONTEXT, ...args], { encoding: 'buffer', maxBuffer: 1 << 30 });
+  const ms = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`kubectl ${args.join(' ')} failed: ${r.stderr.toString()}`);
+  return ms;
+}
+
+async function time<T>(f: () => Promise<T>): Promise<{ ms: number; result: T }> {
+  const t0 = performance.now();
+  const result = await f();
+  return { ms: performance.now() - t0, result };
+}
+
+function gc(): void {
+  try {
+    v8.setFlagsFromString('--expose_gc');
+    (vm.runInNewContext('gc') as () => void)();
+  } catch {
+    // figures without a forced collection
+  }
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync('/tmp/kubemark-lab-perf-');
+  const env = { KUBEMARK_LAB_DIR: dir, KUBEMARK_LAB_PORT_OFFSET: '6000' };
+  const kubeconfig = join(dir, 'kubeconfig');
+  try {
+    console.error(`bench:lab: starting a lab in ${dir} (ports +6000)`);
+    if ((await lab(env, 'up')) !== 0) throw new Error('lab up failed (see above)');
+    const kc = new KubeConfig();
+    kc.loadFromFile(kubeconfig);
+    kc.setCurrentContext(CONTEXT);
+    await createNodes(kc);
+    const count = (await rawList(kc)).size;
+    if (count < N) throw new Error(`expected at least ${N} nodes in masters, listed ${count}`);
+    const t: Record<string, number[]> = { typed: [], raw: [], typed0: [], raw0: [], bytes: [], kraw: [], kjson: [] };
+    let bytes = 0;
+    await typedList(kc); // warm-up (JIT, TLS session)
+    for (let i = 0; i < RUNS; i++) {
+      t.typed!.push((await time(() => typedList(kc))).ms);
+      t.raw!.push((await time(() => rawList(kc))).ms);
+      t.typed0!.push((await time(() => typedList(kc, true))).ms);
+      t.raw0!.push((await time(() => rawList(kc, true))).ms);
+      const b = await time(() => rawBytes(kc));
+      t.bytes!.push(b.ms);
+      bytes = b.result;
+      t.kraw!.push(kubectl(kubeconfig, ['get', '--raw', '/api/v1/nodes']));
+      t.kjson!.push(kubectl(kubeconfig, ['get', 'nodes', '-o', 'json']));
+    }
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const kept = await rawList(kc);
+    gc();
+    const perNode = (process.memoryUsage().heapUsed - before) / kept.size;
+    const m = (k: string) => median(t[k] as number[]);
+    const rows: Row[] = [
+      { what: `sync ${count} nodes: typed, pages of ${PAGE} (today)`, ms: m('typed'), anchor: 'kubectl get --raw /api/v1/nodes', anchorMs: m('kraw'), goal: '≤ 1.5×' },
+      { what: `sync ${count} nodes: listAllRaw, pages of ${PAGE}`, ms: m('raw'), anchor: 'kubectl get --raw /api/v1/nodes', anchorMs: m('kraw'), goal: '≤ 1.5×' },
+      { what: `sync ${count} nodes: typed, resourceVersion=0`, ms: m('typed0'), anchor: 'kubectl get --raw /api/v1/nodes', anchorMs: m('kraw'), goal: '≤ 1.5×' },
+      { what: `sync ${count} nodes: listAllRaw, resourceVersion=0`, ms: m('raw0'), anchor: 'kubectl get --raw /api/v1/nodes', anchorMs: m('kraw'), goal: '≤ 1.5×' },
+      { what: `sync ${count} nodes: listAllRaw, pages of ${PAGE}`, ms: m('raw'), anchor: `raw GETs, pages of ${PAGE}, bytes only`, anchorMs: m('bytes') },
+      { what: `sync ${count} nodes: listAllRaw, resourceVersion=0`, ms: m('raw0'), anchor: 'kubectl get nodes -o json', anchorMs: m('kjson') },
+      { what: `sync ${count} nodes: typed, pages of ${PAGE} (today)`, ms: m('typed'), anchor: 'kubectl get nodes -o json', anchorMs: m('kjson') },
+    ];
+    console.log(formatTable(rows));
+    const machine = `${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+    console.log(`\n${count} nodes, ${(bytes / 2 ** 20).toFixed(1)} MiB of JSON in pages of ${PAGE}; ${RUNS} runs each, medians; slim records keep ${perNode.toFixed(0)} B/node; machine: ${machine}`);
+    writeFileSync(join(__dirname, 'lab-results.json'), JSON.stringify({ date: new Date().toISOString(), machine, nodes: count, bytes, perNodeBytes: perNode, runs: t, rows }, null, 1));
+  } finally {
+    // Always: lab up may have started part of the lab before failing.
+    console.error('bench:lab: stopping and removing its lab');
+    await lab(env, 'down', '--purge');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(`bench:lab failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,4 @@
+export * from './ring';
+export * from './prometheus';
+export * from './model';
+export * from './viewState';
