@@ -238,14 +238,15 @@ where the fake nodes register.
 ## Next steps
 
 1. Open the **Kubemark** view (activity bar, the Kubemark icon).
-2. Press F1 and run **Kubemark: Select Workers Cluster** → \`${WORKERS_CONTEXT}\`.
-3. Press F1 and run **Kubemark: Select Masters Cluster** → \`${MASTERS_CONTEXT}\`.
-   (The choice is remembered for this workspace in the next runs of \`npm run lab\`.)
-4. Run **Kubemark: Deploy Hollow Nodes**: image \`${image}\` (the masters cluster's version;
-   any image name works in the lab, nothing pulls it), 3 replicas. Confirm the dialogs: the
-   lab's masters server is \`127.0.0.1\` (**Use It Anyway**: the lab's hollow nodes are
-   processes on this machine, so a loopback address works here, unlike in real clusters),
-   then **Deploy**.
+2. The lab's clusters are already selected: workers \`${WORKERS_CONTEXT}\`, masters
+   \`${MASTERS_CONTEXT}\` (change them with **Kubemark: Select Workers Cluster** / **Select
+   Masters Cluster**; the choice is remembered for this workspace).
+3. To deploy a file as it is: open a hollow-node manifest and click **Deploy to
+   ${WORKERS_CONTEXT}** above its workload (Kubemark: Deploy This Manifest).
+4. Or run **Kubemark: Deploy Hollow Nodes**: image \`${image}\` (the masters cluster's version;
+   any image name works in the lab, nothing pulls it), 3 replicas, then **Deploy** (one
+   question: the lab's loopback masters server is expected here and only noted in the
+   *Kubemark* output, since the lab's hollow nodes are processes on this machine).
 5. Watch the StatefulSet reach \`3/3 ready\` and the fake nodes turn Ready under Masters;
    the status bar shows \`Kubemark: 3/3 Ready\`.
 6. **Kubemark: Tail Logs** (or the icon on the StatefulSet row) follows the hollow nodes'

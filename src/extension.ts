@@ -9,6 +9,7 @@ import { Log } from './editor/log';
 import { COMMANDS } from './editor/commands/ids';
 import { registerCommand } from './editor/commands/registry';
 import { LazyCluster } from './editor/lazyCluster';
+import { DeployCodeLensProvider } from './editor/deployLens';
 import type { ClusterApi } from './editor/clusters';
 
 export interface KubemarkApi extends Partial<ClusterApi> {
@@ -46,10 +47,19 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kubema
   );
 
   registerCommand(context, log, COMMANDS.showOutput, () => log.show());
-  // Once the cluster layer runs, the version-skew rule knows the masters version.
+  // "Deploy to <workers context>" above hollow-node workloads, without loading the cluster
+  // layer: the context is the one remembered (or seeded by a setting) until the layer runs.
+  const lenses = new DeployCodeLensProvider(() => (cluster.loaded
+    ? cluster.load('the Deploy lens').model.workersContext
+    : context.workspaceState.get<string>('kubemark.workersContext') ?? (vscode.workspace.getConfiguration('kubemark').get<string>('workersContext', '') || undefined)));
+  context.subscriptions.push(lenses, vscode.languages.registerCodeLensProvider({ language: 'yaml' }, lenses));
+  // Once the cluster layer runs, the version-skew rule knows the masters version, and the lens
+  // follows the workers context selected.
   const cluster = new LazyCluster(context, log, [COMMANDS.showOutput], undefined, (api) => {
     const update = () => diagnostics.setMastersVersion(api.model.masters?.reach.state === 'reachable' ? api.model.masters.reach.version.gitVersion : undefined);
-    context.subscriptions.push(api.model.onDidChange(update));
+    context.subscriptions.push(api.model.onDidChange(update), api.model.onDidChange((what) => {
+      if (what === 'workers' || what === 'contexts') lenses.refresh();
+    }));
     update();
   });
   context.subscriptions.push(cluster);

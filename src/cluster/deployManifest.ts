@@ -16,7 +16,7 @@ import { isHollowPod, isHollowPodSpec, morphOf } from './hollow';
 import { HttpError } from './http';
 import { Change, ListWatch } from './listWatch';
 import { PreflightCheck } from './preflight';
-import { NodeRecord, PodRecord, slimPod } from './records';
+import { NodeRecord, PodRecord, isReadyHollow, slimPod } from './records';
 import { KINDS, resourcePath } from './resources';
 import { NodeStore, Progress, preflight, withNodeStore } from './services';
 import { ClusterSession } from './session';
@@ -244,7 +244,7 @@ export function waitForInstanceNodes(pods: Store<PodRecord>[], nodes: Pick<NodeS
   };
   const recount = () => {
     ready = 0;
-    for (const n of names) if (nodes.items.get(n)?.condition === 'Ready') ready++;
+    for (const n of names) if (isReadyHollow(nodes.items.get(n))) ready++;
   };
   collect();
   recount();
@@ -269,8 +269,8 @@ export function waitForInstanceNodes(pods: Store<PodRecord>[], nodes: Pick<NodeS
     };
     const onNode = (c: Change<NodeRecord>) => {
       if (c.type === 'reset') recount();
-      else if (c.type === 'upsert' && names.has(c.key)) ready += (c.value.condition === 'Ready' ? 1 : 0) - (c.old?.condition === 'Ready' ? 1 : 0);
-      else if (c.type === 'delete' && names.has(c.key)) ready -= c.old.condition === 'Ready' ? 1 : 0;
+      else if (c.type === 'upsert' && names.has(c.key)) ready += (isReadyHollow(c.value) ? 1 : 0) - (isReadyHollow(c.old) ? 1 : 0);
+      else if (c.type === 'delete' && names.has(c.key)) ready -= isReadyHollow(c.old) ? 1 : 0;
       else return;
       check();
     };

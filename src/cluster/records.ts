@@ -113,6 +113,11 @@ export function isHollowNode(n: any): boolean {
   return /^fake[a-z]*:\/\//i.test(n?.status?.nodeInfo?.containerRuntimeVersion ?? '');
 }
 
+/** Counted by Deploy's progress and the status bar: a Ready node a hollow kubelet registered. */
+export function isReadyHollow(n: NodeRecord | undefined): boolean {
+  return n !== undefined && n.hollow && n.condition === 'Ready';
+}
+
 function toIso(t: unknown): string {
   if (!t) return '';
   return t instanceof Date ? t.toISOString() : String(t);

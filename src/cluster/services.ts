@@ -7,7 +7,7 @@ import { lint } from '../core/rules';
 import { applyAll } from './apply';
 import { KINDS, ObjectRef, createdByUs, deleteExactly, describeRef, kindOf, listAll, refOf, resourcePath, scaleTo } from './resources';
 import { PreflightCheck, checkCapacity, checkImageVersion, checkPermissions } from './preflight';
-import { isHollowNode, naturalCompare, slimNode } from './records';
+import { isHollowNode, isReadyHollow, naturalCompare, slimNode } from './records';
 import { hollowNodeNameOf } from './hollow';
 import { ClusterSession } from './session';
 import { MastersState } from './state';
@@ -103,7 +103,7 @@ export async function waitForReadyNodes(nodes: NodeStore, names: string[], timeo
   let ready = 0;
   const recount = () => {
     ready = 0;
-    for (const n of wanted) if (nodes.items.get(n)?.condition === 'Ready') ready++;
+    for (const n of wanted) if (isReadyHollow(nodes.items.get(n))) ready++;
   };
   recount();
   return new Promise<number>((resolve, reject) => {
@@ -117,8 +117,8 @@ export async function waitForReadyNodes(nodes: NodeStore, names: string[], timeo
     };
     const onChange = (c: Change<NodeRecord>) => {
       if (c.type === 'reset') recount();
-      else if (c.type === 'upsert' && wanted.has(c.key)) ready += (c.value.condition === 'Ready' ? 1 : 0) - (c.old?.condition === 'Ready' ? 1 : 0);
-      else if (c.type === 'delete' && wanted.has(c.key)) ready -= c.old.condition === 'Ready' ? 1 : 0;
+      else if (c.type === 'upsert' && wanted.has(c.key)) ready += (isReadyHollow(c.value) ? 1 : 0) - (isReadyHollow(c.old) ? 1 : 0);
+      else if (c.type === 'delete' && wanted.has(c.key)) ready -= isReadyHollow(c.old) ? 1 : 0;
       else return;
       check();
     };

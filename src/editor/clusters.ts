@@ -20,7 +20,6 @@ import { DiagnosisDocuments } from './diagnosis/documents';
 import { DashboardController } from './dashboardController';
 import { EventLoopMonitor } from './eventLoop';
 import { deployManifestCommand } from './commands/deployManifest';
-import { DeployCodeLensProvider } from './deployLens';
 
 const AGE_REFRESH_MS = 30_000;
 
@@ -95,10 +94,7 @@ export function activateClusters(context: vscode.ExtensionContext, log: Log): Cl
   registerCommand(context, log, COMMANDS.scaffold, scaffoldCommand(model));
   registerCommand(context, log, COMMANDS.deploy, deployCommand(model, log));
   registerCommand(context, log, COMMANDS.deployManifest, deployManifestCommand(model, log));
-  const lenses = new DeployCodeLensProvider(() => model.workersContext);
-  context.subscriptions.push(lenses, vscode.languages.registerCodeLensProvider({ language: 'yaml' }, lenses), model.onDidChange((what) => {
-    if (what === 'workers' || what === 'contexts') lenses.refresh();
-  }));
+
   registerCommand(context, log, COMMANDS.scale, scaleCommand(model));
   registerCommand(context, log, COMMANDS.teardown, teardownCommand(model));
   registerCommand(context, log, COMMANDS.deleteNotReadyNodes, deleteNotReadyCommand(model));

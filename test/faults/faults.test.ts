@@ -198,6 +198,8 @@ describeWithLab('faults: the live layer heals', () => {
     }
     await Promise.all(all);
     await waitFor('every informer ready', () => m.nodes.state === 'ready' && [w.pods, ...Object.values(w.owners), w.namespaces, w.configMaps, w.secrets].every((x) => x.state === 'ready'), 30_000, 50);
+    // The last restart's lists may still run: wait for their watches, then require exactly one per kind.
+    await waitFor('the watches of the last Refresh', () => m.openWatches() >= 1 && w.openWatches() >= w.expectedWatches(), 30_000, 50);
     assert.equal(m.openWatches(), 1);
     assert.equal(w.openWatches(), w.expectedWatches());
     await apiserverCountsOneWatchOfOurs();

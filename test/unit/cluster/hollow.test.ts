@@ -241,6 +241,8 @@ describe("Deploy This Manifest's wait", () => {
     nodes.set('other', node('other'));
     pods.set('perf/hn-b', pod('hn-b', { namespace: 'perf', instance: 'perf.hn', hollowName: 'hn-b' }));
     nodes.set('hn-b', node('hn-b', { condition: 'NotReady' }));
+    nodes.set('hn-b', node('hn-b', { hollow: false }));
+    assert.deepEqual(seen.at(-1), '1/2 fake nodes Ready', 'a Ready node no hollow kubelet registered is not counted');
     nodes.set('hn-b', node('hn-b'));
     const r = await done;
     assert.deepEqual(r, { ready: 2, desired: 2, nodes: ['hn-a', 'hn-b'] });
