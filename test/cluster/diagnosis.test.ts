@@ -140,7 +140,17 @@ describe('Why Not Ready? against the lab', { concurrency: false }, () => {
   });
 
   test('image-service-unavailable: --use-host-image-service on, no containerd socket', { skip: existsSync('/run/containerd/containerd.sock') ? 'this machine has a containerd socket' : false }, async () => {
-    await apply(objects({ name: 'diag-cri', namespace: NS, imageService: 'containerd' }));
+    // The image service on (containerd) but no /run/containerd mount: on a node with containerd the
+    // lab serves a fake CRI at the mount, so the mount is what must be missing.
+    await apply(objects({ name: 'diag-cri', namespace: NS, imageService: 'containerd' }, (_k, objs) => {
+      for (const o of objs as any[]) {
+        const spec = o.spec?.template?.spec;
+        if (!spec) continue;
+        const gone = new Set((spec.volumes ?? []).filter((v: any) => v.hostPath?.path?.startsWith('/run/containerd')).map((v: any) => v.name));
+        spec.volumes = (spec.volumes ?? []).filter((v: any) => !gone.has(v.name));
+        for (const c of spec.containers ?? []) c.volumeMounts = (c.volumeMounts ?? []).filter((m: any) => !gone.has(m.name));
+      }
+    }));
     const r = await verdict({ pod: `${NS}/diag-cri-0` }, NS, 'image-service-unavailable', 120_000);
     assert.ok(r.diagnosis.evidence.some((e) => e.source === 'log' && /Failed to init image service/.test(e.text)), JSON.stringify(r.diagnosis.evidence));
     assert.deepEqual(r.diagnosis.actions?.map((a) => a.id), ['setUseHostImageServiceFalse']);
