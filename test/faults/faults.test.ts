@@ -86,6 +86,55 @@ describeWithLab('faults: the live layer heals', () => {
     }
   });
 
+  // The log faults run first, on a lab nothing has broken yet: after the other faults a KWOK
+  // worker node of the lab was seen without addresses, and the workers apiserver then answers
+  // log requests with 500 "no preferred addresses found" (a lab issue; see the README's limits).
+  test('(d) a hollow kubelet process killed: its log follow resumes with no duplicate line', async () => {
+    const out: string[] = [];
+    const pods = { get: (ns: string, pod: string) => w.pods.items.get(`${ns}/${pod}`), onChange: (l: () => void) => w.pods.onChange(l) };
+    const tail = new TailSession(workers, [{ namespace: NS, pod: `${NAME}-0`, container: 'hollow-kubelet' }], { append: (t) => { written.push(t); out.push(...t.split('\n')); } }, pods, { flushMs: 50, tailLines: 1000 }).start();
+    try {
+      await waitFor('log lines', () => klogLines(out).length > 5, 60_000).catch((e) => {
+        throw new Error(`${e.message}; streams open ${tail.openStreams()}, pod known ${w.pods.items.has(`${NS}/${NAME}-0`)}, seen ${tail.summary().linesSeen}, last written: ${out.slice(-6).join(' | ')}`);
+      });
+      const pid = kubeletPid(`${NAME}-0`);
+      const before = klogLines(out).length;
+      process.kill(pid, 'SIGKILL');
+      const killed = Date.now();
+      await waitFor('a new kubelet process', () => { try { return kubeletPid(`${NAME}-0`) !== pid; } catch { return false; } }, 60_000, 200);
+      await waitFor('lines of the new process', () => klogLines(out).slice(before).some((l) => /Starting|Version|kubelet/i.test(l)), 90_000, 100);
+      table.push({ fault: 'hollow kubelet killed (log follow)', run: 1, recoveryMs: Date.now() - killed, detail: `${klogLines(out).length} lines` });
+      assertNoDuplicates(out);
+    } finally {
+      tail.stop();
+    }
+  });
+
+  test('(e) a log stream cut by stopping the workers apiserver: Tail Logs continues after the restart', async () => {
+    const out: string[] = [];
+    const pods = { get: (ns: string, pod: string) => w.pods.items.get(`${ns}/${pod}`), onChange: (l: () => void) => w.pods.onChange(l) };
+    const tail = new TailSession(workers, [{ namespace: NS, pod: `${NAME}-1`, container: 'hollow-kubelet' }], { append: (t) => { written.push(t); out.push(...t.split('\n')); } }, pods, { flushMs: 50, tailLines: 1000 }).start();
+    try {
+      // A hollow kubelet in steady state writes mostly known noise: lines seen (shown or counted) are what is followed.
+      await waitFor('log lines', () => tail.summary().linesSeen > 0 && tail.openStreams() === 1, 60_000).catch((e) => {
+        throw new Error(`${e.message}; streams open ${tail.openStreams()}, pod known ${w.pods.items.has(`${NS}/${NAME}-1`)}, seen ${tail.summary().linesSeen}, last written: ${out.slice(-6).join(' | ')}`);
+      });
+      await labVerb('stop', 'workers-apiserver');
+      await waitFor('the stream to end', () => tail.openStreams() === 0, 30_000, 50);
+      const before = tail.summary().linesSeen;
+      await labVerb('start', 'workers-apiserver');
+      const back = Date.now();
+      await waitFor('the stream again', () => tail.openStreams() === 1, 30_000, 50);
+      // The hollow kubelet logs every few seconds (node status, image GC): new lines come, none twice.
+      await waitFor('new lines after the restart', () => tail.summary().linesSeen > before, 90_000, 100);
+      table.push({ fault: 'log stream cut (workers apiserver restart)', run: 1, recoveryMs: Date.now() - back, detail: `${tail.summary().linesSeen - before} new lines` });
+      assertNoDuplicates(out);
+      assert.ok(out.some((l) => /fault-node-1\/hollow-kubelet: .*following again/.test(l)), 'the cut is said');
+    } finally {
+      tail.stop();
+    }
+  });
+
   test('(a) masters apiserver stopped and started 5 times: the exact node set within 5 s, one watch', async () => {
     for (let run = 1; run <= 5; run++) {
       await labVerb('stop', 'masters-apiserver');
@@ -145,48 +194,6 @@ describeWithLab('faults: the live layer heals', () => {
     assert.ok(recoveryMs <= RECOVERY_MS, `the states took ${recoveryMs} ms after the apiservers accepted writes`);
     assert.equal(m.openWatches(), 1);
     assert.equal(w.openWatches(), w.expectedWatches());
-  });
-
-  test('(d) a hollow kubelet process killed: its log follow resumes with no duplicate line', async () => {
-    const out: string[] = [];
-    const pods = { get: (ns: string, pod: string) => w.pods.items.get(`${ns}/${pod}`), onChange: (l: () => void) => w.pods.onChange(l) };
-    const tail = new TailSession(workers, [{ namespace: NS, pod: `${NAME}-0`, container: 'hollow-kubelet' }], { append: (t) => { written.push(t); out.push(...t.split('\n')); } }, pods, { flushMs: 50, tailLines: 1000 }).start();
-    try {
-      await waitFor('log lines', () => klogLines(out).length > 5, 60_000);
-      const pid = kubeletPid(`${NAME}-0`);
-      const before = klogLines(out).length;
-      process.kill(pid, 'SIGKILL');
-      const killed = Date.now();
-      await waitFor('a new kubelet process', () => { try { return kubeletPid(`${NAME}-0`) !== pid; } catch { return false; } }, 60_000, 200);
-      await waitFor('lines of the new process', () => klogLines(out).slice(before).some((l) => /Starting|Version|kubelet/i.test(l)), 90_000, 100);
-      table.push({ fault: 'hollow kubelet killed (log follow)', run: 1, recoveryMs: Date.now() - killed, detail: `${klogLines(out).length} lines` });
-      assertNoDuplicates(out);
-    } finally {
-      tail.stop();
-    }
-  });
-
-  test('(e) a log stream cut by stopping the workers apiserver: Tail Logs continues after the restart', async () => {
-    const out: string[] = [];
-    const pods = { get: (ns: string, pod: string) => w.pods.items.get(`${ns}/${pod}`), onChange: (l: () => void) => w.pods.onChange(l) };
-    const tail = new TailSession(workers, [{ namespace: NS, pod: `${NAME}-1`, container: 'hollow-kubelet' }], { append: (t) => { written.push(t); out.push(...t.split('\n')); } }, pods, { flushMs: 50, tailLines: 1000 }).start();
-    try {
-      // A hollow kubelet in steady state writes mostly known noise: lines seen (shown or counted) are what is followed.
-      await waitFor('log lines', () => tail.summary().linesSeen > 0 && tail.openStreams() === 1, 60_000);
-      await labVerb('stop', 'workers-apiserver');
-      await waitFor('the stream to end', () => tail.openStreams() === 0, 30_000, 50);
-      const before = tail.summary().linesSeen;
-      await labVerb('start', 'workers-apiserver');
-      const back = Date.now();
-      await waitFor('the stream again', () => tail.openStreams() === 1, 30_000, 50);
-      // The hollow kubelet logs every few seconds (node status, image GC): new lines come, none twice.
-      await waitFor('new lines after the restart', () => tail.summary().linesSeen > before, 90_000, 100);
-      table.push({ fault: 'log stream cut (workers apiserver restart)', run: 1, recoveryMs: Date.now() - back, detail: `${tail.summary().linesSeen - before} new lines` });
-      assertNoDuplicates(out);
-      assert.ok(out.some((l) => /fault-node-1\/hollow-kubelet: .*following again/.test(l)), 'the cut is said');
-    } finally {
-      tail.stop();
-    }
   });
 
   test('(f) Refresh pressed 20 times in a second: one watch per kind afterwards', async () => {
