@@ -239,12 +239,14 @@ export class ListWatch<R> {
     const mine = () => gen === this.gen && (handle === undefined || this.current === handle);
     handle = this.spec.watch(this.spec.path, query, {
       onOpen: () => {
+        // Ready again, but the backoff is kept until the watch proves itself (an event, or a
+        // life of over a second): a server that accepts and drops every watch is not hammered.
         if (!mine()) return;
-        this.backoff = this.initialBackoff;
         this.setReady();
       },
       onEvent: (type, obj) => {
         if (!mine()) return;
+        if (!sawEvent) this.backoff = this.initialBackoff;
         sawEvent = true;
         if (type === 'ERROR') {
           if (obj?.code === 410) gone = true;
@@ -296,6 +298,7 @@ export class ListWatch<R> {
       this.fail(gen, err, () => this.watch(gen));
     } else if (sawEvent || Date.now() - started > 1000) {
       // A clean end (the server's timeout): resume at once.
+      this.backoff = this.initialBackoff;
       this.watch(gen);
     } else {
       // The server keeps closing at once: resume with backoff.

@@ -177,6 +177,38 @@ describe('ListWatch: a small informer', () => {
     lw.dispose();
   });
 
+  test('a server that accepts every watch and drops it at once: the delay keeps growing, and resets after an event', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const s = new FakeServer();
+    const lw = new ListWatch({
+      path: '/x', list: s.list, watch: s.watch, slim: (o: any) => o.metadata.name,
+      explain: (e) => new KubemarkError(String(e)),
+    }, { initialBackoffMs: 100, maxBackoffMs: 800 });
+    lw.start();
+    s.lists[0]!.resolve(page('3'));
+    await settle();
+    const delays: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const before = s.watches.length;
+      s.last.h.onOpen?.();
+      assert.equal(lw.state, 'ready', 'an open watch is ready');
+      s.close(s.last); // clean, no event, at once
+      let waited = 0;
+      while (s.watches.length === before) { t.mock.timers.tick(50); waited += 50; if (waited > 5000) assert.fail('no retry'); }
+      delays.push(waited);
+    }
+    assert.deepEqual(delays, [100, 200, 400, 800, 800], 'the open did not reset the backoff');
+    // A watch that delivers an event proves the server is fine: the next drop retries after the initial delay.
+    s.last.h.onOpen?.();
+    s.last.h.onEvent('ADDED', { metadata: { name: 'a', resourceVersion: '9' } });
+    const before = s.watches.length;
+    s.close(s.last, Object.assign(new Error('reset'), { code: 'ECONNRESET' }));
+    let waited = 0;
+    while (s.watches.length === before) { t.mock.timers.tick(50); waited += 50; if (waited > 5000) assert.fail('no retry'); }
+    assert.equal(waited, 100);
+    lw.dispose();
+  });
+
   test('410 Gone relists, then watches from the new list', async () => {
     const s = new FakeServer();
     const lw = informer(s);
