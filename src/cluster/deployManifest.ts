@@ -18,7 +18,7 @@ import { Change, ListWatch } from './listWatch';
 import { PreflightCheck } from './preflight';
 import { NodeRecord, PodRecord, isReadyHollow, slimPod } from './records';
 import { KINDS, resourcePath } from './resources';
-import { NodeStore, Progress, preflight, withNodeStore } from './services';
+import { NodeStore, Progress, preflight, storeClosed, withNodeStore } from './services';
 import { ClusterSession } from './session';
 import { Store, rawLister } from './state';
 
@@ -226,7 +226,7 @@ async function withPodStores<T>(workers: ClusterSession, namespaces: string[], h
  * one) and the node each registers is Ready. Pod changes of other pods, and node changes of other
  * nodes, cost nothing beyond a set lookup.
  */
-export function waitForInstanceNodes(pods: Store<PodRecord>[], nodes: Pick<NodeStore, 'items' | 'onChange'>, instance: string, desired: number, daemon: boolean, timeoutMs: number, progress: Progress, token?: CancelSignal): Promise<{ ready: number; desired: number; nodes: string[] }> {
+export function waitForInstanceNodes(pods: Store<PodRecord>[], nodes: Pick<NodeStore, 'items' | 'onChange' | 'isDisposed'>, instance: string, desired: number, daemon: boolean, timeoutMs: number, progress: Progress, token?: CancelSignal): Promise<{ ready: number; desired: number; nodes: string[] }> {
   let names = new Set<string>();
   let ready = 0;
   let want = desired;
@@ -260,7 +260,10 @@ export function waitForInstanceNodes(pods: Store<PodRecord>[], nodes: Pick<NodeS
       if (names.size >= want && ready >= want) finish(() => resolve({ ready, desired: want, nodes: [...names].sort() }));
     };
     const onPod = (c: Change<PodRecord>) => {
-      if (c.type === 'state') return;
+      if (c.type === 'state') {
+        if (pods.some((s) => s.isDisposed)) finish(() => reject(storeClosed(ready, want, "the workers cluster's pod watch")));
+        return;
+      }
       if (c.type === 'reset' || c.old?.instance === instance || (c.type === 'upsert' && c.value.instance === instance)) {
         collect();
         recount();
@@ -268,6 +271,7 @@ export function waitForInstanceNodes(pods: Store<PodRecord>[], nodes: Pick<NodeS
       }
     };
     const onNode = (c: Change<NodeRecord>) => {
+      if (c.type === 'state' && nodes.isDisposed) return finish(() => reject(storeClosed(ready, want)));
       if (c.type === 'reset') recount();
       else if (c.type === 'upsert' && names.has(c.key)) ready += (isReadyHollow(c.value) ? 1 : 0) - (isReadyHollow(c.old) ? 1 : 0);
       else if (c.type === 'delete' && names.has(c.key)) ready -= isReadyHollow(c.old) ? 1 : 0;

@@ -135,6 +135,8 @@ export class ListWatch<R> {
     if (this.disposed) return;
     this.cancel();
     this.disposed = true;
+    // Last word to the listeners: whoever waits on this store (Deploy's wait) learns it ended.
+    this.emit({ type: 'state' });
     this.listeners.clear();
   }
 

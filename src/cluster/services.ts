@@ -116,6 +116,7 @@ export async function waitForReadyNodes(nodes: NodeStore, names: string[], timeo
       if (ready >= names.length) finish(() => resolve(ready));
     };
     const onChange = (c: Change<NodeRecord>) => {
+      if (c.type === 'state' && nodes.isDisposed) return finish(() => reject(storeClosed(ready, names.length)));
       if (c.type === 'reset') recount();
       else if (c.type === 'upsert' && wanted.has(c.key)) ready += (isReadyHollow(c.value) ? 1 : 0) - (isReadyHollow(c.old) ? 1 : 0);
       else if (c.type === 'delete' && wanted.has(c.key)) ready -= isReadyHollow(c.old) ? 1 : 0;
@@ -136,6 +137,11 @@ export async function waitForReadyNodes(nodes: NodeStore, names: string[], timeo
     }
     check();
   });
+}
+
+/** The wait's node informer was closed under it (the masters selection changed, or the window closes). */
+export function storeClosed(ready: number, desired: number, what = "the masters cluster's node watch"): KubemarkError {
+  return new KubemarkError(`Stopped waiting at ${ready}/${desired} fake nodes Ready: ${what} was closed (the cluster selection changed). What was applied stays; watch the hollow nodes in the Kubemark view, or run the deploy again to follow it.`);
 }
 
 /** Runs f with a node informer: the one given (held by the editor), else a temporary one. */

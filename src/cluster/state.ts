@@ -182,6 +182,8 @@ export interface Store<R> {
   readonly items: Map<string, R>;
   readonly state: ListWatchState;
   readonly error: KubemarkError | undefined;
+  /** Closed for good: it emits one last `state` change when it closes. */
+  readonly isDisposed?: boolean;
   onChange(l: (c: Change<R>) => void): { dispose(): void };
 }
 
@@ -276,6 +278,7 @@ export class InformerSet<R> implements Informer, Store<R> {
       m.w.dispose();
     }
     this.members = [];
+    this.emit({ type: 'state' }); // whoever waits on this store learns it ended
     this.listeners.clear();
   }
 }

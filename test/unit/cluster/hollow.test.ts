@@ -228,7 +228,26 @@ describe("Deploy This Manifest's wait", () => {
     onChange(l: (c: Change<R>) => void) { this.ls.add(l); return { dispose: () => this.ls.delete(l) }; }
     set(key: string, value: R) { const old = this.items.get(key); this.items.set(key, value); for (const l of this.ls) l({ type: 'upsert', key, old, value }); }
     get listeners() { return this.ls.size; }
+    isDisposed = false;
+    close() { this.isDisposed = true; for (const l of [...this.ls]) l({ type: 'state' }); }
   }
+
+  test('the node store closes under the wait (the selection changed): it ends at once, saying what was applied stays', async () => {
+    const pods = new FakeStore<PodRecord>();
+    const nodes = new FakeStore<NodeRecord>();
+    const done = waitForInstanceNodes([pods], nodes as any, 'x', 2, false, 60_000, () => undefined);
+    nodes.close();
+    await assert.rejects(done, /Stopped waiting at 0\/2 fake nodes Ready: the masters cluster's node watch was closed.*What was applied stays/);
+    assert.equal(pods.listeners + nodes.listeners, 0, 'listeners removed');
+  });
+
+  test('a pod store closes under the wait: it ends at once too', async () => {
+    const pods = new FakeStore<PodRecord>();
+    const nodes = new FakeStore<NodeRecord>();
+    const done = waitForInstanceNodes([pods], nodes as any, 'x', 1, false, 60_000, () => undefined);
+    pods.close();
+    await assert.rejects(done, /the workers cluster's pod watch was closed/);
+  });
 
   test('follows the pods of our instance to their nodes until all are Ready; ignores other pods and nodes', async () => {
     const pods = new FakeStore<PodRecord>();

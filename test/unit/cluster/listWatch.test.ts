@@ -209,6 +209,19 @@ describe('ListWatch: a small informer', () => {
     lw.dispose();
   });
 
+  test('disposal tells the listeners once (a wait on the store ends), then nothing more', async () => {
+    const s = new FakeServer();
+    const lw = informer(s);
+    lw.start();
+    s.lists[0]!.resolve(page('1'));
+    await settle();
+    const seen: string[] = [];
+    lw.onChange((c) => seen.push(`${c.type}:${lw.isDisposed}`));
+    lw.dispose();
+    lw.dispose();
+    assert.deepEqual(seen, ['state:true']);
+  });
+
   test('410 Gone relists, then watches from the new list', async () => {
     const s = new FakeServer();
     const lw = informer(s);
