@@ -29,9 +29,9 @@ interface SliceBuffer extends Buffer {
 const NO_NOISE = -1;
 const SLOW = -3;
 
-/** The text of line [ls, le) of the region: a latin1 slice when the region is ASCII, else UTF-8. */
-function lineAt(ascii: boolean, text: string, region: Buffer, ls: number, le: number): string {
-  return ascii ? text.slice(ls, le) : (region as SliceBuffer).utf8Slice(ls, le);
+/** The text of line [ls, le) of the region: latin1 when the region is ASCII (the same text), else UTF-8. */
+function lineAt(ascii: boolean, region: SliceBuffer, ls: number, le: number): string {
+  return ascii ? region.latin1Slice(ls, le) : region.utf8Slice(ls, le);
 }
 
 interface LiteralInfo {
@@ -44,6 +44,8 @@ export class FastLineClassifier {
   private readonly info: LiteralInfo[];
   /** Noise entries with a literal, catalogue order, with the literal's id. */
   private readonly noise: { f: FastEntry; lit: number }[];
+  /** Per literal id: the noise entries with that literal, in catalogue order. */
+  private readonly byLit: FastEntry[][];
   private readonly slowNoise: { idx: number; re: RegExp }[];
   private readonly occ = new Occurrences();
   /** Per line: literal ids seen at the leftmost position / after it (reset per line). */
@@ -54,6 +56,7 @@ export class FastLineClassifier {
     this.scanner = new LiteralScanner(literals);
     this.info = info;
     this.noise = noise;
+    this.byLit = literals.map((_, id) => noise.filter((x) => x.lit === id).map((x) => x.f));
     this.slowNoise = c.noise.slow;
     this.atLeft = new Uint8Array(literals.length);
     this.later = new Uint8Array(literals.length);
@@ -96,36 +99,64 @@ export class FastLineClassifier {
     onLine: (line: ClassifiedLine) => void,
   ): number {
     const c = this.c;
-    const region = bytes.subarray(from, to);
+    const region = bytes.subarray(from, to) as SliceBuffer;
     const n = region.length;
-    const text = (region as SliceBuffer).latin1Slice(0, n);
     const ascii = isAscii !== undefined && isAscii(region);
     const occ = this.occ;
-    const scanner = this.scanner;
     const entries = c.entries;
+    const info = this.info;
+    const byLit = this.byLit;
+    const slowNoise = this.slowNoise.length > 0;
     // Every literal of the region in one pass.
-    scanner.begin();
+    this.scanner.begin();
     occ.clear();
-    scanner.scan(region, text, 0, n, occ);
+    this.scanner.scan(region, 0, n, occ);
+    const starts = occ.starts;
+    const ids = occ.ids;
+    const occN = occ.length;
     let k = 0;
+    /** Start of the next occurrence (n when none is left). */
+    let next = occN > 0 ? (starts[0] as number) : n;
     let truncated = 0;
     let ls = 0;
     while (ls < n) {
-      const nl = text.indexOf('\n', ls);
+      const nl = region.indexOf(10, ls);
       let le = nl;
-      if (le > ls && text.charCodeAt(le - 1) === 13) le--;
+      if (le > ls && region[le - 1] === 13) le--;
+      // This line's occurrences: [k, kEnd).
+      let kEnd = k;
+      if (next < nl) {
+        kEnd++;
+        while (kEnd < occN && (starts[kEnd] as number) < nl) kEnd++;
+      }
       let line: string | undefined;
       let code = SLOW;
-      if (s.trace === -1 && (le - ls <= maxLineLength || (line ??= lineAt(ascii, text, region, ls, le)).length <= maxLineLength)) {
-        let kEnd = k;
-        while (kEnd < occ.length && (occ.starts[kEnd] as number) < nl) kEnd++;
-        code = this.resolve(k, kEnd, ascii, text, region, ls, le);
-        k = kEnd;
-      } else {
-        while (k < occ.length && (occ.starts[k] as number) < nl) k++;
+      if (s.trace === -1 && (le - ls <= maxLineLength || (line ??= lineAt(ascii, region, ls, le)).length <= maxLineLength)) {
+        if (kEnd === k) {
+          code = NO_NOISE;
+        } else if (kEnd === k + 1) {
+          // One literal in the line (most noise lines): its entries in catalogue order.
+          const lit = ids[k] as number;
+          if (!(info[lit] as LiteralInfo).error) {
+            code = NO_NOISE;
+            const list = byLit[lit] as FastEntry[];
+            for (let e = 0; e < list.length; e++) {
+              const f = list[e] as FastEntry;
+              if (f.confirm === undefined || confirmed(f, (line ??= lineAt(ascii, region, ls, le)))) {
+                code = f.idx;
+                break;
+              }
+            }
+          }
+        } else {
+          code = this.resolve(k, kEnd, ascii, region, ls, le);
+        }
+        if (code === NO_NOISE && slowNoise) code = this.slowNoiseMatch((line ??= lineAt(ascii, region, ls, le)));
       }
+      k = kEnd;
+      next = k < occN ? (starts[k] as number) : n;
       if (code === SLOW) {
-        let l = (line ??= lineAt(ascii, text, region, ls, le));
+        let l = (line ??= lineAt(ascii, region, ls, le));
         if (l.length > maxLineLength) {
           truncated++;
           l = cut(l, maxLineLength) + TRUNCATION_MARKER;
@@ -137,9 +168,9 @@ export class FastLineClassifier {
         if (code >= 0) {
           s.counts[code]++;
           s.suppressed++;
-          if (!dropNoise) onLine(result('noise', (line ??= lineAt(ascii, text, region, ls, le)), (entries[code] as PatternEntry).id, undefined, source, false));
+          if (!dropNoise) onLine(result('noise', (line ??= lineAt(ascii, region, ls, le)), (entries[code] as PatternEntry).id, undefined, source, false));
         } else {
-          const l = (line ??= lineAt(ascii, text, region, ls, le));
+          const l = (line ??= lineAt(ascii, region, ls, le));
           const sev = klogSeverity(l, contentOffset(l));
           if (sev === 69 /* E */ || sev === 70 /* F */) {
             const idx = sev === 69 ? c.klogErrorIdx : c.klogFatalIdx;
@@ -158,11 +189,19 @@ export class FastLineClassifier {
     return truncated;
   }
 
+  /** The first user regex without a literal that matches, or NO_NOISE. */
+  private slowNoiseMatch(l: string): number {
+    for (const r of this.slowNoise) {
+      if (r.re.test(l)) return r.idx;
+    }
+    return NO_NOISE;
+  }
+
   /**
    * What CatalogueMatcher.match would say for a line whose literal occurrences are
    * occ[k, kEnd): SLOW (an error literal: the slow path decides), NO_NOISE, or the noise entry.
    */
-  private resolve(k: number, kEnd: number, ascii: boolean, text: string, region: Buffer, ls: number, le: number): number {
+  private resolve(k: number, kEnd: number, ascii: boolean, region: SliceBuffer, ls: number, le: number): number {
     let line: string | undefined;
     const starts = this.occ.starts;
     const ids = this.occ.ids;
@@ -181,7 +220,7 @@ export class FastLineClassifier {
       const noise = this.noise;
       for (let e = 0; e < noise.length; e++) {
         const x = noise[e] as { f: FastEntry; lit: number };
-        if (atLeft[x.lit] === 1 && (x.f.confirm === undefined || confirmed(x.f, (line ??= lineAt(ascii, text, region, ls, le))))) {
+        if (atLeft[x.lit] === 1 && (x.f.confirm === undefined || confirmed(x.f, (line ??= lineAt(ascii, region, ls, le))))) {
           found = x.f.idx;
           break;
         }
@@ -189,7 +228,7 @@ export class FastLineClassifier {
       if (found === NO_NOISE) {
         for (let e = 0; e < noise.length; e++) {
           const x = noise[e] as { f: FastEntry; lit: number };
-          if (later[x.lit] === 1 && (x.f.confirm === undefined || confirmed(x.f, (line ??= lineAt(ascii, text, region, ls, le))))) {
+          if (later[x.lit] === 1 && (x.f.confirm === undefined || confirmed(x.f, (line ??= lineAt(ascii, region, ls, le))))) {
             found = x.f.idx;
             break;
           }
@@ -198,12 +237,6 @@ export class FastLineClassifier {
       for (let q = k; q < kEnd; q++) {
         atLeft[ids[q] as number] = 0;
         later[ids[q] as number] = 0;
-      }
-    }
-    if (found === NO_NOISE && this.slowNoise.length > 0) {
-      const l = (line ??= lineAt(ascii, text, region, ls, le));
-      for (const r of this.slowNoise) {
-        if (r.re.test(l)) return r.idx;
       }
     }
     return found;

@@ -53,7 +53,7 @@ export class Occurrences {
 }
 
 export class LiteralScanner {
-  /** Each literal's bytes as a latin1 string (for startsWith / indexOf on a latin1 chunk). */
+  /** Each literal's UTF-8 bytes as a latin1 string (one char a byte). */
   readonly literals: readonly string[];
   private readonly step: number;
   /** Bucket of each hash: start index into cands (0 = empty bucket), end at bucketEnd. */
@@ -65,14 +65,27 @@ export class LiteralScanner {
   private readonly cands: Int32Array;
   private readonly sampled: boolean;
   private readonly short: number[] = [];
+  private readonly shortBytes: Buffer[];
   private readonly lengths: Int32Array;
-  /** Per short literal: its next occurrence in the current text (-1 none, -2 not searched). */
+  /** Every literal's bytes, one after the other, from litStart[id]. */
+  private readonly litBytes: Uint8Array;
+  private readonly litStart: Int32Array;
+  /** Per short literal: its next occurrence in the current bytes (-1 none, -2 not searched). */
   private readonly shortNext: Int32Array;
 
-
   constructor(literals: readonly string[]) {
-    this.literals = literals.map((l) => Buffer.from(l, 'utf8').toString('latin1'));
-    this.lengths = Int32Array.from(this.literals, (l) => l.length);
+    const bufs = literals.map((l) => Buffer.from(l, 'utf8'));
+    this.literals = bufs.map((b) => b.toString('latin1'));
+    this.shortBytes = bufs;
+    this.lengths = Int32Array.from(bufs, (b) => b.length);
+    this.litStart = new Int32Array(bufs.length);
+    let total = 0;
+    bufs.forEach((b, id) => {
+      this.litStart[id] = total;
+      total += b.length;
+    });
+    this.litBytes = new Uint8Array(total);
+    bufs.forEach((b, id) => this.litBytes.set(b, this.litStart[id] as number));
     this.shortNext = new Int32Array(literals.length).fill(-2);
     const long: number[] = [];
     this.literals.forEach((l, id) => {
@@ -106,43 +119,45 @@ export class LiteralScanner {
     this.cands = Int32Array.from(flat);
   }
 
-  /** Call before scanning a new text. */
+  /** Call before scanning new bytes. */
   begin(): void {
     this.shortNext.fill(-2);
   }
 
   /**
-   * Appends the occurrences that lie entirely in [from, to) of `bytes` (whose latin1 decoding is
-   * `text`) to `out`, sorted by start. Successive calls on the same text must move forward
-   * (from >= the previous to) until the next begin(): short literals are searched once per text.
+   * Appends the occurrences that lie entirely in [from, to) of `bytes` to `out`, sorted by
+   * start. Successive calls on the same bytes must move forward (from >= the previous to) until
+   * the next begin(): short literals are searched once per bytes.
    */
-  scan(bytes: Uint8Array, text: string, from: number, to: number, out: Occurrences): void {
-    if (this.sampled) this.scanSampled(bytes, text, from, to, out);
+  scan(bytes: Uint8Array, from: number, to: number, out: Occurrences): void {
+    if (this.sampled) this.scanSampled(bytes, from, to, out);
     const short = this.short;
     if (short.length === 0) return;
+    const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const next = this.shortNext;
     for (let s = 0; s < short.length; s++) {
       const id = short[s] as number;
-      const lit = this.literals[id] as string;
+      const lit = this.shortBytes[id] as Buffer;
       const len = lit.length;
       let p = next[id] as number;
       if (p === -1) continue;
-      if (p < from) p = text.indexOf(lit, from);
+      if (p < from) p = buf.indexOf(lit, from);
       while (p !== -1 && p + len <= to) {
         out.push(p, id);
-        p = text.indexOf(lit, p + 1);
+        p = buf.indexOf(lit, p + 1);
       }
       next[id] = p;
     }
   }
 
-  private scanSampled(b: Uint8Array, text: string, from: number, to: number, out: Occurrences): void {
+  private scanSampled(b: Uint8Array, from: number, to: number, out: Occurrences): void {
     const step = this.step;
     const bucketStart = this.bucketStart;
     const bucketEnd = this.bucketEnd;
     const cands = this.cands;
-    const literals = this.literals;
     const lengths = this.lengths;
+    const litBytes = this.litBytes;
+    const litStart = this.litStart;
     const used = this.used;
     // One unaligned little-endian load per sample.
     const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
@@ -157,11 +172,15 @@ export class LiteralScanner {
         if ((cands[c + 2] as number) !== x) continue;
         const id = cands[c] as number;
         const start = i - 3 - (cands[c + 1] as number);
-        const end = start + (lengths[id] as number);
+        const len = lengths[id] as number;
+        const end = start + len;
         if (start < from || end > to) continue;
-        const y = (b[end - 4] as number) | ((b[end - 3] as number) << 8) | ((b[end - 2] as number) << 16) | ((b[end - 1] as number) << 24);
-        // slice + === compares with memcmp; startsWith walks character by character.
-        if (y === (cands[c + 3] as number) && text.slice(start, end) === literals[id]) out.push(start, id);
+        if (view.getInt32(end - 4, true) !== (cands[c + 3] as number)) continue;
+        // The sampled 4-gram and the last 4 bytes match: compare the rest, byte by byte.
+        const ls = litStart[id] as number;
+        let j = 0;
+        while (j < len - 4 && b[start + j] === litBytes[ls + j]) j++;
+        if (j === len - 4) out.push(start, id);
       }
     }
   }
