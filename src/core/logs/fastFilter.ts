@@ -34,6 +34,48 @@ function lineAt(ascii: boolean, region: SliceBuffer, ls: number, le: number): st
   return ascii ? region.latin1Slice(ls, le) : region.utf8Slice(ls, le);
 }
 
+/** A noise entry for the one-literal case, with its `around` in bytes. */
+interface LitEntry {
+  readonly f: FastEntry;
+  /** Byte length of the literal. */
+  readonly len: number;
+  readonly before: readonly Uint8Array[] | undefined;
+  readonly after: readonly Uint8Array[] | undefined;
+}
+
+function asciiBytes(list: readonly string[] | undefined): Uint8Array[] | undefined {
+  return list === undefined ? undefined : list.map((x) => Buffer.from(x, 'latin1'));
+}
+
+/** bytes[at, at + x.length) === x */
+function bytesAt(b: Uint8Array, at: number, x: Uint8Array): boolean {
+  for (let i = 0; i < x.length; i++) if (b[at + i] !== x[i]) return false;
+  return true;
+}
+
+/** `around` of the entry holds at the occurrence [pos, pos + len) of line [ls, le). */
+function aroundHolds(b: Uint8Array, x: LitEntry, pos: number, ls: number, le: number): boolean {
+  const before = x.before;
+  if (before !== undefined) {
+    let ok = false;
+    for (let i = 0; i < before.length && !ok; i++) {
+      const w = before[i] as Uint8Array;
+      ok = pos - w.length >= ls && bytesAt(b, pos - w.length, w);
+    }
+    if (!ok) return false;
+  }
+  const after = x.after;
+  if (after !== undefined) {
+    const end = pos + x.len;
+    for (let i = 0; i < after.length; i++) {
+      const w = after[i] as Uint8Array;
+      if (end + w.length <= le && bytesAt(b, end, w)) return true;
+    }
+    return false;
+  }
+  return true;
+}
+
 interface LiteralInfo {
   /** Some error entry has this literal: the line goes to the slow path. */
   error: boolean;
@@ -45,7 +87,9 @@ export class FastLineClassifier {
   /** Noise entries with a literal, catalogue order, with the literal's id. */
   private readonly noise: { f: FastEntry; lit: number }[];
   /** Per literal id: the noise entries with that literal, in catalogue order. */
-  private readonly byLit: FastEntry[][];
+  private readonly byLit: LitEntry[][];
+  /** LitEntry of each entry of `noise`, same order. */
+  private readonly noiseAt: LitEntry[];
   private readonly slowNoise: { idx: number; re: RegExp }[];
   private readonly occ = new Occurrences();
   /** Per line: literal ids seen at the leftmost position / after it (reset per line). */
@@ -56,7 +100,17 @@ export class FastLineClassifier {
     this.scanner = new LiteralScanner(literals);
     this.info = info;
     this.noise = noise;
-    this.byLit = literals.map((_, id) => noise.filter((x) => x.lit === id).map((x) => x.f));
+    this.byLit = literals.map((lit, id) =>
+      noise
+        .filter((x) => x.lit === id)
+        .map((x) => {
+          const a = x.f.around;
+          // `around` is compared as bytes: ASCII only (anything else keeps the regex).
+          const ascii = a !== undefined && [...(a.before ?? []), ...(a.after ?? [])].every((w) => /^[\x20-\x7e]+$/.test(w));
+          return { f: x.f, len: Buffer.byteLength(lit, 'utf8'), before: ascii ? asciiBytes(a.before) : undefined, after: ascii ? asciiBytes(a.after) : undefined };
+        }),
+    );
+    this.noiseAt = noise.map((x) => (this.byLit[x.lit] as LitEntry[]).find((y) => y.f === x.f) as LitEntry);
     this.slowNoise = c.noise.slow;
     this.atLeft = new Uint8Array(literals.length);
     this.later = new Uint8Array(literals.length);
@@ -139,10 +193,14 @@ export class FastLineClassifier {
           const lit = ids[k] as number;
           if (!(info[lit] as LiteralInfo).error) {
             code = NO_NOISE;
-            const list = byLit[lit] as FastEntry[];
+            const list = byLit[lit] as LitEntry[];
             for (let e = 0; e < list.length; e++) {
-              const f = list[e] as FastEntry;
-              if (f.confirm === undefined || confirmed(f, (line ??= lineAt(ascii, region, ls, le)))) {
+              const x = list[e] as LitEntry;
+              const f = x.f;
+              if (
+                f.confirm === undefined ||
+                (x.before !== undefined || x.after !== undefined ? aroundHolds(region, x, starts[k] as number, ls, le) : confirmed(f, (line ??= lineAt(ascii, region, ls, le))))
+              ) {
                 code = f.idx;
                 break;
               }
@@ -218,9 +276,19 @@ export class FastLineClassifier {
         else later[lit] = 1;
       }
       const noise = this.noise;
+      const noiseAt = this.noiseAt;
+      // confirm: `around` at any occurrence of the entry's literal in the line, or the regex.
+      const holds = (e: number): boolean => {
+        const x = noise[e] as { f: FastEntry; lit: number };
+        if (x.f.confirm === undefined) return true;
+        const a = noiseAt[e] as LitEntry;
+        if (a.before === undefined && a.after === undefined) return confirmed(x.f, (line ??= lineAt(ascii, region, ls, le)));
+        for (let q = k; q < kEnd; q++) if (ids[q] === x.lit && aroundHolds(region, a, starts[q] as number, ls, le)) return true;
+        return false;
+      };
       for (let e = 0; e < noise.length; e++) {
         const x = noise[e] as { f: FastEntry; lit: number };
-        if (atLeft[x.lit] === 1 && (x.f.confirm === undefined || confirmed(x.f, (line ??= lineAt(ascii, region, ls, le))))) {
+        if (atLeft[x.lit] === 1 && holds(e)) {
           found = x.f.idx;
           break;
         }
@@ -228,7 +296,7 @@ export class FastLineClassifier {
       if (found === NO_NOISE) {
         for (let e = 0; e < noise.length; e++) {
           const x = noise[e] as { f: FastEntry; lit: number };
-          if (later[x.lit] === 1 && (x.f.confirm === undefined || confirmed(x.f, (line ??= lineAt(ascii, region, ls, le))))) {
+          if (later[x.lit] === 1 && holds(e)) {
             found = x.f.idx;
             break;
           }

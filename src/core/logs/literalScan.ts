@@ -69,6 +69,7 @@ export class LiteralScanner {
   private readonly lengths: Int32Array;
   /** Every literal's bytes, one after the other, from litStart[id]. */
   private readonly litBytes: Uint8Array;
+  private readonly litView: DataView;
   private readonly litStart: Int32Array;
   /** Per short literal: its next occurrence in the current bytes (-1 none, -2 not searched). */
   private readonly shortNext: Int32Array;
@@ -86,6 +87,7 @@ export class LiteralScanner {
     });
     this.litBytes = new Uint8Array(total);
     bufs.forEach((b, id) => this.litBytes.set(b, this.litStart[id] as number));
+    this.litView = new DataView(this.litBytes.buffer);
     this.shortNext = new Int32Array(literals.length).fill(-2);
     const long: number[] = [];
     this.literals.forEach((l, id) => {
@@ -156,7 +158,7 @@ export class LiteralScanner {
     const bucketEnd = this.bucketEnd;
     const cands = this.cands;
     const lengths = this.lengths;
-    const litBytes = this.litBytes;
+    const litView = this.litView;
     const litStart = this.litStart;
     const used = this.used;
     // One unaligned little-endian load per sample.
@@ -176,11 +178,11 @@ export class LiteralScanner {
         const end = start + len;
         if (start < from || end > to) continue;
         if (view.getInt32(end - 4, true) !== (cands[c + 3] as number)) continue;
-        // The sampled 4-gram and the last 4 bytes match: compare the rest, byte by byte.
+        // The sampled 4-gram and the last 4 bytes match: compare the rest, 4 bytes at a time.
         const ls = litStart[id] as number;
         let j = 0;
-        while (j < len - 4 && b[start + j] === litBytes[ls + j]) j++;
-        if (j === len - 4) out.push(start, id);
+        while (j < len - 4 && view.getInt32(start + j, true) === litView.getInt32(ls + j, true)) j += 4;
+        if (j >= len - 4) out.push(start, id);
       }
     }
   }
