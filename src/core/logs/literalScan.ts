@@ -3,8 +3,8 @@
 //
 // Sampling: with q = 4 and L the length of the shortest "long" literal, the 4-byte window that
 // ends at every `step` = L - 3 positions is hashed; any occurrence of a literal of length >= L
-// covers exactly one such window among its first `step` 4-grams, so the table holds those
-// 4-grams only and each occurrence is found once, then confirmed by comparing the text. Literals
+// covers exactly one such window in any run of `step` consecutive 4-grams, so the table holds one
+// such run per literal and each occurrence is found once, then confirmed by comparing the bytes. Literals
 // shorter than MIN_SAMPLED are searched with the native indexOf, one pass each.
 // Positions are byte offsets; literals are matched as their UTF-8 bytes (UTF-8 is
 // self-synchronising, so a byte match is a character match).
@@ -99,9 +99,33 @@ export class LiteralScanner {
     const minLen = long.length > 0 ? Math.min(...long.map((id) => this.lengths[id] as number)) : MIN_SAMPLED;
     this.step = minLen - Q + 1;
     const buckets = new Map<number, number[]>();
+    // Any run of `step` consecutive 4-grams of a literal catches each of its occurrences once.
+    // Pick the run least likely to be in ordinary text: few lowercase letters and spaces, and
+    // no 4-gram another literal has too (literals sharing a prefix would all be candidates).
+    const holders = new Map<string, Set<number>>();
     for (const id of long) {
       const lit = this.literals[id] as string;
-      for (let j = 0; j < this.step; j++) {
+      for (let j = 0; j + Q <= lit.length; j++) {
+        const g = lit.slice(j, j + Q);
+        let set = holders.get(g);
+        if (set === undefined) holders.set(g, (set = new Set()));
+        set.add(id);
+      }
+    }
+    const score = (g: string) => (g.match(/[a-z ]/g)?.length ?? 0) + 4 * ((holders.get(g)?.size ?? 1) - 1);
+    for (const id of long) {
+      const lit = this.literals[id] as string;
+      let first = 0;
+      let best = Infinity;
+      for (let o = 0; o + this.step - 1 + Q <= lit.length; o++) {
+        let sc = 0;
+        for (let j = o; j < o + this.step; j++) sc += score(lit.slice(j, j + Q));
+        if (sc <= best) {
+          best = sc;
+          first = o;
+        }
+      }
+      for (let j = first; j < first + this.step; j++) {
         const x = (lit.charCodeAt(j) | (lit.charCodeAt(j + 1) << 8) | (lit.charCodeAt(j + 2) << 16) | (lit.charCodeAt(j + 3) << 24)) | 0;
         const h = Math.imul(x, HASH_MUL) >>> HASH_SHIFT;
         let b = buckets.get(h);
