@@ -89,7 +89,7 @@ export interface LogFileBench {
   byPattern: { id: string; count: number }[];
 }
 
-export async function benchLogFile(runs = 3): Promise<LogFileBench> {
+export async function benchLogFile(runs = 5): Promise<LogFileBench> {
   const f = ensureLogFile();
   filterFile(f.file, true, 64 * 1024); // warm-up: JIT and page cache
   const pool = new FilterPool(Math.min(4, Math.max(2, cpus().length)));

@@ -41,6 +41,7 @@ interface LitEntry {
   readonly len: number;
   readonly before: readonly Uint8Array[] | undefined;
   readonly after: readonly Uint8Array[] | undefined;
+  readonly earlier: Buffer | undefined;
 }
 
 function asciiBytes(list: readonly string[] | undefined): Uint8Array[] | undefined {
@@ -54,7 +55,18 @@ function bytesAt(b: Uint8Array, at: number, x: Uint8Array): boolean {
 }
 
 /** `around` of the entry holds at the occurrence [pos, pos + len) of line [ls, le). */
-function aroundHolds(b: Uint8Array, x: LitEntry, pos: number, ls: number, le: number): boolean {
+function aroundHolds(b: Buffer, x: LitEntry, pos: number, ls: number, le: number): boolean {
+  const earlier = x.earlier;
+  if (earlier !== undefined) {
+    // The last `earlier` that ends by pos, and no line terminator (. in a regex) up to pos.
+    if (pos - earlier.length < ls) return false;
+    const from = b.lastIndexOf(earlier, pos - earlier.length);
+    if (from < ls) return false;
+    for (let i = from + earlier.length; i < pos; i++) {
+      const c = b[i] as number;
+      if (c === 13 || (c === 0xe2 && b[i + 1] === 0x80 && (b[i + 2] === 0xa8 || b[i + 2] === 0xa9))) return false;
+    }
+  }
   const before = x.before;
   if (before !== undefined) {
     let ok = false;
@@ -106,8 +118,14 @@ export class FastLineClassifier {
         .map((x) => {
           const a = x.f.around;
           // `around` is compared as bytes: ASCII only (anything else keeps the regex).
-          const ascii = a !== undefined && [...(a.before ?? []), ...(a.after ?? [])].every((w) => /^[\x20-\x7e]+$/.test(w));
-          return { f: x.f, len: Buffer.byteLength(lit, 'utf8'), before: ascii ? asciiBytes(a.before) : undefined, after: ascii ? asciiBytes(a.after) : undefined };
+          const ascii = a !== undefined && [...(a.before ?? []), ...(a.after ?? []), ...(a.earlier !== undefined ? [a.earlier] : [])].every((w) => /^[\x20-\x7e]+$/.test(w));
+          return {
+            f: x.f,
+            len: Buffer.byteLength(lit, 'utf8'),
+            before: ascii ? asciiBytes(a.before) : undefined,
+            after: ascii ? asciiBytes(a.after) : undefined,
+            earlier: ascii && a.earlier !== undefined ? Buffer.from(a.earlier, 'latin1') : undefined,
+          };
         }),
     );
     this.noiseAt = noise.map((x) => (this.byLit[x.lit] as LitEntry[]).find((y) => y.f === x.f) as LitEntry);
@@ -199,7 +217,7 @@ export class FastLineClassifier {
               const f = x.f;
               if (
                 f.confirm === undefined ||
-                (x.before !== undefined || x.after !== undefined ? aroundHolds(region, x, starts[k] as number, ls, le) : confirmed(f, (line ??= lineAt(ascii, region, ls, le))))
+                (x.before !== undefined || x.after !== undefined || x.earlier !== undefined ? aroundHolds(region, x, starts[k] as number, ls, le) : confirmed(f, (line ??= lineAt(ascii, region, ls, le))))
               ) {
                 code = f.idx;
                 break;
@@ -282,7 +300,7 @@ export class FastLineClassifier {
         const x = noise[e] as { f: FastEntry; lit: number };
         if (x.f.confirm === undefined) return true;
         const a = noiseAt[e] as LitEntry;
-        if (a.before === undefined && a.after === undefined) return confirmed(x.f, (line ??= lineAt(ascii, region, ls, le)));
+        if (a.before === undefined && a.after === undefined && a.earlier === undefined) return confirmed(x.f, (line ??= lineAt(ascii, region, ls, le)));
         for (let q = k; q < kEnd; q++) if (ids[q] === x.lit && aroundHolds(region, a, starts[q] as number, ls, le)) return true;
         return false;
       };

@@ -17,10 +17,11 @@ export interface PatternEntry {
   /**
    * The same test as a RegExp `pattern`, for the byte fast path (fastFilter.ts): the pattern
    * matches a line exactly when some occurrence of `literal` is directly preceded by one of
-   * `before` and followed by one of `after` (each list optional, ASCII). Checked against the
-   * pattern by test/unit/logs/fastFilter.test.ts.
+   * `before` and followed by one of `after` (each list optional, ASCII); with `earlier`, the
+   * pattern is `earlier.*?literal` (`earlier` somewhere before, no line terminator between).
+   * Checked against the pattern by test/unit/logs/fastFilter.test.ts.
    */
-  readonly around?: { readonly before?: readonly string[]; readonly after?: readonly string[] };
+  readonly around?: { readonly before?: readonly string[]; readonly after?: readonly string[]; readonly earlier?: string };
   /** Where the line comes from (component / source file) or who configured it. */
   readonly source: string;
   /** What to do about it (errors only). */
@@ -35,6 +36,7 @@ export const NOISE_CATALOGUE: readonly PatternEntry[] = [
     literal: 'KUBE-MARK-DROP',
     // Lazy .*? : the same lines, found by scanning forward from the prefix instead of back from the end.
     pattern: /Failed to ensure that .*?KUBE-MARK-DROP/,
+    around: { earlier: 'Failed to ensure that ' },
     source: 'hollow kubelet (kubelet_network_linux.go)',
   },
   {
