@@ -71,6 +71,17 @@ function isDigitAt(b: Buffer, i: number): boolean {
   return c >= 48 && c <= 57;
 }
 
+/** Longest first word taken for a timestamp (RFC 3339 with nanoseconds and an offset is 35). */
+const MAX_TIMESTAMP = 64;
+
+/** Offset of the space after a first word that may be a timestamp (starts `dddd-`), or -1. */
+function timestampEnd(b: Buffer, ls: number, nl: number): number {
+  if (nl - ls < 6 || !isDigitAt(b, ls) || b[ls + 4] !== 45 /* - */) return -1;
+  const stop = Math.min(nl, ls + MAX_TIMESTAMP + 1);
+  for (let i = ls + 5; i < stop; i++) if (b[i] === 32) return i;
+  return -1;
+}
+
 /**
  * The normalised timestamp that bytes [start, end) of a line are (the `timestamps=true` prefix),
  * or undefined when they are not one (the line is then shown whole, as it came).
@@ -169,8 +180,8 @@ class Follower {
     while (ls <= last) {
       const nl = all.indexOf(10, ls);
       let textStart = ls;
-      const sp = all.indexOf(32, ls);
-      if (sp > ls && sp < nl) {
+      const sp = timestampEnd(all, ls, nl);
+      if (sp > ls) {
         const ts = timestampAt(all, ls, sp);
         if (ts !== undefined) {
           textStart = sp + 1;
