@@ -2,7 +2,7 @@
 // Lab-backed figures (initial sync of 5,000 nodes against kubectl) are `npm run bench:lab`.
 // Figures only, no assertions. Writes the rows to out/bench/results.json for docs/benchmarks.md.
 import { writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { benchLogFile } from './logFile';
 import { benchActivation } from './activation';
@@ -10,9 +10,9 @@ import { benchTree } from './tree';
 import { benchDashboard, printDashboardBench } from './dashboard';
 import { Row, formatTable } from './table';
 
-function main(): void {
+async function main(): Promise<void> {
   const rows: Row[] = [];
-  const logs = benchLogFile();
+  const logs = await benchLogFile();
   rows.push(...logs.rows);
   const act = benchActivation();
   rows.push(
@@ -25,10 +25,13 @@ function main(): void {
   console.log(`log file: ${logs.mib.toFixed(0)} MiB, ${logs.lines.toLocaleString('en-US')} lines; ${logs.summaryText}; lines kept ${logs.kept} (grep -v: ${logs.grepKept}); filter CPU ${logs.fastCpuMs.toFixed(0)} ms`);
   console.log(`activation: require ${act.requireMs.toFixed(1)} ms + activate ${act.activateMs.toFixed(1)} ms; first diagnostics ${act.firstDiagnosticsMs.toFixed(0)} ms after the require (${act.diagnostics} findings); ${act.commands} commands registered; client-node loaded at activation: ${act.clusterLoaded ? 'YES' : 'no'}`);
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
-  console.log(`machine: ${machine}`);
+  console.log(`machine: ${machine}; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} (at the end)`);
   benchTree(5000);
   printDashboardBench(benchDashboard());
   writeFileSync(join(__dirname, 'results.json'), JSON.stringify({ date: new Date().toISOString(), machine, rows, logs, activation: act }, null, 1));
 }
 
-main();
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

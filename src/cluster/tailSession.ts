@@ -5,7 +5,7 @@
 // skipping what was already shown, so no line is lost or doubled; an unfinished last line is
 // dropped and read again whole. A pod replaced by a new one (new UID) is followed anew. The pod
 // informer the editor holds says when a pod is gone, replaced or running again: no polling.
-import { LogFilter, LogFormatter, LogFilterSummary, formatSummary } from '../core/logs';
+import { ClassifiedLine, LogFilter, LogFormatter, LogFilterSummary, formatSummary } from '../core/logs';
 import { ClusterSession } from './session';
 import { PodRecord } from './records';
 import { StreamHandle } from './http';
@@ -66,11 +66,44 @@ function sinceOf(norm: string): string {
   return `${norm.slice(0, 19)}Z`;
 }
 
+function isDigitAt(b: Buffer, i: number): boolean {
+  const c = b[i] as number;
+  return c >= 48 && c <= 57;
+}
+
+/** Longest first word taken for a timestamp (RFC 3339 with nanoseconds and an offset is 35). */
+const MAX_TIMESTAMP = 64;
+
+/** Offset of the space after a first word that may be a timestamp (starts `dddd-`), or -1. */
+function timestampEnd(b: Buffer, ls: number, nl: number): number {
+  if (nl - ls < 6 || !isDigitAt(b, ls) || b[ls + 4] !== 45 /* - */) return -1;
+  const stop = Math.min(nl, ls + MAX_TIMESTAMP + 1);
+  for (let i = ls + 5; i < stop; i++) if (b[i] === 32) return i;
+  return -1;
+}
+
+/**
+ * The normalised timestamp that bytes [start, end) of a line are (the `timestamps=true` prefix),
+ * or undefined when they are not one (the line is then shown whole, as it came).
+ */
+export function timestampAt(b: Buffer, start: number, end: number): string | undefined {
+  // The usual shape, RFC 3339 in UTC: 2026-11-25T16:48:49[.fraction]Z
+  if (end - start < 4 || !isDigitAt(b, start) || b[start + 4] !== 45 /* - */) return undefined;
+  const ts = normalizeTimestamp(b.toString('latin1', start, end));
+  return /^\d{4}-/.test(ts) ? ts : undefined;
+}
+
 class Follower {
   private handle: StreamHandle | undefined;
-  private rest = '';
+  /** An unfinished last line (bytes, so that a character split across chunks stays whole). */
+  private rest: Buffer | undefined;
   private lastTs: string | undefined;
+  /** Texts of the lines shown with timestamp lastTs (see data()). */
   private readonly seenAtLast = new Set<string>();
+  /** The last shown line's text, [start, end) of `pendingIn`, not yet in seenAtLast. */
+  private pendingIn: Buffer | undefined;
+  private pendingStart = 0;
+  private pendingEnd = 0;
   private uid: string | undefined;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -99,7 +132,7 @@ class Follower {
     if (this.stopped) return;
     this.close();
     this.opened = false;
-    this.rest = '';
+    this.rest = undefined;
     const t = this.target;
     this.handle = this.s.session.http.stream(`/api/v1/namespaces/${encodeURIComponent(t.namespace)}/pods/${encodeURIComponent(t.pod)}/log`, {
       container: t.container,
@@ -118,7 +151,7 @@ class Follower {
       onData: (chunk) => {
         if (this.stopped) return;
         this.armIdle();
-        this.data(chunk.toString('utf8'));
+        this.data(chunk);
       },
       onClose: (err) => {
         this.handle = undefined;
@@ -130,34 +163,62 @@ class Follower {
     this.armIdle();
   }
 
-  private data(text: string): void {
-    const all = this.rest + text;
-    let start = 0;
-    for (;;) {
-      const nl = all.indexOf('\n', start);
-      if (nl < 0) break;
-      this.line(all.slice(start, nl));
-      start = nl + 1;
-    }
+  /**
+   * Strips each complete line's timestamp, skips what was already shown (lines older than the
+   * last one shown, or as old and with a text already shown) and hands the rest to the filter
+   * as one byte chunk, so that its fast path classifies them.
+   */
+  private data(chunk: Buffer): void {
+    const all = this.rest !== undefined ? Buffer.concat([this.rest, chunk]) : chunk;
+    const last = all.lastIndexOf(10);
     // An unfinished line waits for its end; if the stream breaks first it is read again whole.
-    this.rest = all.slice(start);
+    this.rest = last + 1 < all.length ? Buffer.from(all.subarray(last + 1)) : undefined;
+    if (last < 0) return;
+    const out = Buffer.allocUnsafe(last + 1);
+    let w = 0;
+    let ls = 0;
+    while (ls <= last) {
+      const nl = all.indexOf(10, ls);
+      let textStart = ls;
+      const sp = timestampEnd(all, ls, nl);
+      if (sp > ls) {
+        const ts = timestampAt(all, ls, sp);
+        if (ts !== undefined) {
+          textStart = sp + 1;
+          const lastTs = this.lastTs;
+          if (lastTs !== undefined && ts <= lastTs) {
+            if (ts < lastTs) {
+              ls = nl + 1;
+              continue; // already shown
+            }
+            this.settlePending();
+            const text = all.toString('utf8', textStart, nl);
+            if (this.seenAtLast.has(text)) {
+              ls = nl + 1;
+              continue;
+            }
+            this.seenAtLast.add(text);
+          } else {
+            this.seenAtLast.clear();
+            this.lastTs = ts;
+            // Its text is only needed if a line with the same timestamp follows.
+            this.pendingIn = all;
+            this.pendingStart = textStart;
+            this.pendingEnd = nl;
+          }
+        }
+      }
+      w += all.copy(out, w, textStart, nl + 1);
+      ls = nl + 1;
+    }
+    this.settlePending();
+    if (w > 0) this.s.linesFrom(this.source, out.subarray(0, w));
   }
 
-  private line(raw: string): void {
-    const sp = raw.indexOf(' ');
-    const ts = sp > 0 ? normalizeTimestamp(raw.slice(0, sp)) : undefined;
-    const text = sp > 0 && ts && /^\d{4}-/.test(ts) ? raw.slice(sp + 1) : raw;
-    if (ts && /^\d{4}-/.test(ts)) {
-      if (this.lastTs !== undefined) {
-        if (ts < this.lastTs) return; // already shown
-        if (ts === this.lastTs) {
-          if (this.seenAtLast.has(text)) return;
-        } else this.seenAtLast.clear();
-      }
-      this.lastTs = ts;
-      this.seenAtLast.add(text);
-    }
-    this.s.lineFrom(this.source, text);
+  private settlePending(): void {
+    if (this.pendingIn === undefined) return;
+    this.seenAtLast.add(this.pendingIn.toString('utf8', this.pendingStart, this.pendingEnd));
+    this.pendingIn = undefined;
   }
 
   private armIdle(): void {
@@ -340,16 +401,18 @@ export class TailSession {
     return this;
   }
 
-  /** A complete log line of one source (timestamp already removed). */
-  lineFrom(source: string, text: string): void {
+  /** Complete log lines of one source (timestamps already removed), as bytes ending with a newline. */
+  linesFrom(source: string, lines: Buffer): void {
     if (this.stopped) return;
-    this.filter.write(`${text}\n`, source, (c) => {
-      const out = this.formatter.format(c);
-      if (out === undefined) return;
-      if (this.buffer.length < this.maxLinesPerFlush) this.buffer.push(out);
-      else this.dropped++;
-    });
+    this.filter.write(lines, source, this.onLine);
   }
+
+  private readonly onLine = (c: ClassifiedLine): void => {
+    const out = this.formatter.format(c);
+    if (out === undefined) return;
+    if (this.buffer.length < this.maxLinesPerFlush) this.buffer.push(out);
+    else this.dropped++;
+  };
 
   /** A line of the session's own (stream ended, following again…). */
   note(text: string): void {

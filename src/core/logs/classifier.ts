@@ -88,6 +88,8 @@ export interface FastEntry {
   readonly idx: number;
   readonly literal: string;
   readonly confirm: RegExp | string | undefined;
+  /** The entry's `around` (an exact stand-in for `confirm` at an occurrence), if it has one. */
+  readonly around: PatternEntry['around'];
 }
 
 /** First-match lookup over one catalogue (see the module comment). */
@@ -103,11 +105,11 @@ export class CatalogueMatcher {
       if (entry.literal !== undefined) {
         const p = entry.pattern;
         const confirm = typeof p === 'string' ? (p === entry.literal ? undefined : p) : p;
-        this.fast.push({ idx, literal: entry.literal, confirm });
+        this.fast.push({ idx, literal: entry.literal, confirm, around: confirm instanceof RegExp ? entry.around : undefined });
       } else if (entry.pattern instanceof RegExp) {
         this.slow.push({ idx, re: entry.pattern });
       } else {
-        this.fast.push({ idx, literal: entry.pattern, confirm: undefined });
+        this.fast.push({ idx, literal: entry.pattern, confirm: undefined, around: undefined });
       }
     }
     if (this.fast.length > 0) {

@@ -29,9 +29,63 @@ interface SliceBuffer extends Buffer {
 const NO_NOISE = -1;
 const SLOW = -3;
 
-/** The text of line [ls, le) of the region: a latin1 slice when the region is ASCII, else UTF-8. */
-function lineAt(ascii: boolean, text: string, region: Buffer, ls: number, le: number): string {
-  return ascii ? text.slice(ls, le) : (region as SliceBuffer).utf8Slice(ls, le);
+/** The text of line [ls, le) of the region: latin1 when the region is ASCII (the same text), else UTF-8. */
+function lineAt(ascii: boolean, region: SliceBuffer, ls: number, le: number): string {
+  return ascii ? region.latin1Slice(ls, le) : region.utf8Slice(ls, le);
+}
+
+/** A noise entry for the one-literal case, with its `around` in bytes. */
+interface LitEntry {
+  readonly f: FastEntry;
+  /** Byte length of the literal. */
+  readonly len: number;
+  readonly before: readonly Uint8Array[] | undefined;
+  readonly after: readonly Uint8Array[] | undefined;
+  readonly earlier: Buffer | undefined;
+}
+
+function asciiBytes(list: readonly string[] | undefined): Uint8Array[] | undefined {
+  return list === undefined ? undefined : list.map((x) => Buffer.from(x, 'latin1'));
+}
+
+/** bytes[at, at + x.length) === x */
+function bytesAt(b: Uint8Array, at: number, x: Uint8Array): boolean {
+  for (let i = 0; i < x.length; i++) if (b[at + i] !== x[i]) return false;
+  return true;
+}
+
+/** `around` of the entry holds at the occurrence [pos, pos + len) of line [ls, le). */
+function aroundHolds(b: Buffer, x: LitEntry, pos: number, ls: number, le: number): boolean {
+  const earlier = x.earlier;
+  if (earlier !== undefined) {
+    // The last `earlier` that ends by pos, and no line terminator (. in a regex) up to pos.
+    if (pos - earlier.length < ls) return false;
+    const from = b.lastIndexOf(earlier, pos - earlier.length);
+    if (from < ls) return false;
+    for (let i = from + earlier.length; i < pos; i++) {
+      const c = b[i] as number;
+      if (c === 13 || (c === 0xe2 && b[i + 1] === 0x80 && (b[i + 2] === 0xa8 || b[i + 2] === 0xa9))) return false;
+    }
+  }
+  const before = x.before;
+  if (before !== undefined) {
+    let ok = false;
+    for (let i = 0; i < before.length && !ok; i++) {
+      const w = before[i] as Uint8Array;
+      ok = pos - w.length >= ls && bytesAt(b, pos - w.length, w);
+    }
+    if (!ok) return false;
+  }
+  const after = x.after;
+  if (after !== undefined) {
+    const end = pos + x.len;
+    for (let i = 0; i < after.length; i++) {
+      const w = after[i] as Uint8Array;
+      if (end + w.length <= le && bytesAt(b, end, w)) return true;
+    }
+    return false;
+  }
+  return true;
 }
 
 interface LiteralInfo {
@@ -44,6 +98,10 @@ export class FastLineClassifier {
   private readonly info: LiteralInfo[];
   /** Noise entries with a literal, catalogue order, with the literal's id. */
   private readonly noise: { f: FastEntry; lit: number }[];
+  /** Per literal id: the noise entries with that literal, in catalogue order. */
+  private readonly byLit: LitEntry[][];
+  /** LitEntry of each entry of `noise`, same order. */
+  private readonly noiseAt: LitEntry[];
   private readonly slowNoise: { idx: number; re: RegExp }[];
   private readonly occ = new Occurrences();
   /** Per line: literal ids seen at the leftmost position / after it (reset per line). */
@@ -54,6 +112,23 @@ export class FastLineClassifier {
     this.scanner = new LiteralScanner(literals);
     this.info = info;
     this.noise = noise;
+    this.byLit = literals.map((lit, id) =>
+      noise
+        .filter((x) => x.lit === id)
+        .map((x) => {
+          const a = x.f.around;
+          // `around` is compared as bytes: ASCII only (anything else keeps the regex).
+          const ascii = a !== undefined && [...(a.before ?? []), ...(a.after ?? []), ...(a.earlier !== undefined ? [a.earlier] : [])].every((w) => /^[\x20-\x7e]+$/.test(w));
+          return {
+            f: x.f,
+            len: Buffer.byteLength(lit, 'utf8'),
+            before: ascii ? asciiBytes(a.before) : undefined,
+            after: ascii ? asciiBytes(a.after) : undefined,
+            earlier: ascii && a.earlier !== undefined ? Buffer.from(a.earlier, 'latin1') : undefined,
+          };
+        }),
+    );
+    this.noiseAt = noise.map((x) => (this.byLit[x.lit] as LitEntry[]).find((y) => y.f === x.f) as LitEntry);
     this.slowNoise = c.noise.slow;
     this.atLeft = new Uint8Array(literals.length);
     this.later = new Uint8Array(literals.length);
@@ -96,36 +171,68 @@ export class FastLineClassifier {
     onLine: (line: ClassifiedLine) => void,
   ): number {
     const c = this.c;
-    const region = bytes.subarray(from, to);
+    const region = bytes.subarray(from, to) as SliceBuffer;
     const n = region.length;
-    const text = (region as SliceBuffer).latin1Slice(0, n);
     const ascii = isAscii !== undefined && isAscii(region);
     const occ = this.occ;
-    const scanner = this.scanner;
     const entries = c.entries;
+    const info = this.info;
+    const byLit = this.byLit;
+    const slowNoise = this.slowNoise.length > 0;
     // Every literal of the region in one pass.
-    scanner.begin();
+    this.scanner.begin();
     occ.clear();
-    scanner.scan(region, text, 0, n, occ);
+    this.scanner.scan(region, 0, n, occ);
+    const starts = occ.starts;
+    const ids = occ.ids;
+    const occN = occ.length;
     let k = 0;
+    /** Start of the next occurrence (n when none is left). */
+    let next = occN > 0 ? (starts[0] as number) : n;
     let truncated = 0;
     let ls = 0;
     while (ls < n) {
-      const nl = text.indexOf('\n', ls);
+      const nl = region.indexOf(10, ls);
       let le = nl;
-      if (le > ls && text.charCodeAt(le - 1) === 13) le--;
+      if (le > ls && region[le - 1] === 13) le--;
+      // This line's occurrences: [k, kEnd).
+      let kEnd = k;
+      if (next < nl) {
+        kEnd++;
+        while (kEnd < occN && (starts[kEnd] as number) < nl) kEnd++;
+      }
       let line: string | undefined;
       let code = SLOW;
-      if (s.trace === -1 && (le - ls <= maxLineLength || (line ??= lineAt(ascii, text, region, ls, le)).length <= maxLineLength)) {
-        let kEnd = k;
-        while (kEnd < occ.length && (occ.starts[kEnd] as number) < nl) kEnd++;
-        code = this.resolve(k, kEnd, ascii, text, region, ls, le);
-        k = kEnd;
-      } else {
-        while (k < occ.length && (occ.starts[k] as number) < nl) k++;
+      if (s.trace === -1 && (le - ls <= maxLineLength || (line ??= lineAt(ascii, region, ls, le)).length <= maxLineLength)) {
+        if (kEnd === k) {
+          code = NO_NOISE;
+        } else if (kEnd === k + 1) {
+          // One literal in the line (most noise lines): its entries in catalogue order.
+          const lit = ids[k] as number;
+          if (!(info[lit] as LiteralInfo).error) {
+            code = NO_NOISE;
+            const list = byLit[lit] as LitEntry[];
+            for (let e = 0; e < list.length; e++) {
+              const x = list[e] as LitEntry;
+              const f = x.f;
+              if (
+                f.confirm === undefined ||
+                (x.before !== undefined || x.after !== undefined || x.earlier !== undefined ? aroundHolds(region, x, starts[k] as number, ls, le) : confirmed(f, (line ??= lineAt(ascii, region, ls, le))))
+              ) {
+                code = f.idx;
+                break;
+              }
+            }
+          }
+        } else {
+          code = this.resolve(k, kEnd, ascii, region, ls, le);
+        }
+        if (code === NO_NOISE && slowNoise) code = this.slowNoiseMatch((line ??= lineAt(ascii, region, ls, le)));
       }
+      k = kEnd;
+      next = k < occN ? (starts[k] as number) : n;
       if (code === SLOW) {
-        let l = (line ??= lineAt(ascii, text, region, ls, le));
+        let l = (line ??= lineAt(ascii, region, ls, le));
         if (l.length > maxLineLength) {
           truncated++;
           l = cut(l, maxLineLength) + TRUNCATION_MARKER;
@@ -137,9 +244,9 @@ export class FastLineClassifier {
         if (code >= 0) {
           s.counts[code]++;
           s.suppressed++;
-          if (!dropNoise) onLine(result('noise', (line ??= lineAt(ascii, text, region, ls, le)), (entries[code] as PatternEntry).id, undefined, source, false));
+          if (!dropNoise) onLine(result('noise', (line ??= lineAt(ascii, region, ls, le)), (entries[code] as PatternEntry).id, undefined, source, false));
         } else {
-          const l = (line ??= lineAt(ascii, text, region, ls, le));
+          const l = (line ??= lineAt(ascii, region, ls, le));
           const sev = klogSeverity(l, contentOffset(l));
           if (sev === 69 /* E */ || sev === 70 /* F */) {
             const idx = sev === 69 ? c.klogErrorIdx : c.klogFatalIdx;
@@ -158,11 +265,19 @@ export class FastLineClassifier {
     return truncated;
   }
 
+  /** The first user regex without a literal that matches, or NO_NOISE. */
+  private slowNoiseMatch(l: string): number {
+    for (const r of this.slowNoise) {
+      if (r.re.test(l)) return r.idx;
+    }
+    return NO_NOISE;
+  }
+
   /**
    * What CatalogueMatcher.match would say for a line whose literal occurrences are
    * occ[k, kEnd): SLOW (an error literal: the slow path decides), NO_NOISE, or the noise entry.
    */
-  private resolve(k: number, kEnd: number, ascii: boolean, text: string, region: Buffer, ls: number, le: number): number {
+  private resolve(k: number, kEnd: number, ascii: boolean, region: SliceBuffer, ls: number, le: number): number {
     let line: string | undefined;
     const starts = this.occ.starts;
     const ids = this.occ.ids;
@@ -179,9 +294,19 @@ export class FastLineClassifier {
         else later[lit] = 1;
       }
       const noise = this.noise;
+      const noiseAt = this.noiseAt;
+      // confirm: `around` at any occurrence of the entry's literal in the line, or the regex.
+      const holds = (e: number): boolean => {
+        const x = noise[e] as { f: FastEntry; lit: number };
+        if (x.f.confirm === undefined) return true;
+        const a = noiseAt[e] as LitEntry;
+        if (a.before === undefined && a.after === undefined && a.earlier === undefined) return confirmed(x.f, (line ??= lineAt(ascii, region, ls, le)));
+        for (let q = k; q < kEnd; q++) if (ids[q] === x.lit && aroundHolds(region, a, starts[q] as number, ls, le)) return true;
+        return false;
+      };
       for (let e = 0; e < noise.length; e++) {
         const x = noise[e] as { f: FastEntry; lit: number };
-        if (atLeft[x.lit] === 1 && (x.f.confirm === undefined || confirmed(x.f, (line ??= lineAt(ascii, text, region, ls, le))))) {
+        if (atLeft[x.lit] === 1 && holds(e)) {
           found = x.f.idx;
           break;
         }
@@ -189,7 +314,7 @@ export class FastLineClassifier {
       if (found === NO_NOISE) {
         for (let e = 0; e < noise.length; e++) {
           const x = noise[e] as { f: FastEntry; lit: number };
-          if (later[x.lit] === 1 && (x.f.confirm === undefined || confirmed(x.f, (line ??= lineAt(ascii, text, region, ls, le))))) {
+          if (later[x.lit] === 1 && holds(e)) {
             found = x.f.idx;
             break;
           }
@@ -198,12 +323,6 @@ export class FastLineClassifier {
       for (let q = k; q < kEnd; q++) {
         atLeft[ids[q] as number] = 0;
         later[ids[q] as number] = 0;
-      }
-    }
-    if (found === NO_NOISE && this.slowNoise.length > 0) {
-      const l = (line ??= lineAt(ascii, text, region, ls, le));
-      for (const r of this.slowNoise) {
-        if (r.re.test(l)) return r.idx;
       }
     }
     return found;

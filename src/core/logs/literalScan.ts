@@ -3,8 +3,8 @@
 //
 // Sampling: with q = 4 and L the length of the shortest "long" literal, the 4-byte window that
 // ends at every `step` = L - 3 positions is hashed; any occurrence of a literal of length >= L
-// covers exactly one such window among its first `step` 4-grams, so the table holds those
-// 4-grams only and each occurrence is found once, then confirmed by comparing the text. Literals
+// covers exactly one such window in any run of `step` consecutive 4-grams, so the table holds one
+// such run per literal and each occurrence is found once, then confirmed by comparing the bytes. Literals
 // shorter than MIN_SAMPLED are searched with the native indexOf, one pass each.
 // Positions are byte offsets; literals are matched as their UTF-8 bytes (UTF-8 is
 // self-synchronising, so a byte match is a character match).
@@ -53,7 +53,7 @@ export class Occurrences {
 }
 
 export class LiteralScanner {
-  /** Each literal's bytes as a latin1 string (for startsWith / indexOf on a latin1 chunk). */
+  /** Each literal's UTF-8 bytes as a latin1 string (one char a byte). */
   readonly literals: readonly string[];
   private readonly step: number;
   /** Bucket of each hash: start index into cands (0 = empty bucket), end at bucketEnd. */
@@ -65,14 +65,29 @@ export class LiteralScanner {
   private readonly cands: Int32Array;
   private readonly sampled: boolean;
   private readonly short: number[] = [];
+  private readonly shortBytes: Buffer[];
   private readonly lengths: Int32Array;
-  /** Per short literal: its next occurrence in the current text (-1 none, -2 not searched). */
+  /** Every literal's bytes, one after the other, from litStart[id]. */
+  private readonly litBytes: Uint8Array;
+  private readonly litView: DataView;
+  private readonly litStart: Int32Array;
+  /** Per short literal: its next occurrence in the current bytes (-1 none, -2 not searched). */
   private readonly shortNext: Int32Array;
 
-
   constructor(literals: readonly string[]) {
-    this.literals = literals.map((l) => Buffer.from(l, 'utf8').toString('latin1'));
-    this.lengths = Int32Array.from(this.literals, (l) => l.length);
+    const bufs = literals.map((l) => Buffer.from(l, 'utf8'));
+    this.literals = bufs.map((b) => b.toString('latin1'));
+    this.shortBytes = bufs;
+    this.lengths = Int32Array.from(bufs, (b) => b.length);
+    this.litStart = new Int32Array(bufs.length);
+    let total = 0;
+    bufs.forEach((b, id) => {
+      this.litStart[id] = total;
+      total += b.length;
+    });
+    this.litBytes = new Uint8Array(total);
+    bufs.forEach((b, id) => this.litBytes.set(b, this.litStart[id] as number));
+    this.litView = new DataView(this.litBytes.buffer);
     this.shortNext = new Int32Array(literals.length).fill(-2);
     const long: number[] = [];
     this.literals.forEach((l, id) => {
@@ -84,9 +99,33 @@ export class LiteralScanner {
     const minLen = long.length > 0 ? Math.min(...long.map((id) => this.lengths[id] as number)) : MIN_SAMPLED;
     this.step = minLen - Q + 1;
     const buckets = new Map<number, number[]>();
+    // Any run of `step` consecutive 4-grams of a literal catches each of its occurrences once.
+    // Pick the run least likely to be in ordinary text: few lowercase letters and spaces, and
+    // no 4-gram another literal has too (literals sharing a prefix would all be candidates).
+    const holders = new Map<string, Set<number>>();
     for (const id of long) {
       const lit = this.literals[id] as string;
-      for (let j = 0; j < this.step; j++) {
+      for (let j = 0; j + Q <= lit.length; j++) {
+        const g = lit.slice(j, j + Q);
+        let set = holders.get(g);
+        if (set === undefined) holders.set(g, (set = new Set()));
+        set.add(id);
+      }
+    }
+    const score = (g: string) => (g.match(/[a-z ]/g)?.length ?? 0) + 4 * ((holders.get(g)?.size ?? 1) - 1);
+    for (const id of long) {
+      const lit = this.literals[id] as string;
+      let first = 0;
+      let best = Infinity;
+      for (let o = 0; o + this.step - 1 + Q <= lit.length; o++) {
+        let sc = 0;
+        for (let j = o; j < o + this.step; j++) sc += score(lit.slice(j, j + Q));
+        if (sc <= best) {
+          best = sc;
+          first = o;
+        }
+      }
+      for (let j = first; j < first + this.step; j++) {
         const x = (lit.charCodeAt(j) | (lit.charCodeAt(j + 1) << 8) | (lit.charCodeAt(j + 2) << 16) | (lit.charCodeAt(j + 3) << 24)) | 0;
         const h = Math.imul(x, HASH_MUL) >>> HASH_SHIFT;
         let b = buckets.get(h);
@@ -106,43 +145,45 @@ export class LiteralScanner {
     this.cands = Int32Array.from(flat);
   }
 
-  /** Call before scanning a new text. */
+  /** Call before scanning new bytes. */
   begin(): void {
     this.shortNext.fill(-2);
   }
 
   /**
-   * Appends the occurrences that lie entirely in [from, to) of `bytes` (whose latin1 decoding is
-   * `text`) to `out`, sorted by start. Successive calls on the same text must move forward
-   * (from >= the previous to) until the next begin(): short literals are searched once per text.
+   * Appends the occurrences that lie entirely in [from, to) of `bytes` to `out`, sorted by
+   * start. Successive calls on the same bytes must move forward (from >= the previous to) until
+   * the next begin(): short literals are searched once per bytes.
    */
-  scan(bytes: Uint8Array, text: string, from: number, to: number, out: Occurrences): void {
-    if (this.sampled) this.scanSampled(bytes, text, from, to, out);
+  scan(bytes: Uint8Array, from: number, to: number, out: Occurrences): void {
+    if (this.sampled) this.scanSampled(bytes, from, to, out);
     const short = this.short;
     if (short.length === 0) return;
+    const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const next = this.shortNext;
     for (let s = 0; s < short.length; s++) {
       const id = short[s] as number;
-      const lit = this.literals[id] as string;
+      const lit = this.shortBytes[id] as Buffer;
       const len = lit.length;
       let p = next[id] as number;
       if (p === -1) continue;
-      if (p < from) p = text.indexOf(lit, from);
+      if (p < from) p = buf.indexOf(lit, from);
       while (p !== -1 && p + len <= to) {
         out.push(p, id);
-        p = text.indexOf(lit, p + 1);
+        p = buf.indexOf(lit, p + 1);
       }
       next[id] = p;
     }
   }
 
-  private scanSampled(b: Uint8Array, text: string, from: number, to: number, out: Occurrences): void {
+  private scanSampled(b: Uint8Array, from: number, to: number, out: Occurrences): void {
     const step = this.step;
     const bucketStart = this.bucketStart;
     const bucketEnd = this.bucketEnd;
     const cands = this.cands;
-    const literals = this.literals;
     const lengths = this.lengths;
+    const litView = this.litView;
+    const litStart = this.litStart;
     const used = this.used;
     // One unaligned little-endian load per sample.
     const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
@@ -157,11 +198,15 @@ export class LiteralScanner {
         if ((cands[c + 2] as number) !== x) continue;
         const id = cands[c] as number;
         const start = i - 3 - (cands[c + 1] as number);
-        const end = start + (lengths[id] as number);
+        const len = lengths[id] as number;
+        const end = start + len;
         if (start < from || end > to) continue;
-        const y = (b[end - 4] as number) | ((b[end - 3] as number) << 8) | ((b[end - 2] as number) << 16) | ((b[end - 1] as number) << 24);
-        // slice + === compares with memcmp; startsWith walks character by character.
-        if (y === (cands[c + 3] as number) && text.slice(start, end) === literals[id]) out.push(start, id);
+        if (view.getInt32(end - 4, true) !== (cands[c + 3] as number)) continue;
+        // The sampled 4-gram and the last 4 bytes match: compare the rest, 4 bytes at a time.
+        const ls = litStart[id] as number;
+        let j = 0;
+        while (j < len - 4 && view.getInt32(start + j, true) === litView.getInt32(ls + j, true)) j += 4;
+        if (j >= len - 4) out.push(start, id);
       }
     }
   }

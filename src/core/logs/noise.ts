@@ -14,6 +14,14 @@ export interface PatternEntry {
   readonly pattern: RegExp | string;
   /** Substring every matching line contains; the fast pre-check. Absent only for user regexes. */
   readonly literal?: string;
+  /**
+   * The same test as a RegExp `pattern`, for the byte fast path (fastFilter.ts): the pattern
+   * matches a line exactly when some occurrence of `literal` is directly preceded by one of
+   * `before` and followed by one of `after` (each list optional, ASCII); with `earlier`, the
+   * pattern is `earlier.*?literal` (`earlier` somewhere before, no line terminator between).
+   * Checked against the pattern by test/unit/logs/fastFilter.test.ts.
+   */
+  readonly around?: { readonly before?: readonly string[]; readonly after?: readonly string[]; readonly earlier?: string };
   /** Where the line comes from (component / source file) or who configured it. */
   readonly source: string;
   /** What to do about it (errors only). */
@@ -28,6 +36,7 @@ export const NOISE_CATALOGUE: readonly PatternEntry[] = [
     literal: 'KUBE-MARK-DROP',
     // Lazy .*? : the same lines, found by scanning forward from the prefix instead of back from the end.
     pattern: /Failed to ensure that .*?KUBE-MARK-DROP/,
+    around: { earlier: 'Failed to ensure that ' },
     source: 'hollow kubelet (kubelet_network_linux.go)',
   },
   {
@@ -37,6 +46,7 @@ export const NOISE_CATALOGUE: readonly PatternEntry[] = [
     // "eviction manager:" in klog.Errorf days, "Eviction manager:" since structured logging.
     literal: 'viction manager: failed to get summary stats',
     pattern: /[Ee]viction manager: failed to get summary stats/,
+    around: { before: ['E', 'e'] },
     source: 'hollow kubelet (eviction/eviction_manager.go)',
   },
   {
@@ -45,6 +55,7 @@ export const NOISE_CATALOGUE: readonly PatternEntry[] = [
     description: 'eviction manager: synchronize housekeeping (V(3) heartbeat of the eviction loop)',
     literal: 'viction manager: synchronize housekeeping',
     pattern: /[Ee]viction manager: synchronize housekeeping/,
+    around: { before: ['E', 'e'] },
     source: 'hollow kubelet (eviction/eviction_manager.go)',
   },
   {
@@ -61,6 +72,7 @@ export const NOISE_CATALOGUE: readonly PatternEntry[] = [
     description: 'Image garbage collection failed once / multiple times in a row (follows from the fake image filesystem)',
     literal: 'Image garbage collection failed',
     pattern: /Image garbage collection failed (once|multiple times)/,
+    around: { after: [' once', ' multiple times'] },
     source: 'hollow kubelet (kubelet.go)',
   },
   {
@@ -70,6 +82,8 @@ export const NOISE_CATALOGUE: readonly PatternEntry[] = [
     description: 'Eviction manager: failed to get HasDedicatedImageFs … imagefs device is not found (fake cAdvisor)',
     literal: 'HasDedicatedImageFs',
     pattern: /[Ee]viction manager: failed to (get HasDedicatedImageFs|synchronize" err="eviction manager: failed to get HasDedicatedImageFs)/,
+    // The second alternative contains "eviction manager: failed to get HasDedicatedImageFs".
+    around: { before: ['Eviction manager: failed to get ', 'eviction manager: failed to get '] },
     source: 'hollow kubelet (eviction/eviction_manager.go), seen with v1.37',
   },
   {

@@ -39,6 +39,9 @@ class FakeLogs {
   send(s: FakeStream, text: string): void {
     s.h.onData(Buffer.from(text));
   }
+  h(s: FakeStream, bytes: Buffer): void {
+    s.h.onData(bytes);
+  }
   close(s: FakeStream, err?: unknown): void {
     (s as { closed?: boolean }).closed = true;
     s.h.onClose(err);
@@ -97,6 +100,31 @@ describe('TailSession', () => {
     assert.equal(t.summary().suppressed, 1);
     t.stop();
     assert.equal(logs.open, 0);
+  });
+
+  test('bytes: a character split across chunks stays whole, noise of many lines is counted per pattern, a number is not a timestamp', async () => {
+    const logs = new FakeLogs();
+    const out: string[] = [];
+    const t = start(logs, new Pods(running('u1')), out);
+    const noise = Array.from({ length: 50 }, (_, i) => `${ts(1, i + 1)} E1201 10:00:01.000000   7 eviction_manager.go:282] "Eviction manager: failed to get summary stats" err="x"\n`).join('');
+    const text = Buffer.from(`${noise}${ts(2)} I1201 pod "wéb-0" started ✓\n${ts(3)} E1201 10:00:03.000000   7 x.go:1] real trouble\n25 apples\n2026-12-01-no-space\n`, 'utf8');
+    // Split inside the two bytes of "é": each half alone is not valid UTF-8.
+    const cut = text.indexOf(Buffer.from('é', 'utf8')) + 1;
+    logs.h(logs.last, text.subarray(0, cut));
+    logs.h(logs.last, text.subarray(cut));
+    await until('the last line', () => lines(out).includes('2026-12-01-no-space'));
+    assert.deepEqual(lines(out), [
+      'I1201 pod "wéb-0" started ✓',
+      '✖ E1201 10:00:03.000000   7 x.go:1] real trouble',
+      '    ↳ klog-error: Error logged by the component that is not known kubemark noise: read it.',
+      '25 apples', // a first word that is not an RFC 3339 timestamp stays
+      '2026-12-01-no-space',
+    ]);
+    const s = t.summary();
+    assert.equal(s.suppressed, 50);
+    assert.deepEqual(s.byPattern.find((p) => p.id === 'eviction-summary-stats')?.count, 50);
+    assert.equal(s.errors, 1);
+    t.stop();
   });
 
   test('a stream reset mid-line follows again from the last timestamp: no line lost, none doubled', async () => {

@@ -94,7 +94,7 @@ describe('LiteralScanner', () => {
     const text = 'xx abcabcabcabcabcabcabca panic: no volume plugin matched ü-literal-ünïcode panic:panic: '.repeat(3);
     const bytes = Buffer.from(text, 'utf8');
     const occ = new Occurrences();
-    scanner.scan(bytes, bytes.toString('latin1'), 0, bytes.length, occ);
+    scanner.scan(bytes, 0, bytes.length, occ);
     const found = Array.from({ length: occ.length }, (_, i) => [occ.starts[i], occ.ids[i]]);
     const expected: [number, number][] = [];
     scanner.literals.forEach((l, id) => {
@@ -105,5 +105,46 @@ describe('LiteralScanner', () => {
     found.sort((a, b) => (a[0] as number) - (b[0] as number) || (a[1] as number) - (b[1] as number));
     assert.deepEqual(found, expected);
     for (let i = 1; i < occ.length; i++) assert.ok((occ.starts[i - 1] as number) <= (occ.starts[i] as number));
+  });
+});
+
+describe('around: the byte stand-in for a catalogue regex', () => {
+  test('says what the regex says, at every occurrence of the literal', () => {
+    const holds = (e: (typeof NOISE_CATALOGUE)[number], line: string): boolean => {
+      const a = e.around!;
+      const lit = e.literal!;
+      for (let p = line.indexOf(lit); p !== -1; p = line.indexOf(lit, p + 1)) {
+        if (a.earlier !== undefined) {
+          const e = a.earlier;
+          const from = p - e.length >= 0 ? line.lastIndexOf(e, p - e.length) : -1;
+          if (from === -1 || /[\r\u2028\u2029]/.test(line.slice(from + e.length, p))) continue;
+        }
+        const b = a.before === undefined || a.before.some((w) => p >= w.length && line.startsWith(w, p - w.length));
+        const f = a.after === undefined || a.after.some((w) => line.startsWith(w, p + lit.length));
+        if (b && f) return true;
+      }
+      return false;
+    };
+    const withAround = NOISE_CATALOGUE.filter((e) => e.around !== undefined);
+    assert.ok(withAround.length >= 5);
+    for (const e of withAround) {
+      const lit = e.literal!;
+      const pieces = ['', 'x', 'E', 'e', ' once', ' multiple times', ' twice', 'Eviction manager: failed to get ', 'eviction manager: failed to synchronize" err="eviction manager: failed to get ', 'Eviction manager: failed to get  ', 'viction manager: failed to get ',
+        'Failed to ensure that ', 'Failed to ensure that nat chain ', 'Failed to ensure that \r ', 'Failed to ensure that é\u2028 ', 'Failed to ensure that é ', 'Failed to ensure tha', 'failed to ensure that '];
+      let positives = 0;
+      for (const pre of pieces) {
+        for (const post of pieces) {
+          for (const line of [`${pre}${lit}${post}`, `I1125 ${pre}${lit}${post} and ${lit}`, `${lit} ${pre}${lit}${post}`]) {
+            const re = e.pattern as RegExp;
+            assert.equal(holds(e, line), re.test(line), `${e.id}: ${JSON.stringify(line)}`);
+            if (re.test(line)) positives++;
+          }
+        }
+      }
+      assert.ok(positives > 0, `${e.id}: some lines match`);
+      // And through the filter: the fast path counts what the line-by-line path counts.
+      const lines = pieces.flatMap((pre) => pieces.map((post) => `E1125 16:48:49.123456   7 f.go:1] ${pre}${lit}${post}`)).join('\n') + '\n';
+      same(Buffer.from(lines.repeat(3)), { emitNoise: true }, 1 << 16);
+    }
   });
 });
