@@ -143,9 +143,10 @@ func (u *upRun) prepare(bins string) error {
 			"workers": {Server: p.workers.server, Context: ctxWorkers, EtcdPrefix: "/workers", Auth: "token", AdminKubeconfig: p.workers.adminKubeconfig},
 			"masters": {Server: p.masters.server, Context: ctxMasters, EtcdPrefix: "/masters", Auth: "client-certificate", AdminKubeconfig: p.masters.adminKubeconfig},
 		},
-		Ports:      ports,
-		Components: componentSpecs(dir, ports, &p, bins, filepath.Join(bins, "..", "kwok")),
-		PodRunner:  PodRunnerInfo{StateFile: filepath.Join(dir, "podrunner", "state.json"), PodsDir: filepath.Join(dir, "pods")},
+		Ports:            ports,
+		HollowNamespaces: hollowNamespaces(),
+		Components:       componentSpecs(dir, ports, &p, bins, filepath.Join(bins, "..", "kwok")),
+		PodRunner:        PodRunnerInfo{StateFile: filepath.Join(dir, "podrunner", "state.json"), PodsDir: filepath.Join(dir, "pods")},
 	}
 	return writeState(u.st)
 }
@@ -319,19 +320,19 @@ func startSupervisor(dir, id, self string) error {
 	}
 }
 
-// checkPorts fails when a port of the lab is taken, and warns when one lies in the
-// kernel's ephemeral range (where an outgoing connection may take it at any time).
+// checkPorts fails when a port of the lab lies in the kernel's ephemeral range (where an
+// outgoing connection may take it at any time) or is taken.
 func checkPorts(p Ports) error {
-	var bad []string
 	lo, hi := ephemeralRange()
+	if err := checkPortRange(p, lo, hi); err != nil {
+		return err
+	}
+	var bad []string
 	for _, s := range portSpecs {
-		port := *s.ptr(&p)
-		if port >= lo && port <= hi || s.env == "KUBEMARK_LAB_HOLLOW_PORT_BASE" && port+p.HollowCount-1 >= lo && port <= hi {
-			fmt.Fprintf(os.Stderr, "lab up: warning: port %d (%s, %s) lies in the ephemeral range %d-%d: an outgoing connection may take it\n", port, s.name, s.env, lo, hi)
-		}
 		if s.env == "KUBEMARK_LAB_HOLLOW_PORT_BASE" {
 			continue
 		}
+		port := *s.ptr(&p)
 		ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
 		if err != nil {
 			bad = append(bad, fmt.Sprintf("  port %d (%s) on 127.0.0.1 is taken: %v  -> free it, or set %s (or KUBEMARK_LAB_PORT_OFFSET)", port, s.name, err, s.env))
@@ -343,6 +344,41 @@ func checkPorts(p Ports) error {
 		return fmt.Errorf("cannot start the lab, ports in use:\n%s", strings.Join(bad, "\n"))
 	}
 	return nil
+}
+
+// checkPortRange refuses ports in the ephemeral range lo-hi.
+func checkPortRange(p Ports, lo, hi int) error {
+	var bad []string
+	for _, s := range portSpecs {
+		first := *s.ptr(&p)
+		last := first
+		if s.env == "KUBEMARK_LAB_HOLLOW_PORT_BASE" {
+			last = first + p.HollowCount - 1
+		}
+		if first <= hi && last >= lo {
+			what := strconv.Itoa(first)
+			if last != first {
+				what = fmt.Sprintf("%d-%d", first, last)
+			}
+			bad = append(bad, fmt.Sprintf("  port %s (%s, %s)", what, s.name, s.env))
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	return fmt.Errorf("cannot start the lab: these ports lie in the kernel's ephemeral port range %d-%d (/proc/sys/net/ipv4/ip_local_port_range), "+
+		"where any outgoing connection may take them:\n%s\n"+
+		"-> use a smaller KUBEMARK_LAB_PORT_OFFSET (the defaults 23790-27459 and 30000-30099 plus the offset must stay below %d: offsets up to %d), or set the variables named above; nothing was started",
+		lo, hi, strings.Join(bad, "\n"), lo, maxOffsetBelow(lo))
+}
+
+// maxOffsetBelow is the largest multiple of 100 that keeps every default port below lo.
+func maxOffsetBelow(lo int) int {
+	off := (lo - 1 - (30000 + 99)) / 100 * 100
+	if off < 0 {
+		return 0
+	}
+	return off
 }
 
 func ephemeralRange() (lo, hi int) {
