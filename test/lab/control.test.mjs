@@ -269,6 +269,18 @@ describe('lab control plane', { timeout: 40 * 60_000 }, () => {
       const theirs = JSON.parse(readFileSync(path.join(testDir, 'lab.json'), 'utf8'));
       assert.notEqual(theirs.ports.workersApiserver, lab().ports.workersApiserver);
       assertUntouched(before, pids((await status()).status));
+      // Degraded in its own folder (a component stopped): the next run takes it as its own,
+      // brings it down and up again, and still leaves the other lab alone.
+      const stop = await run(LABCTL, ['stop', 'masters-scheduler'], { env: shared.env, timeoutMs: 120_000 });
+      assert.equal(stop.code, 0, stop.stderr);
+      assert.equal((await labStatus(shared.env)).code, 1, 'the test lab is degraded');
+      const again = await startTestLab({ log: (m) => logs.push(m), processEnv: { ...process.env, KUBEMARK_LAB_DIR: LAB_DIR, KUBEMARK_TEST_LAB_DIR: testDir, KUBEMARK_TEST_LAB_PORT_OFFSET: '500' } });
+      assert.ok(again.ok && again.started, `the degraded test lab was started again: ${logs.join('\n')}`);
+      assert.match(logs.join('\n'), /degraded/);
+      const after = await labStatus(shared.env);
+      assert.equal(after.code, 0, 'the test lab runs, every component healthy');
+      assert.notEqual(after.status.id, theirs.id, 'a fresh lab (new id)');
+      assertUntouched(before, pids((await status()).status));
     } finally {
       await stopTestLab(shared, { log: (m) => logs.push(m) });
       const gone = !existsSync(testDir);
