@@ -117,6 +117,41 @@ describe('lab control plane', { timeout: 40 * 60_000 }, () => {
     assert.ok(ports.hollowKubeletPortBase + ports.hollowKubeletPortCount - 1 < lo);
   });
 
+  it('`lab:up` refuses a port in the ephemeral range, saying which and what to change, and starts nothing', async () => {
+    const dir = mkdtempSync(path.join(LAB_PARENT, 'ephemeral-'));
+    try {
+      const r = await run(LABCTL, ['up'], { env: { KUBEMARK_LAB_DIR: dir, KUBEMARK_LAB_PORT_OFFSET: '6000' }, timeoutMs: 60_000 });
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr + r.stdout, /port 33443 \(masters apiserver, KUBEMARK_LAB_MASTERS_PORT\)/);
+      assert.match(r.stderr + r.stdout, /ephemeral port range .*KUBEMARK_LAB_PORT_OFFSET/s);
+      assert.equal(existsSync(path.join(dir, 'lab.json')), false, 'no lab.json');
+      assert.deepEqual(processesOfLab(dir), [], 'nothing started');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('lists the namespaces whose hollow-node pods run without the extension\'s label (lab.json hollowNamespaces)', () => {
+    assert.deepEqual(lab().hollowNamespaces, ['kubemark']);
+    const podrunner = lab().components.find((c) => c.name === 'podrunner');
+    assert.ok(podrunner.args.includes('--hollow-namespaces=kubemark'), podrunner.args.join(' '));
+  });
+
+  it('a KWOK node set Ready Unknown (as after a stopped apiserver or etcd) keeps its addresses when KWOK initialises it again', async () => {
+    const get = async () => JSON.parse((await kubectl(KUBECONFIG, 'kubemark-lab-workers', ['get', 'node', 'kwok-worker-0', '-o', 'json'])).stdout);
+    const readyOf = (n) => n.status.conditions.find((c) => c.type === 'Ready')?.status;
+    const before = await get();
+    assert.ok(before.status.addresses.some((a) => a.type === 'InternalIP'), JSON.stringify(before.status.addresses));
+    // what the node lifecycle controller does to a node whose lease was not renewed
+    const patch = { status: { conditions: [{ type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status (test)' }] } };
+    const r = await kubectl(KUBECONFIG, 'kubemark-lab-workers', ['patch', 'node', 'kwok-worker-0', '--subresource=status', '--type=strategic', '-p', JSON.stringify(patch)]);
+    assert.equal(r.code, 0, r.stderr);
+    const after = await waitFor('KWOK to make the node Ready again', async () => { const n = await get(); return readyOf(n) === 'True' && n; }, { timeoutMs: 60_000 });
+    const types = Object.fromEntries(after.status.addresses.map((a) => [a.type, a.address]));
+    assert.equal(types.InternalIP, '127.0.0.1', JSON.stringify(after.status.addresses));
+    assert.equal(types.Hostname, 'kwok-worker-0', JSON.stringify(after.status.addresses));
+  });
+
   it('keeps its state private: folder 0700, state files, kubeconfig and keys 0600', () => {
     assert.equal(statSync(LAB_DIR).mode & 0o777, 0o700);
     for (const f of ['lab.json', 'supervisor.json', 'kubeconfig', 'lab.lock', 'pki/etcd/ca.key', 'pki/masters/admin.kubeconfig', 'pki/workers/tokens.csv', 'logs/etcd.log']) {
