@@ -15,6 +15,8 @@ const LAB_PARENT = path.join(REPO, '.kubemark-lab-test');
 mkdirSync(LAB_PARENT, { recursive: true });
 const LAB_DIR = mkdtempSync(path.join(LAB_PARENT, 'ctl-'));
 const ENV = { KUBEMARK_LAB_DIR: LAB_DIR, KUBEMARK_LAB_PORT_OFFSET: process.env.KUBEMARK_LAB_CTL_TEST_PORT_OFFSET ?? '300' };
+// the offset of the `npm test` lab this suite starts beside its own
+const SHARED_OFFSET = process.env.KUBEMARK_LAB_CTL_TEST_SHARED_PORT_OFFSET ?? '500';
 const KUBECONFIG = path.join(LAB_DIR, 'kubeconfig');
 const labctl = (...args) => run(LABCTL, args, { env: ENV, timeoutMs: 10 * 60_000 });
 const labSh = (...args) => run('bash', [path.join(REPO, 'lab', 'lab.sh'), ...args], { env: ENV, timeoutMs: 10 * 60_000 });
@@ -77,7 +79,7 @@ describe('lab control plane', { timeout: 40 * 60_000 }, () => {
   it('two `lab:up` at once: one wins, the other fails at the lock and kills nothing', async () => {
     const [a, b] = await Promise.all([labctl('up'), labctl('up')]);
     const [winner, loser] = a.code === 0 ? [a, b] : [b, a];
-    assert.equal(winner.code, 0, `one up succeeds:\n${winner.stdout.slice(-2000)}\n${winner.stderr.slice(-2000)}`);
+    assert.equal(winner.code, 0, `one up succeeds:\n${[a, b].map((x) => `exit ${x.code}:\n${x.stdout.slice(-2000)}\n${x.stderr.slice(-2000)}`).join('\n----\n')}`);
     assert.equal(loser.code, 4, `the other fails with exit 4 (busy):\n${loser.stdout}\n${loser.stderr}`);
     assert.match(loser.stderr, /busy: `kubemark-labctl up` \(pid \d+/);
     assert.match(loser.stderr, /nothing was changed/);
@@ -296,7 +298,7 @@ describe('lab control plane', { timeout: 40 * 60_000 }, () => {
     const before = pids((await status()).status);
     const testDir = path.join(mkdtempSync(path.join(LAB_PARENT, 'npmtest-')), 'shared');
     const logs = [];
-    const shared = await startTestLab({ log: (m) => logs.push(m), processEnv: { ...process.env, KUBEMARK_LAB_DIR: LAB_DIR, KUBEMARK_TEST_LAB_DIR: testDir, KUBEMARK_TEST_LAB_PORT_OFFSET: '500' } });
+    const shared = await startTestLab({ log: (m) => logs.push(m), processEnv: { ...process.env, KUBEMARK_LAB_DIR: LAB_DIR, KUBEMARK_TEST_LAB_DIR: testDir, KUBEMARK_TEST_LAB_PORT_OFFSET: SHARED_OFFSET } });
     try {
       assert.ok(shared.ok, `the test lab came up: ${logs.join('\n')}`);
       assert.equal(shared.env.KUBEMARK_LAB_DIR, testDir);
@@ -309,7 +311,7 @@ describe('lab control plane', { timeout: 40 * 60_000 }, () => {
       const stop = await run(LABCTL, ['stop', 'masters-scheduler'], { env: shared.env, timeoutMs: 120_000 });
       assert.equal(stop.code, 0, stop.stderr);
       assert.equal((await labStatus(shared.env)).code, 1, 'the test lab is degraded');
-      const again = await startTestLab({ log: (m) => logs.push(m), processEnv: { ...process.env, KUBEMARK_LAB_DIR: LAB_DIR, KUBEMARK_TEST_LAB_DIR: testDir, KUBEMARK_TEST_LAB_PORT_OFFSET: '500' } });
+      const again = await startTestLab({ log: (m) => logs.push(m), processEnv: { ...process.env, KUBEMARK_LAB_DIR: LAB_DIR, KUBEMARK_TEST_LAB_DIR: testDir, KUBEMARK_TEST_LAB_PORT_OFFSET: SHARED_OFFSET } });
       assert.ok(again.ok && again.started, `the degraded test lab was started again: ${logs.join('\n')}`);
       assert.match(logs.join('\n'), /degraded/);
       const after = await labStatus(shared.env);
