@@ -150,7 +150,9 @@ func (r *Runner) Run(ctx context.Context, ready func()) error {
 		o, err := nsLister.Get(name)
 		if apierrors.IsNotFound(err) {
 			// a namespace made just before its pods may not be in the cache yet
-			o, err = r.cs.CoreV1().Namespaces().Get(context.Background(), name, metav1.GetOptions{})
+			gctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			o, err = r.cs.CoreV1().Namespaces().Get(gctx, name, metav1.GetOptions{})
+			cancel()
 		}
 		if apierrors.IsNotFound(err) {
 			return nil, nil
