@@ -292,6 +292,7 @@ describe('lab control plane', { timeout: 40 * 60_000 }, () => {
     const dflt = testLabEnv({ KUBEMARK_LAB_DIR: LAB_DIR });
     assert.equal(dflt.KUBEMARK_LAB_DIR, path.join(REPO, '.kubemark-lab-test', 'shared'));
     assert.notEqual(dflt.KUBEMARK_LAB_PORT_OFFSET, '0');
+    assert.equal(testLabEnv({}).KUBEMARK_LAB_DIR, dflt.KUBEMARK_LAB_DIR, 'with no variable set either: never the default .kubemark-lab/');
     // This test's lab plays the user's: KUBEMARK_LAB_DIR points at it, as in a user's shell.
     const cm = await kubectl(KUBECONFIG, 'kubemark-lab-workers', ['create', 'configmap', 'users-own', '--from-literal=k=v']);
     assert.equal(cm.code, 0, cm.stderr);
