@@ -85,4 +85,3 @@ func ephemeralRange() (lo, hi int) {
 	}
 	return lo, hi
 }
-
