@@ -63,7 +63,7 @@ func ParseNamespaces(s string) []string {
 	return out
 }
 
-// podsOfNamespace is used to re-check a namespace's pods when its labels change.
+// podKeysIn: the queue keys of pods (a namespace's, checked again when its labels change).
 func podKeysIn(pods []*corev1.Pod) []string {
 	out := make([]string, 0, len(pods))
 	for _, p := range pods {
