@@ -1,6 +1,6 @@
 // `npm run bench:lab` (run it under the heavy lock: flock /tmp/kubemark-heavy.lock npm run bench:lab)
 // Initial sync of 5,000 nodes against its anchors, on a lab this script starts and stops itself:
-// KUBEMARK_LAB_DIR is a new folder under /tmp and KUBEMARK_LAB_PORT_OFFSET is 6000, so it never
+// KUBEMARK_LAB_DIR is a new folder under /tmp and KUBEMARK_LAB_PORT_OFFSET is 600, so it never
 // touches another lab. It creates 5,000 Node objects (with a kubelet-like status) in the masters
 // cluster, then measures, interleaved, median of the runs:
 //   - typed list: CoreV1Api.listNode in pages of 500 + slimNode (what the extension does today);
@@ -155,10 +155,10 @@ function gc(): void {
 
 async function main(): Promise<void> {
   const dir = mkdtempSync('/tmp/kubemark-lab-perf-');
-  const env = { KUBEMARK_LAB_DIR: dir, KUBEMARK_LAB_PORT_OFFSET: '6000' };
+  const env = { KUBEMARK_LAB_DIR: dir, KUBEMARK_LAB_PORT_OFFSET: '600' };
   const kubeconfig = join(dir, 'kubeconfig');
   try {
-    console.error(`bench:lab: starting a lab in ${dir} (ports +6000)`);
+    console.error(`bench:lab: starting a lab in ${dir} (ports +600)`);
     if ((await lab(env, 'up')) !== 0) throw new Error('lab up failed (see above)');
     const kc = new KubeConfig();
     kc.loadFromFile(kubeconfig);

@@ -88,7 +88,8 @@ describeWithLab('faults: the live layer heals', () => {
 
   // The log faults run first, on a lab nothing has broken yet: after the other faults a KWOK
   // worker node of the lab was seen without addresses, and the workers apiserver then answers
-  // log requests with 500 "no preferred addresses found" (a lab issue; see the README's limits).
+  // log requests with 500 "no preferred addresses found" (a lab issue, fixed in the lab's KWOK
+  // node-initialize stage: see lab/README.md, "Building").
   test('(d) a hollow kubelet process killed: its log follow resumes with no duplicate line', async () => {
     const out: string[] = [];
     const pods = { get: (ns: string, pod: string) => w.pods.items.get(`${ns}/${pod}`), onChange: (l: () => void) => w.pods.onChange(l) };

@@ -15,6 +15,8 @@ const LAB_PARENT = path.join(REPO, '.kubemark-lab-test');
 mkdirSync(LAB_PARENT, { recursive: true });
 const LAB_DIR = mkdtempSync(path.join(LAB_PARENT, 'ctl-'));
 const ENV = { KUBEMARK_LAB_DIR: LAB_DIR, KUBEMARK_LAB_PORT_OFFSET: process.env.KUBEMARK_LAB_CTL_TEST_PORT_OFFSET ?? '300' };
+// the offset of the `npm test` lab this suite starts beside its own
+const SHARED_OFFSET = process.env.KUBEMARK_LAB_CTL_TEST_SHARED_PORT_OFFSET ?? '500';
 const KUBECONFIG = path.join(LAB_DIR, 'kubeconfig');
 const labctl = (...args) => run(LABCTL, args, { env: ENV, timeoutMs: 10 * 60_000 });
 const labSh = (...args) => run('bash', [path.join(REPO, 'lab', 'lab.sh'), ...args], { env: ENV, timeoutMs: 10 * 60_000 });
@@ -77,7 +79,7 @@ describe('lab control plane', { timeout: 40 * 60_000 }, () => {
   it('two `lab:up` at once: one wins, the other fails at the lock and kills nothing', async () => {
     const [a, b] = await Promise.all([labctl('up'), labctl('up')]);
     const [winner, loser] = a.code === 0 ? [a, b] : [b, a];
-    assert.equal(winner.code, 0, `one up succeeds:\n${winner.stdout.slice(-2000)}\n${winner.stderr.slice(-2000)}`);
+    assert.equal(winner.code, 0, `one up succeeds:\n${[a, b].map((x) => `exit ${x.code}:\n${x.stdout.slice(-2000)}\n${x.stderr.slice(-2000)}`).join('\n----\n')}`);
     assert.equal(loser.code, 4, `the other fails with exit 4 (busy):\n${loser.stdout}\n${loser.stderr}`);
     assert.match(loser.stderr, /busy: `kubemark-labctl up` \(pid \d+/);
     assert.match(loser.stderr, /nothing was changed/);
@@ -115,6 +117,41 @@ describe('lab control plane', { timeout: 40 * 60_000 }, () => {
       assert.ok(v < lo || v > hi, `${k} ${v} lies outside ${lo}-${hi}`);
     }
     assert.ok(ports.hollowKubeletPortBase + ports.hollowKubeletPortCount - 1 < lo);
+  });
+
+  it('`lab:up` refuses a port in the ephemeral range, saying which and what to change, and starts nothing', async () => {
+    const dir = mkdtempSync(path.join(LAB_PARENT, 'ephemeral-'));
+    try {
+      const r = await run(LABCTL, ['up'], { env: { KUBEMARK_LAB_DIR: dir, KUBEMARK_LAB_PORT_OFFSET: '6000' }, timeoutMs: 60_000 });
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr + r.stdout, /port 33443 \(masters apiserver, KUBEMARK_LAB_MASTERS_PORT\)/);
+      assert.match(r.stderr + r.stdout, /ephemeral port range .*KUBEMARK_LAB_PORT_OFFSET/s);
+      assert.equal(existsSync(path.join(dir, 'lab.json')), false, 'no lab.json');
+      assert.deepEqual(processesOfLab(dir), [], 'nothing started');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('lists the namespaces whose hollow-node pods run without the extension\'s label (lab.json hollowNamespaces)', () => {
+    assert.deepEqual(lab().hollowNamespaces, ['kubemark']);
+    const podrunner = lab().components.find((c) => c.name === 'podrunner');
+    assert.ok(podrunner.args.includes('--hollow-namespaces=kubemark'), podrunner.args.join(' '));
+  });
+
+  it('a KWOK node set Ready Unknown (as after a stopped apiserver or etcd) keeps its addresses when KWOK initialises it again', async () => {
+    const get = async () => JSON.parse((await kubectl(KUBECONFIG, 'kubemark-lab-workers', ['get', 'node', 'kwok-worker-0', '-o', 'json'])).stdout);
+    const readyOf = (n) => n.status.conditions.find((c) => c.type === 'Ready')?.status;
+    const before = await get();
+    assert.ok(before.status.addresses.some((a) => a.type === 'InternalIP'), JSON.stringify(before.status.addresses));
+    // what the node lifecycle controller does to a node whose lease was not renewed
+    const patch = { status: { conditions: [{ type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status (test)' }] } };
+    const r = await kubectl(KUBECONFIG, 'kubemark-lab-workers', ['patch', 'node', 'kwok-worker-0', '--subresource=status', '--type=strategic', '-p', JSON.stringify(patch)]);
+    assert.equal(r.code, 0, r.stderr);
+    const after = await waitFor('KWOK to make the node Ready again', async () => { const n = await get(); return readyOf(n) === 'True' && n; }, { timeoutMs: 60_000 });
+    const types = Object.fromEntries(after.status.addresses.map((a) => [a.type, a.address]));
+    assert.equal(types.InternalIP, '127.0.0.1', JSON.stringify(after.status.addresses));
+    assert.equal(types.Hostname, 'kwok-worker-0', JSON.stringify(after.status.addresses));
   });
 
   it('keeps its state private: folder 0700, state files, kubeconfig and keys 0600', () => {
@@ -255,19 +292,32 @@ describe('lab control plane', { timeout: 40 * 60_000 }, () => {
     const dflt = testLabEnv({ KUBEMARK_LAB_DIR: LAB_DIR });
     assert.equal(dflt.KUBEMARK_LAB_DIR, path.join(REPO, '.kubemark-lab-test', 'shared'));
     assert.notEqual(dflt.KUBEMARK_LAB_PORT_OFFSET, '0');
+    assert.equal(testLabEnv({}).KUBEMARK_LAB_DIR, dflt.KUBEMARK_LAB_DIR, 'with no variable set either: never the default .kubemark-lab/');
     // This test's lab plays the user's: KUBEMARK_LAB_DIR points at it, as in a user's shell.
     const cm = await kubectl(KUBECONFIG, 'kubemark-lab-workers', ['create', 'configmap', 'users-own', '--from-literal=k=v']);
     assert.equal(cm.code, 0, cm.stderr);
     const before = pids((await status()).status);
     const testDir = path.join(mkdtempSync(path.join(LAB_PARENT, 'npmtest-')), 'shared');
     const logs = [];
-    const shared = await startTestLab({ log: (m) => logs.push(m), processEnv: { ...process.env, KUBEMARK_LAB_DIR: LAB_DIR, KUBEMARK_TEST_LAB_DIR: testDir, KUBEMARK_TEST_LAB_PORT_OFFSET: '500' } });
+    const shared = await startTestLab({ log: (m) => logs.push(m), processEnv: { ...process.env, KUBEMARK_LAB_DIR: LAB_DIR, KUBEMARK_TEST_LAB_DIR: testDir, KUBEMARK_TEST_LAB_PORT_OFFSET: SHARED_OFFSET } });
     try {
       assert.ok(shared.ok, `the test lab came up: ${logs.join('\n')}`);
       assert.equal(shared.env.KUBEMARK_LAB_DIR, testDir);
       assert.equal(shared.started, true);
       const theirs = JSON.parse(readFileSync(path.join(testDir, 'lab.json'), 'utf8'));
       assert.notEqual(theirs.ports.workersApiserver, lab().ports.workersApiserver);
+      assertUntouched(before, pids((await status()).status));
+      // Degraded in its own folder (a component stopped): the next run takes it as its own,
+      // brings it down and up again, and still leaves the other lab alone.
+      const stop = await run(LABCTL, ['stop', 'masters-scheduler'], { env: shared.env, timeoutMs: 120_000 });
+      assert.equal(stop.code, 0, stop.stderr);
+      assert.equal((await labStatus(shared.env)).code, 1, 'the test lab is degraded');
+      const again = await startTestLab({ log: (m) => logs.push(m), processEnv: { ...process.env, KUBEMARK_LAB_DIR: LAB_DIR, KUBEMARK_TEST_LAB_DIR: testDir, KUBEMARK_TEST_LAB_PORT_OFFSET: SHARED_OFFSET } });
+      assert.ok(again.ok && again.started, `the degraded test lab was started again: ${logs.join('\n')}`);
+      assert.match(logs.join('\n'), /degraded/);
+      const after = await labStatus(shared.env);
+      assert.equal(after.code, 0, 'the test lab runs, every component healthy');
+      assert.notEqual(after.status.id, theirs.id, 'a fresh lab (new id)');
       assertUntouched(before, pids((await status()).status));
     } finally {
       await stopTestLab(shared, { log: (m) => logs.push(m) });

@@ -217,6 +217,59 @@ describe('kubemark lab', { timeout: 100 * 60_000 }, () => {
     assert.equal(del.code, 0, del.stderr);
   });
 
+  const eventsOf = async (ns, pod) => {
+    const r = await kubectl(WORKERS, ['-n', ns, 'get', 'events', '--field-selector', `involvedObject.name=${pod}`, '-o', 'json']);
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout).items;
+  };
+  const processesOfPod = (pod) => {
+    const state = JSON.parse(readFileSync(path.join(LAB_DIR, 'podrunner', 'state.json'), 'utf8'));
+    return [...state.containers.filter((c) => c.pod === pod && c.pid > 0).map((c) => c.pid),
+      ...processesOfLab(LAB_DIR).filter((p) => p.cmdline.includes(`--name=${pod} `) || p.cmdline.endsWith(`--name=${pod}`)).map((p) => p.pid)];
+  };
+  const hollowPod = (name, namespace, args) => ({
+    apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace },
+    spec: { containers: [{ name: 'hollow-kubelet', image: 'registry.k8s.io/kubemark:v1.37.2', command: ['/kubemark'], args: ['--morph=kubelet', `--name=${name}`, ...args] }] },
+  });
+
+  it('runs nothing of a hollow-node pod in a namespace neither the extension nor the lab set up, until it is labelled', async () => {
+    const ns = 'made-by-hand';
+    let r = await kubectl(WORKERS, ['create', 'namespace', ns]);
+    assert.equal(r.code, 0, r.stderr);
+    try {
+      r = await kubectl(WORKERS, ['apply', '-f', '-'], { input: JSON.stringify(hollowPod('elsewhere', ns, ['--use-host-image-service=false'])) });
+      assert.equal(r.code, 0, r.stderr);
+      const ev = await waitFor('a NotRun event on the pod', async () => (await eventsOf(ns, 'elsewhere')).find((e) => e.reason === 'NotRun'), { timeoutMs: 60_000 });
+      assert.equal(ev.type, 'Warning');
+      assert.match(ev.message, /kubectl label namespace made-by-hand app\.kubernetes\.io\/managed-by=kubemark-workbench/);
+      assert.match(ev.message, /KUBEMARK_LAB_HOLLOW_NAMESPACES=kubemark,made-by-hand/);
+      assert.deepEqual(processesOfPod('elsewhere'), [], 'no kubemark process runs for it');
+      assert.equal((await eventsOf(ns, 'elsewhere')).filter((e) => e.reason === 'Started').length, 0, 'no container was started');
+      // labelled as the extension's Deploy labels the namespaces it creates: the pod runner starts it
+      r = await kubectl(WORKERS, ['label', 'namespace', ns, 'app.kubernetes.io/managed-by=kubemark-workbench']);
+      assert.equal(r.code, 0, r.stderr);
+      await waitFor('the pod to start once its namespace is labelled', async () => (await eventsOf(ns, 'elsewhere')).some((e) => e.reason === 'Started'), { timeoutMs: 60_000 });
+    } finally {
+      await kubectl(WORKERS, ['delete', 'namespace', ns, '--wait=false']);
+    }
+  });
+
+  it('refuses a kubemark argument naming a file outside the pod\'s volumes (the lab\'s own kubeconfig)', async () => {
+    const kubeconfig = path.join(LAB_DIR, 'kubeconfig');
+    const r = await kubectl(WORKERS, ['apply', '-f', '-'], { input: JSON.stringify(hollowPod('escape', NS, [`--kubeconfig=${kubeconfig}`, '--use-host-image-service=false'])) });
+    assert.equal(r.code, 0, r.stderr);
+    try {
+      const ev = await waitFor('a NotRun event on the container', async () => (await eventsOf(NS, 'escape')).find((e) => e.reason === 'NotRun'), { timeoutMs: 60_000 });
+      assert.equal(ev.type, 'Warning');
+      assert.equal(ev.involvedObject.fieldPath, 'spec.containers{hollow-kubelet}');
+      assert.ok(ev.message.includes(`names ${kubeconfig}, outside what the pod mounts`), ev.message);
+      assert.deepEqual(processesOfPod('escape'), [], 'no kubemark process runs for it');
+      assert.equal((await eventsOf(NS, 'escape')).filter((e) => ['Started', 'BackOff'].includes(e.reason)).length, 0, 'not started, not restarted');
+    } finally {
+      await kubectl(WORKERS, ['-n', NS, 'delete', 'pod', 'escape', '--wait=false']);
+    }
+  });
+
   it('turns the fake node NotReady in the masters cluster when its pod is deleted', async () => {
     // orphan the pods so that the StatefulSet does not bring hollow-node-2 back
     let r = await kubectl(WORKERS, ['-n', NS, 'delete', 'statefulset', 'hollow-node', '--cascade=orphan']);

@@ -12,3 +12,10 @@ it('pod runner Go unit tests (go test ./internal/podrunner/ ./cmd/kubemark-labct
   assert.equal(r.code, 0, `go test failed:\n${r.stdout}\n${r.stderr}`);
   assert.match(r.stdout, /^ok\s/m);
 });
+
+it('KWOK stage Go tests (lab/kwok: go test ./stages/): a KWOK node keeps its addresses when it is initialised again', { timeout: 20 * 60_000 }, async () => {
+  const env = { GOTOOLCHAIN: 'local', PATH: `${process.env.PATH}:/usr/local/go/bin` };
+  const r = await run('go', ['test', './stages/'], { cwd: path.join(REPO, 'lab', 'kwok'), env, timeoutMs: 20 * 60_000 });
+  assert.equal(r.code, 0, `go test failed:\n${r.stdout}\n${r.stderr}`);
+  assert.match(r.stdout, /^ok\s/m);
+});

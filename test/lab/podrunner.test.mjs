@@ -3,7 +3,7 @@
 // its default), each pod's network namespace has a default route and its Node's InternalIP
 // is the pod's IP, init containers are run and reported, and a pod runner killed with
 // SIGKILL leaves no kubemark process behind and picks its pods up again when restarted.
-// Its own lab: a temporary KUBEMARK_LAB_DIR under /tmp, ports +4000.
+// Its own lab: a temporary KUBEMARK_LAB_DIR under /tmp, ports +700.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -12,7 +12,7 @@ import path from 'node:path';
 import { REPO, run, waitFor, processesOfLab, kubectl as labKubectl } from './helpers.mjs';
 
 const LAB_DIR = mkdtempSync('/tmp/labpods-test-');
-const ENV = { KUBEMARK_LAB_DIR: LAB_DIR, KUBEMARK_LAB_PORT_OFFSET: process.env.KUBEMARK_LAB_PODS_TEST_PORT_OFFSET ?? '4000' };
+const ENV = { KUBEMARK_LAB_DIR: LAB_DIR, KUBEMARK_LAB_PORT_OFFSET: process.env.KUBEMARK_LAB_PODS_TEST_PORT_OFFSET ?? '700' };
 const KUBECONFIG = path.join(LAB_DIR, 'kubeconfig');
 const WORKERS = 'kubemark-lab-workers';
 const MASTERS = 'kubemark-lab-masters';

@@ -2,9 +2,22 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
+
+	"kubemark-workbench/lab/internal/podrunner"
 )
+
+// hollowNamespaces are the namespaces whose hollow-node pods the pod runner runs without the
+// extension's managed-by label: KUBEMARK_LAB_HOLLOW_NAMESPACES (comma-separated), default kubemark.
+func hollowNamespaces() []string {
+	if v, ok := os.LookupEnv("KUBEMARK_LAB_HOLLOW_NAMESPACES"); ok {
+		return podrunner.ParseNamespaces(v)
+	}
+	return podrunner.DefaultHollowNamespaces
+}
 
 // labPKI is every certificate and kubeconfig the components need.
 type labPKI struct {
@@ -83,6 +96,7 @@ func componentSpecs(dir string, ports Ports, p *labPKI, bins, kwokDir string) []
 		mk("podrunner", "workers", "file://"+filepath.Join(dir, "podrunner", "ready"), "", "", []string{selfBin, "podrunner", "--dir=" + dir,
 			"--kubeconfig=" + p.workers.adminKubeconfig, "--kubemark=" + labBin,
 			"--port-base=" + strconv.Itoa(ports.HollowBase), "--port-count=" + strconv.Itoa(ports.HollowCount),
-			fmt.Sprintf("--forward-ports=%d,%d", ports.MastersAPI, ports.WorkersAPI)}),
+			fmt.Sprintf("--forward-ports=%d,%d", ports.MastersAPI, ports.WorkersAPI),
+			"--hollow-namespaces=" + strings.Join(hollowNamespaces(), ",")}),
 	}
 }

@@ -27,6 +27,9 @@ type LabState struct {
 	Components        []Component             `json:"components"`
 	KwokNodes         []string                `json:"kwokNodes"`
 	PodRunner         PodRunnerInfo           `json:"podRunner"`
+	// HollowNamespaces: where the pod runner runs hollow-node pods without the extension's
+	// managed-by label (KUBEMARK_LAB_HOLLOW_NAMESPACES at up; default kubemark).
+	HollowNamespaces []string `json:"hollowNamespaces"`
 }
 
 type ClusterState struct {

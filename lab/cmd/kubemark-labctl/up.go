@@ -12,8 +12,6 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -143,9 +141,10 @@ func (u *upRun) prepare(bins string) error {
 			"workers": {Server: p.workers.server, Context: ctxWorkers, EtcdPrefix: "/workers", Auth: "token", AdminKubeconfig: p.workers.adminKubeconfig},
 			"masters": {Server: p.masters.server, Context: ctxMasters, EtcdPrefix: "/masters", Auth: "client-certificate", AdminKubeconfig: p.masters.adminKubeconfig},
 		},
-		Ports:      ports,
-		Components: componentSpecs(dir, ports, &p, bins, filepath.Join(bins, "..", "kwok")),
-		PodRunner:  PodRunnerInfo{StateFile: filepath.Join(dir, "podrunner", "state.json"), PodsDir: filepath.Join(dir, "pods")},
+		Ports:            ports,
+		HollowNamespaces: hollowNamespaces(),
+		Components:       componentSpecs(dir, ports, &p, bins, filepath.Join(bins, "..", "kwok")),
+		PodRunner:        PodRunnerInfo{StateFile: filepath.Join(dir, "podrunner", "state.json"), PodsDir: filepath.Join(dir, "pods")},
 	}
 	return writeState(u.st)
 }
@@ -317,47 +316,6 @@ func startSupervisor(dir, id, self string) error {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-}
-
-// checkPorts fails when a port of the lab is taken, and warns when one lies in the
-// kernel's ephemeral range (where an outgoing connection may take it at any time).
-func checkPorts(p Ports) error {
-	var bad []string
-	lo, hi := ephemeralRange()
-	for _, s := range portSpecs {
-		port := *s.ptr(&p)
-		if port >= lo && port <= hi || s.env == "KUBEMARK_LAB_HOLLOW_PORT_BASE" && port+p.HollowCount-1 >= lo && port <= hi {
-			fmt.Fprintf(os.Stderr, "lab up: warning: port %d (%s, %s) lies in the ephemeral range %d-%d: an outgoing connection may take it\n", port, s.name, s.env, lo, hi)
-		}
-		if s.env == "KUBEMARK_LAB_HOLLOW_PORT_BASE" {
-			continue
-		}
-		ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
-		if err != nil {
-			bad = append(bad, fmt.Sprintf("  port %d (%s) on 127.0.0.1 is taken: %v  -> free it, or set %s (or KUBEMARK_LAB_PORT_OFFSET)", port, s.name, err, s.env))
-			continue
-		}
-		ln.Close()
-	}
-	if len(bad) > 0 {
-		return fmt.Errorf("cannot start the lab, ports in use:\n%s", strings.Join(bad, "\n"))
-	}
-	return nil
-}
-
-func ephemeralRange() (lo, hi int) {
-	lo, hi = 32768, 60999
-	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
-		if f := strings.Fields(string(b)); len(f) == 2 {
-			if a, err := strconv.Atoi(f[0]); err == nil {
-				lo = a
-			}
-			if b, err := strconv.Atoi(f[1]); err == nil {
-				hi = b
-			}
-		}
-	}
-	return lo, hi
 }
 
 func randHex(n int) string {

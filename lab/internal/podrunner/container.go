@@ -6,6 +6,7 @@ package podrunner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -30,6 +31,16 @@ func (r *Runner) runContainer(ctx context.Context, pr *podRun, p *corev1.Pod, c 
 		started := time.Now()
 		code, err := r.runOnce(ctx, pr, p, c, cs)
 		ran := time.Since(started)
+		var refused *notRunError
+		if errors.As(err, &refused) {
+			// refused for good: the pod's spec cannot change; nothing is restarted
+			pr.mu.Lock()
+			cs.running, cs.pid, cs.finished, cs.lastError, cs.exited, cs.exitCode = false, 0, time.Now(), refused.msg, true, 128
+			pr.mu.Unlock()
+			r.notRun(pr, p, c.Name, refused.msg)
+			r.markDirty()
+			return
+		}
 		pr.mu.Lock()
 		cs.running, cs.pid, cs.finished = false, 0, time.Now()
 		if err != nil {
@@ -153,6 +164,9 @@ func (r *Runner) runOnce(ctx context.Context, pr *podRun, p *corev1.Pod, c *core
 		if wd := rewritePaths(c.WorkingDir, mounts); wd != c.WorkingDir {
 			cmd.Dir = wd
 		}
+	}
+	if err := r.confineLaunch(pr, p, c, l, cmd.Dir); err != nil {
+		return -1, err
 	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if r.mountNS {

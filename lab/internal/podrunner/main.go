@@ -27,8 +27,11 @@ func Main(args []string, dir, kubemark, marker string) error {
 	fdir := fs.String("dir", dir, "lab state dir")
 	kubeconfig := fs.String("kubeconfig", "", "kubeconfig of the workers cluster")
 	fkm := fs.String("kubemark", kubemark, "multi-call binary providing `kubemark` and `fake-cri`")
-	portBase := fs.Int("port-base", 40000, "first port for hollow kubelets (port-rewrite mode)")
-	portCount := fs.Int("port-count", 1000, "number of ports for hollow kubelets")
+	// the lab's defaults (labctl passes its own): 30000 + KUBEMARK_LAB_PORT_OFFSET, below the ephemeral range
+	portBase := fs.Int("port-base", 30000+envOffset(), "first port for hollow kubelets (port-rewrite mode)")
+	portCount := fs.Int("port-count", 100, "number of ports for hollow kubelets")
+	hollowNS := fs.String("hollow-namespaces", strings.Join(DefaultHollowNamespaces, ","),
+		"comma-separated namespaces whose hollow-node pods run without the extension's "+ManagedByLabel+"="+ManagedByValue+" label")
 	forwardPorts := fs.String("forward-ports", "", "comma-separated host ports (the apiservers) reachable on 127.0.0.1 inside a pod's network namespace")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -45,7 +48,8 @@ func Main(args []string, dir, kubemark, marker string) error {
 	}
 	def, why := DefaultMaxPods()
 	c := Config{Dir: *fdir, Kubemark: *fkm, Self: self, PortBase: *portBase, PortCount: *portCount, Marker: marker,
-		MaxPods: envInt("KUBEMARK_LAB_MAX_HOLLOW_PODS", def)}
+		MaxPods:          envInt("KUBEMARK_LAB_MAX_HOLLOW_PODS", def),
+		HollowNamespaces: ParseNamespaces(*hollowNS)}
 	if c.MaxPods == def {
 		logf("at most %d hollow-node pods at once: %s; KUBEMARK_LAB_MAX_HOLLOW_PODS changes it", def, why)
 	}
@@ -66,6 +70,7 @@ func Main(args []string, dir, kubemark, marker string) error {
 	} else {
 		logf("containers share the host's /tmp and /run (not root, or KUBEMARK_LAB_NO_MOUNT_NS=1); the runner cleans up after them")
 	}
+	logf("hollow-node pods run in namespaces labelled %s=%s and in %v", ManagedByLabel, ManagedByValue, c.HollowNamespaces)
 	readyFile := filepath.Join(*fdir, "podrunner", "ready")
 	_ = os.Remove(readyFile)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
@@ -87,4 +92,10 @@ func envInt(name string, def int) int {
 		fmt.Fprintf(os.Stderr, "podrunner: ignoring %s=%q (not a positive number)\n", name, v)
 	}
 	return def
+}
+
+// envOffset is KUBEMARK_LAB_PORT_OFFSET (0 when unset or not a number).
+func envOffset() int {
+	n, _ := strconv.Atoi(strings.TrimSpace(os.Getenv("KUBEMARK_LAB_PORT_OFFSET")))
+	return n
 }

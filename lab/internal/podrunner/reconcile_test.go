@@ -37,7 +37,14 @@ func newTestRunner(t *testing.T, maxPods int, objs ...runtime.Object) (*Runner, 
 	t.Helper()
 	cs := fake.NewClientset(objs...)
 	dir := t.TempDir()
-	r := New(Config{Dir: dir, MaxPods: maxPods, Marker: "KUBEMARK_LAB_ID"}, cs, nil)
+	r := New(Config{Dir: dir, MaxPods: maxPods, Marker: "KUBEMARK_LAB_ID", HollowNamespaces: DefaultHollowNamespaces}, cs, nil)
+	r.getNamespace = func(name string) (*corev1.Namespace, error) {
+		o, err := cs.CoreV1().Namespaces().Get(context.Background(), name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			return nil, nil
+		}
+		return o, err
+	}
 	r.getPod = func(key string) (*corev1.Pod, error) {
 		ns, name, _ := strings.Cut(key, "/")
 		p, err := cs.CoreV1().Pods(ns).Get(context.Background(), name, metav1.GetOptions{})
@@ -92,7 +99,12 @@ func eventually(t *testing.T, what string, cond func() bool) {
 
 func events(t *testing.T, cs *fake.Clientset, reason string) []corev1.Event {
 	t.Helper()
-	list, err := cs.CoreV1().Events("kubemark").List(context.Background(), metav1.ListOptions{})
+	return eventsIn(t, cs, "kubemark", reason)
+}
+
+func eventsIn(t *testing.T, cs *fake.Clientset, ns, reason string) []corev1.Event {
+	t.Helper()
+	list, err := cs.CoreV1().Events(ns).List(context.Background(), metav1.ListOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,6 +22,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
@@ -43,6 +44,9 @@ type Config struct {
 	MaxPods      int    // at most this many hollow-node pods run at once
 	Marker       string // the lab's marker variable (KUBEMARK_LAB_ID)
 	Workers      int    // reconcile workers (default 2)
+	// HollowNamespaces: namespaces whose hollow-node pods run without the
+	// extension's managed-by label (lab.json hollowNamespaces).
+	HollowNamespaces []string
 }
 
 // Runner runs hollow-node pods.
@@ -55,8 +59,10 @@ type Runner struct {
 
 	queue  workqueue.TypedRateLimitingInterface[string]
 	getPod func(key string) (*corev1.Pod, error) // nil, nil: no such pod
-	launch func(ctx context.Context, pr *podRun, p *corev1.Pod)
-	wg     sync.WaitGroup // events and teardowns in flight
+	// getNamespace: nil, nil when there is no such namespace
+	getNamespace func(name string) (*corev1.Namespace, error)
+	launch       func(ctx context.Context, pr *podRun, p *corev1.Pod)
+	wg           sync.WaitGroup // events and teardowns in flight
 
 	mu        sync.Mutex
 	pods      map[string]*podRun // by namespace/name
@@ -138,8 +144,33 @@ func (r *Runner) Run(ctx context.Context, ready func()) error {
 		}
 	}
 	_, _ = inf.AddEventHandler(cache.ResourceEventHandlerFuncs{AddFunc: enqueue, UpdateFunc: func(_, o any) { enqueue(o) }, DeleteFunc: enqueue})
+	nsInf := factory.Core().V1().Namespaces().Informer()
+	nsLister := factory.Core().V1().Namespaces().Lister()
+	r.getNamespace = func(name string) (*corev1.Namespace, error) {
+		o, err := nsLister.Get(name)
+		if apierrors.IsNotFound(err) {
+			// a namespace made just before its pods may not be in the cache yet
+			gctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			o, err = r.cs.CoreV1().Namespaces().Get(gctx, name, metav1.GetOptions{})
+			cancel()
+		}
+		if apierrors.IsNotFound(err) {
+			return nil, nil
+		}
+		return o, err
+	}
+	// a namespace labelled (or unlabelled) later: check its pods again
+	nsChanged := func(o any) {
+		if ns, ok := o.(*corev1.Namespace); ok {
+			pods, _ := lister.Pods(ns.Name).List(labels.Everything())
+			for _, k := range podKeysIn(pods) {
+				r.queue.Add(k)
+			}
+		}
+	}
+	_, _ = nsInf.AddEventHandler(cache.ResourceEventHandlerFuncs{AddFunc: nsChanged, UpdateFunc: func(_, o any) { nsChanged(o) }})
 	factory.Start(ctx.Done())
-	if !cache.WaitForCacheSync(ctx.Done(), inf.HasSynced) {
+	if !cache.WaitForCacheSync(ctx.Done(), inf.HasSynced, nsInf.HasSynced) {
 		return fmt.Errorf("pod informer did not sync")
 	}
 	r.removeLeftovers(lister)
@@ -210,7 +241,13 @@ func (r *Runner) reconcile(key string) (requeue bool, err error) {
 		return false, err
 	}
 	hollow := p != nil && IsHollowPod(p)
-	want := hollow && p.DeletionTimestamp == nil && p.Status.Phase == corev1.PodRunning
+	allowed := false
+	if hollow {
+		if allowed, err = r.namespaceAllowed(p.Namespace); err != nil {
+			return false, err
+		}
+	}
+	want := hollow && allowed && p.DeletionTimestamp == nil && p.Status.Phase == corev1.PodRunning
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if pr := r.pods[key]; pr != nil && (!want || pr.uid != p.UID) {
@@ -221,6 +258,8 @@ func (r *Runner) reconcile(key string) (requeue bool, err error) {
 			reason = "pod replaced by a new pod of that name"
 		case p.DeletionTimestamp != nil:
 			reason = "pod is terminating"
+		case !allowed:
+			reason = "its namespace is no longer one the lab runs hollow-node pods in"
 		default:
 			reason = "pod is " + string(p.Status.Phase)
 		}
@@ -230,6 +269,12 @@ func (r *Runner) reconcile(key string) (requeue bool, err error) {
 		r.noticed[p.UID] = "NotRun"
 		r.event(p, "", corev1.EventTypeWarning, "NotRun",
 			"kubemark-lab runs only hollow-node pods (a container whose command runs kubemark --morph); none of this pod's containers runs")
+	}
+	if p != nil && hollow && !allowed && p.DeletionTimestamp == nil && r.noticed[p.UID] != "NotRunNamespace" {
+		r.noticed[p.UID] = "NotRunNamespace"
+		msg := namespaceNotAllowedMsg(p.Namespace, r.cfg.HollowNamespaces)
+		logf("%s: %s", key, msg)
+		r.event(p, "", corev1.EventTypeWarning, "NotRun", msg)
 	}
 	if !want {
 		delete(r.waiting, key)
