@@ -207,7 +207,15 @@ describeWithLab('faults: the live layer heals', () => {
     await Promise.all(all);
     await waitFor('every informer ready', () => m.nodes.state === 'ready' && [w.pods, ...Object.values(w.owners), w.namespaces, w.configMaps, w.secrets].every((x) => x.state === 'ready'), 30_000, 50);
     // The last restart's lists may still run: wait for their watches, then require exactly one per kind.
-    await waitFor('the watches of the last Refresh', () => m.openWatches() >= 1 && w.openWatches() >= w.expectedWatches(), 30_000, 50);
+    // Not met: throw what each informer is doing, so a timeout says which one and why.
+    const report = () => {
+      const rows = { nodes: m.nodes, pods: w.pods, ...w.owners, namespaces: w.namespaces, configMaps: w.configMaps, secrets: w.secrets } as Record<string, { state: string; error?: { message: string }; openWatches: number; size?: number }>;
+      return Object.entries(rows).map(([k, x]) => `${k}: ${x.state}, ${x.openWatches}/${x.size ?? 1} open${x.error ? `, ${x.error.message}` : ''}`).join('; ');
+    };
+    await waitFor('the watches of the last Refresh', () => {
+      if (m.openWatches() >= 1 && w.openWatches() >= w.expectedWatches()) return true;
+      throw new Error(report());
+    }, 30_000, 50);
     assert.equal(m.openWatches(), 1);
     assert.equal(w.openWatches(), w.expectedWatches());
     await apiserverCountsOneWatchOfOurs();
