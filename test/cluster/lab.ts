@@ -1,4 +1,4 @@
-// Access to the running local lab for the cluster tests (started by `npm run lab:up`).
+// Access to the tests' lab for the cluster and fault suites (scripts/test-lab.mjs starts it).
 import { existsSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -7,13 +7,15 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { ClusterSession } from '../../src/cluster/session';
 
 export const REPO = join(__dirname, '..', '..', '..');
-export const LAB_DIR = process.env.KUBEMARK_LAB_DIR ?? join(REPO, '.kubemark-lab');
+// The tests' own lab (scripts/test-lab.mjs), never the default .kubemark-lab a user's lab runs
+// in: these suites deploy, delete, stop and restart things. npm test sets KUBEMARK_LAB_DIR.
+export const LAB_DIR = process.env.KUBEMARK_LAB_DIR ?? process.env.KUBEMARK_TEST_LAB_DIR ?? join(REPO, '.kubemark-lab-test', 'shared');
 export const KUBECONFIG = join(LAB_DIR, 'kubeconfig');
 export const WORKERS = 'kubemark-lab-workers';
 export const MASTERS = 'kubemark-lab-masters';
 
 export function labKubeConfig(): KubeConfig {
-  if (!existsSync(KUBECONFIG)) throw new Error(`No lab kubeconfig at ${KUBECONFIG}: start the lab with "npm run lab:up" first.`);
+  if (!existsSync(KUBECONFIG)) throw new Error(`No lab kubeconfig at ${KUBECONFIG}: run "KUBEMARK_TEST_SUITES=cluster npm test" (it starts the tests' own lab), or point KUBEMARK_LAB_DIR at a lab these tests may change.`);
   const kc = new KubeConfig();
   kc.loadFromFile(KUBECONFIG);
   return kc;
@@ -43,7 +45,7 @@ export async function waitFor<T>(what: string, fn: () => Promise<T> | T, timeout
 
 /** Why the lab cannot be used, or undefined when its kubeconfig is there. */
 export function labMissing(): string | undefined {
-  return existsSync(KUBECONFIG) ? undefined : `no lab at ${LAB_DIR} (start one with "npm run lab:up", or run "npm test")`;
+  return existsSync(KUBECONFIG) ? undefined : `no lab at ${LAB_DIR} (run "KUBEMARK_TEST_SUITES=cluster npm test", which starts the tests' own lab; these suites never use the default .kubemark-lab unless KUBEMARK_LAB_DIR names it)`;
 }
 
 /**
