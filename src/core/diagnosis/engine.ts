@@ -490,6 +490,23 @@ const podPending: Check = (f) => {
   };
 };
 
+/**
+ * The workers node refused to run the pod's containers: the lab's pod runner posts a `NotRun`
+ * (or `LabLimit`) Warning saying why and what to do (a namespace the lab was not told about, a
+ * container that is not kubemark, a path outside the pod's volumes, the lab's pod cap).
+ */
+const notRun: Check = (f) => {
+  if (f.b.mastersNode?.exists) return undefined;
+  const e = f.event((x) => x.type === 'Warning' && (x.reason === 'NotRun' || x.reason === 'LabLimit') && x.object.startsWith('Pod/'));
+  if (!e) return undefined;
+  return {
+    code: 'not-run',
+    verdict: `The workers node did not run pod ${f.podRef}'s containers (${e.reason}), so no hollow kubelet registers ${f.nodeName}.`,
+    nextStep: `Do what the event says: ${e.message}`,
+    evidence: [ev(e), ...(f.b.pod ? [{ source: 'pod' as const, text: `Phase ${f.b.pod.phase ?? '?'}${f.b.pod.nodeName ? ` on ${f.b.pod.nodeName}` : ''}` }] : [])],
+  };
+};
+
 const nodeMissing: Check = (f) => {
   const node = f.b.mastersNode;
   if (!node || node.exists || !f.b.pod || f.b.pod.phase !== 'Running') return undefined;
@@ -543,7 +560,7 @@ function conditionText(c: ConditionEvidence): string {
   return `${c.type}=${c.status}${c.reason ? ` (${c.reason})` : ''}${c.message ? `: ${c.message}` : ''}`;
 }
 
-const CHECKS: readonly Check[] = [podMissing, ready, imagePull, unschedulable, secretProblems, badArguments, imageService, masters, crashLoop, podPending, nodeMissing, heartbeat, notReady];
+const CHECKS: readonly Check[] = [podMissing, ready, imagePull, unschedulable, secretProblems, badArguments, imageService, masters, crashLoop, podPending, notRun, nodeMissing, heartbeat, notReady];
 
 /** The verdict for one hollow node. */
 export function diagnose(bundle: EvidenceBundle): Diagnosis {

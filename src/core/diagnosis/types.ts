@@ -16,6 +16,7 @@ export type VerdictCode =
   | 'masters-rejected'
   | 'crash-loop'
   | 'pod-pending'
+  | 'not-run'
   | 'node-missing'
   | 'heartbeat-stale'
   | 'node-not-ready'
@@ -24,7 +25,7 @@ export type VerdictCode =
 
 export const VERDICT_CODES: readonly VerdictCode[] = [
   'ready', 'image-pull', 'unschedulable-resources', 'unschedulable', 'secret-missing', 'secret-key-missing', 'bad-arguments',
-  'image-service-unavailable', 'masters-unreachable', 'masters-rejected', 'crash-loop', 'pod-pending', 'node-missing',
+  'image-service-unavailable', 'masters-unreachable', 'masters-rejected', 'crash-loop', 'pod-pending', 'not-run', 'node-missing',
   'heartbeat-stale', 'node-not-ready', 'pod-missing', 'unknown',
 ];
 

@@ -307,6 +307,18 @@ describe('verdicts', () => {
     assert.match(d.verdict, /hollow-kubelet keeps restarting \(back-off ×3, last exit code 2\)/);
   });
 
+  test('not-run: the workers node refused the pod (the lab: a namespace it was not told about), the event says what to do', () => {
+    const msg = 'kubemark-lab runs hollow-node pods only in namespaces it set up: label namespace perf with app.kubernetes.io/managed-by=kubemark-workbench';
+    const d = diagnose(bundle({ pod: pod({ namespace: 'perf' }), podEvents: [event('NotRun', msg)] }));
+    assert.equal(d.code, 'not-run');
+    assert.match(d.nextStep, /label namespace perf with app\.kubernetes\.io\/managed-by=kubemark-workbench/);
+    assert.match(d.evidence[0]!.text, /Warning NotRun/);
+    // Registered anyway (an older event): not this verdict.
+    assert.notEqual(diagnose(bundle({ mastersNode: readyNode, podEvents: [event('NotRun', msg)] })).code, 'not-run');
+    // A Normal event of that reason is not a refusal.
+    assert.equal(diagnose(bundle({ podEvents: [event('NotRun', msg, { type: 'Normal' })] })).code, 'node-missing');
+  });
+
   test('node-missing: running pod, no Node, nothing in the logs', () => {
     const d = diagnose(bundle({ logs: [{ container: 'hollow-kubelet', lines: [KLOG('I', 'hollow_node.go:148', 'Version: v1.37.2')] }] }));
     assert.equal(d.code, 'node-missing');
