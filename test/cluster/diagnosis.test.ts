@@ -20,6 +20,7 @@ import { MASTERS, WORKERS, sessions, waitFor } from './lab';
 const NS = 'diag-ci';
 const NS_KEY = 'diag-ci-key';
 const NS_SERVER = 'diag-ci-server';
+const NS_PLAIN = 'diag-ci-plain';
 
 describe('Why Not Ready? against the lab', { concurrency: false }, () => {
   const { kc, workers, masters } = sessions();
@@ -69,7 +70,7 @@ describe('Why Not Ready? against the lab', { concurrency: false }, () => {
 
   after(async () => {
     for (const d of deployed) await teardown(workers, masters, { namespace: d.namespace, name: d.name, deleteNodes: true, deleteNamespace: false }, () => undefined).catch(() => undefined);
-    for (const ns of [NS, NS_KEY, NS_SERVER]) await workers.core.deleteNamespace({ name: ns }).catch(() => undefined);
+    for (const ns of [NS, NS_KEY, NS_SERVER, NS_PLAIN]) await workers.core.deleteNamespace({ name: ns }).catch(() => undefined);
   });
 
   test('ready, then heartbeat-stale once the hollow node is scaled away', async () => {
@@ -125,6 +126,18 @@ describe('Why Not Ready? against the lab', { concurrency: false }, () => {
     );
     const r = await verdict({ pod: `${NS}/diag-crash-0` }, NS, 'crash-loop', 90_000);
     assert.match(r.diagnosis.verdict, /hollow-kubelet (restarted \d+ times \(last exit: Completed, exit code 0\)|keeps restarting \(back-off ×\d+, last exit code 0\))/);
+  });
+
+  test('not-run: a namespace nobody set up for hollow nodes (no managed-by label): the lab refuses the pod, the verdict says how to fix it', async () => {
+    await apply(
+      objects({ name: 'diag-plain', namespace: NS_PLAIN }, (_k, all) => {
+        const ns = all.find((x) => x.kind === 'Namespace') as any;
+        assert.ok(ns, 'the generated objects hold the namespace');
+        ns.metadata.labels = {};
+      }),
+    );
+    const r = await verdict({ pod: `${NS_PLAIN}/diag-plain-0` }, NS_PLAIN, 'not-run', 90_000);
+    assert.match(r.diagnosis.nextStep, new RegExp(`label namespace ${NS_PLAIN}|${NS_PLAIN}.*managed-by`));
   });
 
   test('secret-key-missing: the Secret holds the kubeconfig under another key', async () => {
