@@ -15,7 +15,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { DashboardAck } from '../../../src/core/dashboard';
-import { activeExtension, canScreenshot, eventually, log, screenshot } from './helpers';
+import { EXTENSION_ID, activeExtension, canScreenshot, eventually, log, screenshot } from './helpers';
 
 interface SnapshotNode { label: string; description?: string; contextValue?: string; children?: SnapshotNode[] }
 /** The slice of the extension's test API this suite reads (the extension's own objects). */
@@ -145,5 +145,34 @@ suite('Lab: Dashboard during a deploy of 10 hollow nodes (needs npm run lab:up)'
     // ...and as sent: every two updates at least a second apart.
     for (let i = 1; i < posts.length; i++) assert.ok(posts[i]! - posts[i - 1]! >= 1000, `updates posted ${posts[i]! - posts[i - 1]!} ms apart`);
     if (canScreenshot()) await screenshot('dashboard-lab');
+  });
+
+  test('Why Not Ready? is in the context menu of the deployed pods, their StatefulSet and their fake nodes', async function () {
+    this.timeout(120_000);
+    if (!deployed) this.skip();
+    const pkg = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON;
+    const entry = (pkg.contributes.menus['view/item/context'] as Array<{ command: string; when: string }>).find((m) => m.command === 'kubemark.whyNotReady');
+    assert.ok(entry, 'a context-menu entry for kubemark.whyNotReady');
+    const m = /^view == kubemark\.clusters && viewItem =~ \/(.+)\/$/.exec(entry.when);
+    assert.ok(m, `the when clause matches on viewItem: ${entry.when}`);
+    const offered = new RegExp(m[1]!);
+    const flat = (nodes: SnapshotNode[] | undefined): SnapshotNode[] => (nodes ?? []).flatMap((n) => [n, ...flat(n.children)]);
+    // The rows as the tree renders them: namespace → StatefulSet → pods; Hollow nodes → Ready → fake nodes.
+    const rows = await eventually('the deployed StatefulSet, its 10 pods and 10 fake nodes in the tree', [api.onDidRefreshTree], () => {
+      const t = api.tree(4);
+      const ns = (t[0]?.children ?? []).find((n) => n.label === NAMESPACE);
+      const owner = (ns?.children ?? []).find((n) => n.label === NAME);
+      const pods = owner?.children ?? [];
+      const nodes = flat(t[1]?.children).filter((n) => n.label.startsWith(`${NAME}-`) && !n.children?.length);
+      return owner && pods.length === REPLICAS && nodes.length === REPLICAS ? { owner, pods, nodes } : undefined;
+    }, 60_000);
+    assert.strictEqual(rows.owner.contextValue, 'kubemark.statefulSet');
+    assert.ok(offered.test(rows.owner.contextValue!), `offered on the owner (${rows.owner.contextValue})`);
+    for (const p of rows.pods) assert.ok(p.contextValue && offered.test(p.contextValue), `offered on pod ${p.label} (${p.contextValue})`);
+    for (const n of rows.nodes) assert.ok(n.contextValue && offered.test(n.contextValue), `offered on fake node ${n.label} (${n.contextValue})`);
+    // And it answers for them (here: Ready) through the same command, by name.
+    const r = await vscode.commands.executeCommand<{ code: string }>('kubemark.whyNotReady', { node: `${NAME}-0`, throwOnError: true });
+    assert.strictEqual(r.code, 'ready');
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 });
