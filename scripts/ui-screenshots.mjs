@@ -3,7 +3,11 @@
 // headless Chromium, as the tests use), driven only through the UI (command palette, quick
 // picks, input boxes, dialogs, keyboard) against the local lab:
 //
-//   docs/images/tree.png      the Kubemark view after "Deploy Hollow Nodes": 3/3 ready, fake nodes Ready
+//   docs/images/tree.png      the Kubemark view after "Deploy Hollow Nodes": namespace → owners →
+//                             pods (3/3 ready, and a canary StatefulSet whose hollow node exits on
+//                             an unknown flag), fake nodes Ready under Hollow nodes, Other nodes
+//   docs/images/diagnosis.png "Why Not Ready?" from the canary pod's context menu in the tree: the
+//                             read-only diagnosis with its bad-arguments verdict
 //   docs/images/logs.png      "Tail Logs" on all hollow-node pods: the Kubemark Logs output with
 //                             the "── suppressed …" summary line
 //   docs/images/quickfix.png  the seed manifest with the quick-fix menu (Ctrl+.) open on the bare
@@ -17,8 +21,13 @@
 //   --keep-deployed  leave the hollow nodes deployed (default: Tear Down at the end)
 //   --vsix FILE      the .vsix to install (default kubemark-workbench.vsix)
 //   --out DIR        where the PNGs go (default docs/images)
-//   --only NAME      run the steps up to NAME (select-workers, select-masters, deploy, tree,
-//                    logs, teardown, quickfix) and save only NAME's picture
+//   --only NAME      run the steps up to NAME (select-workers, select-masters, deploy, canary,
+//                    tree, diagnosis, logs, teardown, quickfix) and save only NAME's picture
+//
+// The canary step sets up, with the lab's own kubectl, what the UI cannot make on purpose: a
+// copy of the deployed StatefulSet (hollow-node-canary, 1 replica) whose kubelet gets a
+// misspelled flag, and one Node in masters that no hollow kubelet registered (the "Other nodes"
+// group). Both are removed at the end, pass or fail.
 //
 // The lab: $KUBEMARK_LAB_DIR, else <repo>/.kubemark-lab; code-server's settings point at its
 // kubeconfig (kubemark.kubeconfig) and kubemark.image = registry.k8s.io/kubemark, as
@@ -50,6 +59,36 @@ const LAB_KUBECONFIG = join(LAB_DIR, 'kubeconfig');
 const WORKERS = 'kubemark-lab-workers';
 const MASTERS = 'kubemark-lab-masters';
 const REPLICAS = 3;
+const NAMESPACE = 'kubemark';
+const CANARY = 'hollow-node-canary';
+const CANARY_FLAG = '--node-lables=team=perf';
+const OTHER_NODE = 'masters-control-plane-0';
+const KUBECTL = join(repoRoot, 'lab/bin/kubemark-lab');
+
+/** The lab's own kubectl on the lab's kubeconfig; throws with its stderr when it fails. */
+function kubectl(context, args, input) {
+  const r = spawnSync(KUBECTL, ['kubectl', '--kubeconfig', LAB_KUBECONFIG, '--context', context, ...args], { encoding: 'utf8', input, maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`kubectl ${args.join(' ')} failed: ${(r.stderr || r.error?.message || '').trim()}`);
+  return r.stdout;
+}
+
+/** Set once the deploy step ran: a failed run removes what it deployed too. */
+let deployedHere = false;
+
+/** Removes what the canary step made (idempotent; Tear Down normally removes the StatefulSet), and after a failed run what Deploy made. */
+function removeCanary(failedRun) {
+  const deployed = failedRun && deployedHere
+    ? [[WORKERS, ['-n', NAMESPACE, 'delete', 'statefulset', 'hollow-node', '--ignore-not-found', '--wait=false']],
+      [MASTERS, ['delete', 'node', ...Array.from({ length: REPLICAS }, (_, i) => `hollow-node-${i}`), '--ignore-not-found', '--wait=false']]]
+    : [];
+  for (const [context, args] of [
+    ...deployed,
+    [WORKERS, ['-n', NAMESPACE, 'delete', 'statefulset', CANARY, '--ignore-not-found', '--wait=false']],
+    [MASTERS, ['delete', 'node', OTHER_NODE, '--ignore-not-found', '--wait=false']],
+  ]) {
+    try { kubectl(context, args); } catch (e) { log(`cleanup: ${e.message}`); }
+  }
+}
 
 const sidebarRow = (page, text) => page.locator('.part.sidebar .monaco-list-row', { hasText: text }).first();
 const quickInput = (page) => page.locator('.quick-input-widget');
@@ -127,7 +166,16 @@ const LAB_STEPS = [
     what: 'the Kubemark view (Clusters)',
     async run(page) {
       await page.locator('.activitybar a[aria-label^="Kubemark"]').first().click();
-      await sidebarRow(page, /Workers/).waitFor({ timeout: STEP_TIMEOUT_MS });
+      // A wider side bar, so the rows' descriptions show whole: drag its edge.
+      const box = await page.locator('.part.sidebar').boundingBox();
+      if (box) {
+        await page.mouse.move(box.x + box.width + 2, box.y + box.height / 2);
+        await page.mouse.down();
+        await page.mouse.move(box.x + box.width + 200, box.y + box.height / 2, { steps: 5 });
+        await page.mouse.up();
+      }
+      // The tree's roots, or (nothing selected yet) the view's welcome buttons.
+      await page.locator('.part.sidebar').getByText(/^(Workers: .*|Select Workers Cluster)$/).first().waitFor({ timeout: STEP_TIMEOUT_MS });
     },
   },
   {
@@ -151,7 +199,9 @@ const LAB_STEPS = [
       await answerInput(page, 'Hollow nodes', String(REPLICAS));
       // Then modal dialogs, each optional: the lab's masters server is 127.0.0.1 ("Use It
       // Anyway"), preflight warnings ("Deploy Anyway"), the confirmation ("Deploy").
-      const done = sidebarRow(page, `${REPLICAS}/${REPLICAS} ready`);
+      // Done when Deploy says so (its toast), not when the StatefulSet is ready: the fake nodes come after.
+      const done = page.locator('.notifications-toasts .notification-toast', { hasText: `Kubemark: ${REPLICAS}/${REPLICAS} fake nodes Ready in` }).first();
+      deployedHere = true;
       const deadline = Date.now() + DEPLOY_TIMEOUT_MS;
       const answered = [];
       for (;;) {
@@ -176,22 +226,85 @@ const LAB_STEPS = [
         }
         const errors = await errorToasts(page);
         if (errors.length) throw new Error(`deploy failed: ${errors.join(' | ')}`);
-        if (Date.now() > deadline) throw new Error(`no "${REPLICAS}/${REPLICAS} ready" row after ${DEPLOY_TIMEOUT_MS / 1000}s (dialogs answered: ${answered.join(', ') || 'none'})`);
+        if (Date.now() > deadline) throw new Error(`no "${REPLICAS}/${REPLICAS} fake nodes Ready" toast after ${DEPLOY_TIMEOUT_MS / 1000}s (dialogs answered: ${answered.join(', ') || 'none'})`);
         await page.waitForTimeout(250);
       }
     },
   },
   {
+    name: 'canary',
+    what: `kubectl: a copy of the StatefulSet (${CANARY}, 1 replica) with ${CANARY_FLAG}, and Node ${OTHER_NODE} in masters`,
+    async run(page) {
+      const sts = JSON.parse(kubectl(WORKERS, ['-n', NAMESPACE, 'get', 'statefulset', 'hollow-node', '-o', 'json']));
+      // Its own selector (the copy must not adopt the original's pods); the other labels as they are.
+      const selector = sts.spec.selector.matchLabels ?? {};
+      for (const k of Object.keys(selector)) {
+        if (/managed-by|instance/.test(k)) continue;
+        selector[k] = CANARY;
+        sts.spec.template.metadata.labels[k] = CANARY;
+      }
+      const kubelet = sts.spec.template.spec.containers.find((c) => (c.args ?? c.command ?? []).some((a) => a === '--morph=kubelet'));
+      if (!kubelet) throw new Error('no container with --morph=kubelet in the deployed StatefulSet');
+      (kubelet.args ?? kubelet.command).push(CANARY_FLAG);
+      const copy = {
+        apiVersion: 'apps/v1', kind: 'StatefulSet',
+        metadata: { name: CANARY, namespace: NAMESPACE, labels: sts.metadata.labels ?? {} },
+        spec: { ...sts.spec, replicas: 1 },
+      };
+      kubectl(WORKERS, ['apply', '-f', '-'], JSON.stringify(copy));
+      const node = { apiVersion: 'v1', kind: 'Node', metadata: { name: OTHER_NODE, labels: { 'node-role.kubernetes.io/control-plane': '' } } };
+      kubectl(MASTERS, ['apply', '-f', '-'], JSON.stringify(node));
+      // The canary's kubemark exits on the flag, and never registers a Node. (In the lab KWOK
+      // keeps the pod's status Running: the diagnosis step below waits for the verdict instead.)
+      await sidebarRow(page, `${CANARY}-0`).waitFor({ timeout: STEP_TIMEOUT_MS });
+      await sidebarRow(page, /Other nodes \(1\)/).waitFor({ timeout: STEP_TIMEOUT_MS });
+    },
+  },
+  {
     name: 'tree',
     file: 'tree.png',
-    what: 'the tree: the StatefulSet 3/3 ready, its pods, the Ready fake nodes under Masters',
+    what: 'the tree: namespace → StatefulSets (3/3 ready, the failing canary) → pods; Hollow nodes → Ready fake nodes; Other nodes',
     async run(page) {
       // Expand the Ready group under Masters to show the fake nodes themselves.
       const ready = sidebarRow(page, /\bReady \(\d+\)/);
       await ready.waitFor({ timeout: STEP_TIMEOUT_MS });
       if ((await ready.getAttribute('aria-expanded')) !== 'true') await ready.click();
-      await sidebarRow(page, 'hollow-node-2').waitFor({ timeout: STEP_TIMEOUT_MS });
+      // hollow-node-2 twice: its pod under Workers, its fake node under Masters.
+      await page.locator('.part.sidebar .monaco-list-row', { hasText: 'hollow-node-2' }).nth(1).waitFor({ timeout: STEP_TIMEOUT_MS });
       // Nothing selected or hovered in the picture.
+      await page.mouse.move(900, 450);
+    },
+  },
+  {
+    name: 'diagnosis',
+    file: 'diagnosis.png',
+    what: `Why Not Ready? from the context menu of ${CANARY}-0 in the tree: the bad-arguments verdict`,
+    async run(page) {
+      // The verdict needs kubemark's own words in the log: ask again (a new document each time)
+      // until the view says bad-arguments.
+      const deadline = Date.now() + 3 * STEP_TIMEOUT_MS;
+      const verdict = page.locator('.monaco-editor .view-line', { hasText: 'Verdict: `bad-arguments`' }).first();
+      for (let attempt = 1; ; attempt++) {
+        await sidebarRow(page, `${CANARY}-0`).click({ button: 'right' });
+        const item = page.locator('.monaco-menu .action-item', { hasText: 'Why Not Ready?' }).first();
+        await item.waitFor({ timeout: STEP_TIMEOUT_MS });
+        await item.hover();
+        await item.locator('.action-label').first().click();
+        // A menu that opened while the tree redrew may miss the click: choose it by keyboard then.
+        if (await item.waitFor({ state: 'hidden', timeout: 2_000 }).then(() => false, () => true)) {
+          await item.focus();
+          await page.keyboard.press('Enter');
+          await item.waitFor({ state: 'hidden', timeout: STEP_TIMEOUT_MS });
+        }
+        const tab = page.locator('.tabs-container .tab.active', { hasText: CANARY }).first();
+        await tab.waitFor({ timeout: STEP_TIMEOUT_MS });
+        if (await verdict.waitFor({ timeout: 5_000 }).then(() => true, () => false)) break;
+        const shown = await page.locator('.monaco-editor .view-line', { hasText: 'Verdict' }).first().innerText().catch(() => '(none)');
+        if (Date.now() > deadline) throw new Error(`no bad-arguments verdict after ${attempt} tries; the view says: ${shown}`);
+        log(`diagnosis: try ${attempt} says ${shown.trim()}; asking again`);
+        await page.keyboard.press('Control+W');
+        await page.waitForTimeout(2_000);
+      }
       await page.mouse.move(900, 450);
     },
   },
@@ -324,6 +437,7 @@ try {
   failed = true;
   log(`ERROR: ${err?.stack ?? err}`);
 } finally {
+  if (!NO_LAB && existsSync(LAB_KUBECONFIG) && !flag('--keep-deployed')) removeCanary(failed);
   await session?.stop();
 }
 log(failed ? 'failed' : `done; look at every picture in ${OUT} before committing it`);

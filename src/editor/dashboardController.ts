@@ -33,6 +33,11 @@ export class DashboardController implements vscode.Disposable {
     return this.panel !== undefined;
   }
 
+  /** The open panel (its webview's last reported state: `panel.webviewState`, `panel.onDidAck`). */
+  get openPanel(): DashboardPanel | undefined {
+    return this.panel;
+  }
+
   open(): DashboardPanel {
     if (this.panel) {
       DashboardPanel.show(this.extensionUri, this.model, this.title());

@@ -328,15 +328,21 @@ function redraw(): void {
   updateRollout();
 }
 
+/** Updates received since this page loaded, and when the first came (reported in each ack). */
+let received = 0;
+let firstReceivedAt = 0;
+
 window.addEventListener('message', (e: MessageEvent<ToWebview>) => {
   const m = e.data;
   if (m?.type !== 'snapshot') return;
+  const now = Date.now();
+  if (received++ === 0) firstReceivedAt = now;
   state = mergeSnapshot(state, m.snapshot, m.reset);
   vscode.setState(state);
   titleEl.textContent = m.title;
   statusEl.textContent = '';
   redraw();
-  vscode.postMessage({ type: 'ack', seq: state.seq, rows: state.fine.times.length, latest: latestValues(state) });
+  vscode.postMessage({ type: 'ack', seq: state.seq, rows: state.fine.times.length, latest: latestValues(state), received, spanMs: now - firstReceivedAt });
 });
 
 rangeEl.value = String(state.rangeSeconds);

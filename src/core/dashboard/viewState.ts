@@ -26,13 +26,31 @@ export interface DashboardViewState {
   rangeSeconds: number;
 }
 
+/**
+ * The webview's report of its own state, posted after each update it merged: the extension
+ * (and the tests, through it) learn what the page holds, not what the model holds.
+ */
+export interface DashboardAck {
+  type: 'ack';
+  /** Sequence number of the newest fine row held. */
+  seq: number;
+  /** Length of each series held (the fine tier: every column has as many rows). */
+  rows: number;
+  /** The newest value of each column held, by column name (e.g. `nodes.ready`). */
+  latest: Record<string, number | null>;
+  /** Updates (snapshot messages) this page received since it loaded, this one included. */
+  received: number;
+  /** Milliseconds between the first and the last update this page received (its own clock). */
+  spanMs: number;
+}
+
 /** extension → webview */
 export type ToWebview = { type: 'snapshot'; snapshot: DashboardSnapshot; reset: boolean; title: string };
 /** webview → extension */
 export type FromWebview =
   | { type: 'ready'; seq: number }
   /** After each merge: what the webview now holds (the newest row by column); tests read the state through it. */
-  | { type: 'ack'; seq: number; rows: number; latest: Record<string, number | null> }
+  | DashboardAck
   | { type: 'exportCsv' }
   | { type: 'savePng'; dataUrl: string };
 

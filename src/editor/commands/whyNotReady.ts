@@ -8,20 +8,22 @@ import { podHealth, sortByName } from '../../cluster/viewModel';
 import { ClusterModel } from '../model';
 import { DiagnosisDocuments, WhyNotReadyResult } from '../diagnosis/documents';
 import { TreeNode } from '../tree/node';
+import { WorkloadNode } from '../tree/workloadNode';
 import { PodNode } from '../tree/podNode';
 import { FakeNodeNode } from '../tree/fakeNodeNode';
 import { optionsOf } from './common';
 
-function targetOfNode(model: ClusterModel, arg: unknown): DiagnosisTarget | undefined {
+function targetOfNode(arg: unknown): DiagnosisTarget | undefined {
   if (arg instanceof PodNode) return { pod: `${arg.record.namespace}/${arg.record.name}` };
   if (arg instanceof FakeNodeNode) return { node: arg.record.name };
-  // An owner (StatefulSet, …): its first pod that is not healthy, else its first pod.
-  const rec = (arg as { record?: { name?: string; namespace?: string } } | undefined)?.record;
-  if (arg instanceof TreeNode && rec?.name && model.workers) {
-    const pods = sortByName([...model.workers.pods.items.values()].filter((p) => p.ownerName === rec.name && (!rec.namespace || p.namespace === rec.namespace)));
+  // An owner (a workload, bare pods, a controller not watched): its first pod that is not
+  // healthy, else its first pod. The tree's group holds its pods, whatever the owner kind.
+  if (arg instanceof WorkloadNode) {
+    const g = arg.group;
+    const pods = sortByName(g.pods);
     const pick = pods.find((p) => podHealth(p) !== 'ok') ?? pods[0];
     if (pick) return { pod: `${pick.namespace}/${pick.name}` };
-    throw new KubemarkError(`${rec.name} has no pods to diagnose. Is it scaled to 0?`);
+    throw new KubemarkError(`${g.kind ?? 'The bare pods'} ${g.namespace}/${g.name} has no pods to diagnose. Is it scaled to 0?`);
   }
   return undefined;
 }
@@ -44,7 +46,7 @@ export function whyNotReadyCommand(model: ClusterModel, documents: DiagnosisDocu
   return async (arg?: unknown): Promise<WhyNotReadyResult> => {
     if (!model.workers && !model.masters) throw new KubemarkError('Select the workers and masters clusters first (Kubemark: Select Workers Cluster).');
     const o = optionsOf<{ pod: string; node: string }>(arg, (a) => a instanceof TreeNode);
-    const target: DiagnosisTarget = o?.pod ? { pod: o.pod } : o?.node ? { node: o.node } : targetOfNode(model, arg) ?? (await pickNotReady(model));
+    const target: DiagnosisTarget = o?.pod ? { pod: o.pod } : o?.node ? { node: o.node } : targetOfNode(arg) ?? (await pickNotReady(model));
     // The open manifest, if it is one, lets a bad argument link to its line.
     const editor = vscode.window.activeTextEditor;
     const manifest = editor && editor.document.languageId === 'yaml' ? { uri: editor.document.uri.toString(), text: editor.document.getText() } : undefined;

@@ -3,7 +3,7 @@
 // (setState) so hiding the view loses nothing, and asks for what it misses when it comes back.
 // Updates go out at most once a second however often push() is called.
 import * as vscode from 'vscode';
-import { COLUMNS, DashboardSnapshot, FromWebview, ToWebview, toCsv } from '../../core/dashboard';
+import { COLUMNS, DashboardAck, DashboardSnapshot, FromWebview, ToWebview, toCsv } from '../../core/dashboard';
 
 /** What the panel reads: the DashboardModel satisfies it. */
 export interface DashboardSource {
@@ -43,6 +43,12 @@ export class DashboardPanel implements vscode.Disposable {
   private disposed = false;
   /** Messages received from the webview (tests read the state through this). */
   private readonly listeners = new Set<(m: FromWebview) => void>();
+  private lastAck: DashboardAck | undefined;
+  private readonly ackEmitter = new vscode.EventEmitter<DashboardAck>();
+  /** Fires with each state report of the webview (after every update it merged). */
+  readonly onDidAck = this.ackEmitter.event;
+  /** Updates posted to the webview since the panel opened. */
+  posts = 0;
 
   /** Opens the dashboard (or reveals the open one) for a model. */
   static show(extensionUri: vscode.Uri, source: DashboardSource, title = 'Kubemark Dashboard', host: DashboardHost = { window: vscode.window, fs: vscode.workspace.fs }): DashboardPanel {
@@ -104,6 +110,14 @@ export class DashboardPanel implements vscode.Disposable {
     this.send(false);
   }
 
+  /**
+   * What the webview last said it holds (its own copy of the history: newest values, series
+   * length, updates received), or undefined before its first update.
+   */
+  get webviewState(): DashboardAck | undefined {
+    return this.lastAck;
+  }
+
   /** Called with every message from the webview (for tests and telemetry-free diagnostics). */
   onDidReceiveMessage(listener: (m: FromWebview) => void): vscode.Disposable {
     this.listeners.add(listener);
@@ -116,12 +130,17 @@ export class DashboardPanel implements vscode.Disposable {
     void this.panel.webview.postMessage(msg);
     this.sentSeq = snapshot.fine.seq;
     this.lastSentAt = Date.now();
+    this.posts++;
     this.postEmitter.fire({ at: this.lastSentAt, seq: snapshot.fine.seq, rows: snapshot.fine.times.length });
   }
 
   private async handle(m: FromWebview): Promise<void> {
     for (const l of this.listeners) l(m);
     switch (m.type) {
+      case 'ack':
+        this.lastAck = m;
+        this.ackEmitter.fire(m);
+        return;
       case 'ready': {
         // The webview holds rows up to m.seq; a model restarted since then (lower seq) means start over.
         const last = this.source.snapshot(Number.MAX_SAFE_INTEGER).fine.seq;
@@ -232,6 +251,7 @@ export class DashboardPanel implements vscode.Disposable {
     this.emitter.fire();
     this.emitter.dispose();
     this.postEmitter.dispose();
+    this.ackEmitter.dispose();
   }
 }
 

@@ -49,7 +49,10 @@ export class DiagnosisDocuments implements vscode.TextDocumentContentProvider, v
   async show(bundle: EvidenceBundle, diagnosis: Diagnosis): Promise<WhyNotReadyResult> {
     const uri = this.set(bundle, diagnosis);
     const doc = await vscode.workspace.openTextDocument(uri);
-    await vscode.window.showTextDocument(doc, { preview: true, viewColumn: vscode.ViewColumn.Beside, preserveFocus: false });
+    // Beside the manifest or log being looked at; in the editor area itself when nothing is open
+    // (Beside would leave an empty first group).
+    const viewColumn = vscode.window.activeTextEditor ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active;
+    await vscode.window.showTextDocument(doc, { preview: true, viewColumn, preserveFocus: false });
     return { ...diagnosis, uri: uri.toString() };
   }
 

@@ -10,7 +10,7 @@ const ICON: Record<NodeRecord['condition'], [string, string]> = {
   Unknown: ['question', 'problemsWarningIcon.foreground'],
 };
 
-/** A fake Node in the masters cluster. */
+/** A Node in the masters cluster: a fake one (a hollow kubelet registered it), or one under "Other nodes". */
 export class FakeNodeNode extends TreeNode {
   constructor(readonly record: NodeRecord) {
     super();
@@ -21,7 +21,8 @@ export class FakeNodeNode extends TreeNode {
     const item = new vscode.TreeItem(n.name, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `m:node:${n.name}`;
     item.description = nodeDescription(n);
-    item.contextValue = CONTEXT.node;
+    // Why Not Ready? is offered on fake nodes only: the nodes under "Other nodes" get their own token.
+    item.contextValue = n.hollow ? CONTEXT.node : CONTEXT.otherNode;
     const [icon, color] = ICON[n.condition];
     item.iconPath = new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
     const md = new vscode.MarkdownString(undefined, true);

@@ -34,7 +34,10 @@ export const CONTEXT = {
   nodeGroup: 'kubemark.nodeGroup',
   nodeGroupReady: 'kubemark.nodeGroupReady',
   nodePage: 'kubemark.nodePage',
+  /** A fake Node a hollow kubelet registered. */
   node: 'kubemark.node',
+  /** A Node of the masters cluster that no hollow kubelet registered (under "Other nodes"). */
+  otherNode: 'kubemark.otherNode',
   detail: 'kubemark.detail',
   message: 'kubemark.message',
 } as const;

@@ -33,3 +33,22 @@ test('activation from contributions, plus YAML files (diagnostics without openin
     assert.ok(v.description || v.markdownDescription, k);
   }
 });
+
+test('Why Not Ready? is offered on a hollow-node pod, each kind of owner and a fake node, and in the palette', () => {
+  const tokens = Object.fromEntries([...nodeTs.matchAll(/(\w+): '(kubemark\.[A-Za-z]+)'/g)].map((m) => [m[1], m[2]]));
+  const entry = pkg.contributes.menus['view/item/context'].find((m: { command: string }) => m.command === 'kubemark.whyNotReady');
+  assert.ok(entry, 'a tree context-menu entry');
+  const when = String(entry.when);
+  assert.match(when, /^view == kubemark\.clusters && viewItem =~ \/.+\/$/);
+  const re = new RegExp(/viewItem =~ \/(.+)\/$/.exec(when)![1]!);
+  const offered = ['pod', 'node', 'statefulSet', 'replicationController', 'deployment', 'replicaSet', 'daemonSet', 'barePods', 'otherOwner'];
+  for (const k of offered) assert.ok(tokens[k] && re.test(tokens[k]), `offered on ${k} (${tokens[k]})`);
+  // Not on what is not a hollow node, its owner or its fake node.
+  for (const k of ['otherNode', 'container', 'namespace', 'nodeGroup', 'nodeGroupReady', 'workersCluster', 'mastersCluster', 'detail', 'message']) {
+    assert.ok(tokens[k], `token ${k} exists`);
+    assert.ok(!re.test(tokens[k]), `not offered on ${k}`);
+  }
+  // The palette shows every command unless a commandPalette entry hides it.
+  const hidden = (pkg.contributes.menus.commandPalette ?? []).find((m: { command: string }) => m.command === 'kubemark.whyNotReady');
+  assert.ok(!hidden || (hidden.when !== 'false' && hidden.when !== undefined), 'Why Not Ready? stays in the palette');
+});
