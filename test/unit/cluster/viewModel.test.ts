@@ -80,6 +80,10 @@ describe('view model', () => {
   test('natural sort and pod descriptions', () => {
     assert.deepEqual(sortByName([pod('hollow-node-10'), pod('hollow-node-2'), pod('hollow-node-1')]).map((p) => p.name), ['hollow-node-1', 'hollow-node-2', 'hollow-node-10']);
     assert.ok(naturalCompare('a-2', 'a-10') < 0);
+    // The shared collator orders exactly as localeCompare('en', { numeric: true }) did.
+    const names = ['hollow-node-10', 'Hollow-node-9', 'hollow-node-9', 'hollow_node-1', 'node-a', 'node-B', 'node-b', 'kwok-worker-0', 'x-007', 'x-7', 'x-70', 'é-1', 'e-2', ''];
+    const byLocale = [...names].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+    assert.deepEqual([...names].sort(naturalCompare), byLocale);
     const now = Date.parse('2026-11-25T16:05:00Z');
     assert.equal(podDescription(pod('p'), now), 'Running · 2/2 · 5m');
     assert.equal(podDescription(pod('p', { restarts: 1, status: 'CrashLoopBackOff', readyContainers: 1 }), now), 'CrashLoopBackOff · 1/2 · 1 restart · 5m');
