@@ -12,7 +12,8 @@
 // against the same lab: event-loop delay during the initial sync, while all 5,000 nodes turn
 // Unknown and while 50 pods are tailed at 1,000 lines/s; tree freshness under that churn.
 // The load comes from bench/labDriver.ts (its own process). The masters controller-manager is
-// stopped while the nodes are created, so its node lifecycle controller later sees them all at once.
+// stopped during the editor part, so that the bench's own status patches are the only churn (its
+// node lifecycle controller would mark the heartbeat-less nodes Unknown over minutes, not at once).
 // KUBEMARK_LAB_DIR / KUBEMARK_LAB_PORT_OFFSET choose the lab's folder (it must not hold a lab)
 // and ports (default: a new folder under /tmp, +6000).
 // Writes out/bench/lab-results.json for docs/benchmarks.md.
@@ -235,7 +236,7 @@ async function main(): Promise<void> {
   try {
     console.error(`bench:lab: starting a lab in ${dir} (ports +${offset})`);
     if ((await lab(env, 'up')) !== 0) throw new Error('lab up failed (see above)');
-    // Its node lifecycle controller starts after the nodes exist, and then sees them all at once.
+    // Its node lifecycle controller stays off during the editor part (see above).
     if (parts.has('editor') && (await lab(env, 'stop', 'masters-controller-manager')) !== 0) throw new Error('lab stop masters-controller-manager failed');
     const kc = new KubeConfig();
     kc.loadFromFile(kubeconfig);
@@ -250,7 +251,7 @@ async function main(): Promise<void> {
       editor = runEditorBench(env, join(__dirname, 'lab-editor-results.json'));
       editor.loadBefore = loadBefore;
       editor.loadAfter = loadavg();
-      // Started by the driver when the suite got that far; make sure, for the list part.
+      // For the list part, as before: its node lifecycle controller marks the nodes (again) Unknown.
       await lab(env, 'start', 'masters-controller-manager');
     }
     if (!parts.has('list')) {

@@ -2,9 +2,10 @@
 // Runs as its own process, never inside the extension host that is measured; talks to the lab
 // named by KUBEMARK_LAB_DIR. Prints one JSON object a line on stdout.
 //
-//   node out/bench/labDriver.js wave <changes>   start the masters controller-manager (stopped while the
-//       5,000 nodes were created), so that its node lifecycle controller sees every heartbeat-less node
-//       at once and marks them all Unknown 20 s later; while it does, make <changes> changes, one every
+//   node out/bench/labDriver.js wave <changes>   turn every bench node Unknown at once: its Ready condition
+//       patched to Unknown (reason NodeStatusUnknown, as the node lifecycle controller writes it), WAVE_WIDTH
+//       requests at a time, as fast as the apiserver takes them (the controller itself, started after the
+//       nodes were created, took minutes on this machine); while it runs, make <changes> changes, one every
 //       CHANGE_MS, in turn: a node's Ready condition (False, with a fresh heartbeat), a pod's phase
 //       (Failed), a new namespace with a hollow-node StatefulSet (0 replicas). Each change's `sent`
 //       is when its API call returned; `seen` is when this process's own watch received it (the anchor).
@@ -29,6 +30,7 @@ export const FRESH_PODS = 12;
 export const POD_LABEL = 'kubemark-bench-pod';
 export const NS_PREFIX = 'bench-ns-';
 const CHANGE_MS = 700;
+const WAVE_WIDTH = 24;
 const WAVE_TIMEOUT_MS = 240_000;
 
 export const labDir = () => process.env.KUBEMARK_LAB_DIR ?? '';
@@ -115,8 +117,10 @@ async function wave(kubeconfig: string, changes: number, nodes: number): Promise
   const waveDone = new Promise<void>((r) => (resolveWave = r));
   let resolveFirst!: () => void;
   const firstUnknown = new Promise<void>((r) => (resolveFirst = r));
+  /** Bench nodes the wave turns Unknown that are Unknown now (a count, not a scan per event). */
+  let unknownOfWave = 0;
   const checkEnd = () => {
-    if (waveStart && !waveEnd && [...bench].every((n) => unknown.has(n) || changedNodes.has(n))) {
+    if (waveStart && !waveEnd && unknownOfWave >= bench.size - changedNodes.size) {
       waveEnd = Date.now();
       out({ type: 'wave-end', at: waveEnd, transitions });
       resolveWave();
@@ -133,14 +137,10 @@ async function wave(kubeconfig: string, changes: number, nodes: number): Promise
       if (cond?.reason === 'BenchFreshness' && cond.status === 'False') see(name);
       if (cond?.status === 'Unknown' && !unknown.has(name)) {
         unknown.add(name);
+        if (!changedNodes.has(name)) unknownOfWave++;
         transitions++;
-        if (!waveStart) {
-          waveStart = Date.now();
-          out({ type: 'wave-start', at: waveStart });
-          resolveFirst();
-        }
         checkEnd();
-      } else if (cond?.status !== 'Unknown') unknown.delete(name);
+      } else if (cond?.status !== 'Unknown' && unknown.delete(name) && !changedNodes.has(name)) unknownOfWave--;
     }, (err) => out({ type: 'error', message: `the node watch ended: ${String(err)}` })),
     w.watch(`/api/v1/namespaces/${FRESH_NS}/pods`, (type, p) => {
       if (type !== 'ERROR' && p?.status?.phase === 'Failed') see(p.metadata.name);
@@ -150,18 +150,32 @@ async function wave(kubeconfig: string, changes: number, nodes: number): Promise
     }),
   ];
   out({ type: 'nodes', bench: bench.size, unknown: unknown.size });
-  if (lab('start', 'masters-controller-manager') !== 0) throw new Error('lab start masters-controller-manager failed');
-  out({ type: 'cm-started', at: Date.now() });
   const timeout = setTimeout(() => {
-    out({ type: 'error', message: `the wave did not start or end within ${WAVE_TIMEOUT_MS / 1000} s (${unknown.size} of ${bench.size} Unknown)` });
+    out({ type: 'error', message: `the wave did not end within ${WAVE_TIMEOUT_MS / 1000} s (${unknown.size} of ${bench.size} Unknown)` });
     process.exit(1);
   }, WAVE_TIMEOUT_MS);
+  // The wave: every bench node's Ready condition set to Unknown, as the node lifecycle controller
+  // writes it, as fast as the apiserver takes them (WAVE_WIDTH requests at once). The nodes the
+  // freshness changes touch are left out.
+  const touched = new Set(Array.from({ length: changes }, (_, i) => planned(i, nodes)).filter((c) => c.kind === 'node').map((c) => c.id));
+  for (const id of touched) changedNodes.add(id);
+  unknownOfWave = [...unknown].filter((n) => !changedNodes.has(n)).length;
+  const targets = [...bench].filter((n) => !touched.has(n) && !unknown.has(n));
+  waveStart = Date.now();
+  out({ type: 'wave-start', at: waveStart, nodes: targets.length });
+  resolveFirst();
+  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const unknownPatch = { status: { conditions: [{ type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', lastTransitionTime: now }] } };
+  let patched = 0;
+  const patching = parallel(targets, WAVE_WIDTH, async (name) => {
+    expectStatus(`patch node ${name}`, await m.request('PATCH', `/api/v1/nodes/${name}/status`, unknownPatch, 'application/strategic-merge-patch+json'), [200]);
+    patched++;
+  }).then(() => out({ type: 'patched', at: Date.now(), patched }));
   await firstUnknown;
   for (let i = 0; i < changes; i++) {
     const { kind, id } = planned(i, nodes);
     const t0 = Date.now();
     if (kind === 'node') {
-      changedNodes.add(id);
       const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
       const patch = { status: { conditions: [{ type: 'Ready', status: 'False', reason: 'BenchFreshness', message: 'bench:lab freshness change', lastHeartbeatTime: now, lastTransitionTime: now }] } };
       sentAt.set(id, 0);
@@ -188,6 +202,7 @@ async function wave(kubeconfig: string, changes: number, nodes: number): Promise
     checkEnd();
     await new Promise((r) => setTimeout(r, Math.max(0, CHANGE_MS - (Date.now() - t0))));
   }
+  await patching;
   await waveDone;
   clearTimeout(timeout);
   const deadline = Date.now() + 10_000;

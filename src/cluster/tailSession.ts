@@ -5,7 +5,7 @@
 // skipping what was already shown, so no line is lost or doubled; an unfinished last line is
 // dropped and read again whole. A pod replaced by a new one (new UID) is followed anew. The pod
 // informer the editor holds says when a pod is gone, replaced or running again: no polling.
-import { LogFilter, LogFormatter, LogFilterSummary, formatSummary } from '../core/logs';
+import { ClassifiedLine, LogFilter, LogFormatter, LogFilterSummary, formatSummary } from '../core/logs';
 import { ClusterSession } from './session';
 import { PodRecord } from './records';
 import { StreamHandle } from './http';
@@ -55,6 +55,8 @@ function unref<T>(t: T): T {
 
 /** RFC 3339 with 9 fraction digits, so timestamps compare as strings. */
 export function normalizeTimestamp(ts: string): string {
+  // Already normalised (what the API sends for most lines): no regex.
+  if (ts.length === 30 && ts.charCodeAt(19) === 46 && ts.charCodeAt(29) === 90 && ts.charCodeAt(4) === 45 && ts.charCodeAt(10) === 84) return ts;
   const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z$/.exec(ts);
   if (m) return `${m[1]}.${(m[2] ?? '').padEnd(9, '0')}Z`;
   const t = Date.parse(ts);
@@ -66,9 +68,22 @@ function sinceOf(norm: string): string {
   return `${norm.slice(0, 19)}Z`;
 }
 
+const EMPTY = Buffer.alloc(0);
+
+/** Starts with 4 ASCII digits and '-' (an RFC 3339 timestamp's year). */
+function isYear(b: Buffer, i: number): boolean {
+  for (let k = 0; k < 4; k++) {
+    const c = b[i + k]!;
+    if (c < 48 || c > 57) return false;
+  }
+  return b[i + 4] === 45;
+}
+
 class Follower {
   private handle: StreamHandle | undefined;
-  private rest = '';
+  private rest: Buffer = EMPTY;
+  /** The last line kept at lastTs, as bytes: decoded into seenAtLast only when needed. */
+  private atLast: [Buffer, number, number] | undefined;
   private lastTs: string | undefined;
   private readonly seenAtLast = new Set<string>();
   private uid: string | undefined;
@@ -99,7 +114,7 @@ class Follower {
     if (this.stopped) return;
     this.close();
     this.opened = false;
-    this.rest = '';
+    this.rest = EMPTY;
     const t = this.target;
     this.handle = this.s.session.http.stream(`/api/v1/namespaces/${encodeURIComponent(t.namespace)}/pods/${encodeURIComponent(t.pod)}/log`, {
       container: t.container,
@@ -118,7 +133,7 @@ class Follower {
       onData: (chunk) => {
         if (this.stopped) return;
         this.armIdle();
-        this.data(chunk.toString('utf8'));
+        this.data(chunk);
       },
       onClose: (err) => {
         this.handle = undefined;
@@ -130,34 +145,67 @@ class Follower {
     this.armIdle();
   }
 
-  private data(text: string): void {
-    const all = this.rest + text;
+  /**
+   * A chunk of the stream: complete lines are checked against what was already shown (by
+   * timestamp) and their text, without the timestamp, goes to the filter as one byte chunk (its
+   * fast path), so a noise line is never decoded into a string of its own. An unfinished last
+   * line waits for its end; if the stream breaks first it is read again whole.
+   */
+  private data(chunk: Buffer): void {
+    const all = this.rest.length > 0 ? Buffer.concat([this.rest, chunk]) : chunk;
+    const last = all.lastIndexOf(10);
+    if (last < 0) {
+      this.rest = Buffer.from(all);
+      return;
+    }
+    const out = Buffer.allocUnsafe(last + 1);
+    let o = 0;
     let start = 0;
-    for (;;) {
-      const nl = all.indexOf('\n', start);
-      if (nl < 0) break;
-      this.line(all.slice(start, nl));
+    while (start <= last) {
+      const nl = all.indexOf(10, start);
+      const keep = this.keep(all, start, nl);
+      if (keep >= 0) o += all.copy(out, o, keep, nl + 1);
       start = nl + 1;
     }
-    // An unfinished line waits for its end; if the stream breaks first it is read again whole.
-    this.rest = all.slice(start);
+    // A copy: the chunk's memory is not held by the few bytes kept.
+    this.rest = last + 1 < all.length ? Buffer.from(all.subarray(last + 1)) : EMPTY;
+    if (o > 0) this.s.bytesFrom(this.source, out.subarray(0, o));
   }
 
-  private line(raw: string): void {
-    const sp = raw.indexOf(' ');
-    const ts = sp > 0 ? normalizeTimestamp(raw.slice(0, sp)) : undefined;
-    const text = sp > 0 && ts && /^\d{4}-/.test(ts) ? raw.slice(sp + 1) : raw;
-    if (ts && /^\d{4}-/.test(ts)) {
-      if (this.lastTs !== undefined) {
-        if (ts < this.lastTs) return; // already shown
-        if (ts === this.lastTs) {
-          if (this.seenAtLast.has(text)) return;
-        } else this.seenAtLast.clear();
+  /**
+   * Where the text of line [start, end) begins (after its timestamp), or -1 when it was already
+   * shown: a line older than the last one shown, or one of the same timestamp and text.
+   */
+  private keep(buf: Buffer, start: number, end: number): number {
+    const sp = buf.indexOf(32, start);
+    if (sp < 0 || sp >= end || sp - start > 40 || !isYear(buf, start)) return start;
+    const ts = normalizeTimestamp(buf.toString('latin1', start, sp));
+    if (!/^\d{4}-/.test(ts)) return start;
+    const text = sp + 1;
+    if (this.lastTs !== undefined) {
+      if (ts < this.lastTs) return -1; // already shown
+      if (ts === this.lastTs) {
+        const t = buf.toString('utf8', text, end);
+        if (this.textsAtLast().has(t)) return -1;
+        this.seenAtLast.add(t);
+        return text;
       }
-      this.lastTs = ts;
-      this.seenAtLast.add(text);
     }
-    this.s.lineFrom(this.source, text);
+    this.lastTs = ts;
+    // The texts at this timestamp are decoded only if a line of the same timestamp comes.
+    this.seenAtLast.clear();
+    this.atLast = [buf, text, end];
+    return text;
+  }
+
+  /** Texts shown at lastTs (the last one kept as bytes until needed). */
+  private textsAtLast(): Set<string> {
+    if (this.atLast) {
+      const [b, s, e] = this.atLast;
+      this.seenAtLast.add(b.toString('utf8', s, e));
+      this.atLast = undefined;
+    }
+    return this.seenAtLast;
   }
 
   private armIdle(): void {
@@ -342,14 +390,21 @@ export class TailSession {
 
   /** A complete log line of one source (timestamp already removed). */
   lineFrom(source: string, text: string): void {
-    if (this.stopped) return;
-    this.filter.write(`${text}\n`, source, (c) => {
-      const out = this.formatter.format(c);
-      if (out === undefined) return;
-      if (this.buffer.length < this.maxLinesPerFlush) this.buffer.push(out);
-      else this.dropped++;
-    });
+    this.bytesFrom(source, Buffer.from(`${text}\n`, 'utf8'));
   }
+
+  /** Complete lines of one source, each ending in a newline (timestamps already removed). */
+  bytesFrom(source: string, bytes: Buffer): void {
+    if (this.stopped) return;
+    this.filter.write(bytes, source, this.onLine);
+  }
+
+  private readonly onLine = (c: ClassifiedLine) => {
+    const out = this.formatter.format(c);
+    if (out === undefined) return;
+    if (this.buffer.length < this.maxLinesPerFlush) this.buffer.push(out);
+    else this.dropped++;
+  };
 
   /** A line of the session's own (stream ended, following again…). */
   note(text: string): void {

@@ -2,8 +2,9 @@
 // The code-server half of `npm run bench:lab` (issue 11, goals 2 and 3): the real extension in the
 // real extension host, against the lab bench/lab.ts started, with 5,000 Node objects in masters.
 // Measures the extension host's event-loop delay (the extension's own monitorEventLoopDelay, read
-// through its API) during the initial sync of 5,000 nodes, while the node lifecycle controller
-// marks all 5,000 Unknown, and while 50 pods are tailed at 1,000 lines/s each; and tree freshness:
+// through its API) during the initial sync of 5,000 nodes, while all 5,000 turn Unknown at once
+// (status patches as fast as the apiserver takes them, the condition the node lifecycle controller
+// writes), and while 50 pods are tailed at 1,000 lines/s each; and tree freshness:
 // how long after the apiserver call returned a change shows in the tree, under that churn.
 // The load comes from bench/labDriver.js, a separate process (never this extension host).
 // Skipped unless KUBEMARK_BENCH_LAB=1 (bench/lab.ts sets it); writes $KUBEMARK_BENCH_OUT.
@@ -152,7 +153,7 @@ suite('Bench lab: event-loop delay and tree freshness at 5,000 nodes (bench/lab.
     log(`initial sync: ${JSON.stringify(results.initialSync)}`);
   });
 
-  test('2+3. all nodes turn Unknown (node lifecycle controller); changes during it show in the tree', async function () {
+  test('2+3. all 5,000 nodes turn Unknown at once (status patches); changes during it show in the tree', async function () {
     this.timeout(300_000);
     const sent = new Map<string, { kind: string; sent: number; underChurn: boolean }>();
     const seenByDriver = new Map<string, number>();
@@ -247,7 +248,7 @@ suite('Bench lab: event-loop delay and tree freshness at 5,000 nodes (bench/lab.
     await new Promise((r) => setTimeout(r, LOG_WINDOW_S * 1000)); // the measurement window
     const loop = api.eventLoop.read();
     const seconds = (performance.now() - t0) / 1000;
-    const s = session.summary();
+    const { byPattern: _p, bySource: _s, ...s } = session.summary() as unknown as Record<string, unknown> & { linesSeen: number };
     const open = session.openStreams();
     await vscode.commands.executeCommand('kubemark.stopLogs');
     gen.child.kill('SIGTERM');
