@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { NodeRecord, PodRecord, countByCondition, naturalCompare, slimNode, slimPod, slimPresence, slimStatefulSet } from '../../../src/cluster/records';
-import { PAGE_SIZE, age, capacitySummary, nodeDescription, nodesWithCondition, paginate, podDescription, podHealth, sortByName, statusText } from '../../../src/cluster/viewModel';
+import { NameOrder, PAGE_SIZE, age, byCondition, capacitySummary, nodeDescription, nodesWithCondition, paginate, podDescription, podHealth, sortByName, statusText } from '../../../src/cluster/viewModel';
 
 /** Small typed builders with defaults. */
 function node(name: string, o: Partial<NodeRecord> = {}): NodeRecord {
@@ -75,6 +75,31 @@ describe('view model', () => {
     assert.equal(pages[0]!.items[8]!.name, 'hollow-node-9'); // natural order: 9 before 10, with 7 skipped
     assert.equal(statusText(nodes), 'Kubemark: 4900/5000 Ready');
     assert.equal(statusText([]), undefined);
+  });
+
+  test('NameOrder: natural order, sorted again only when keys change; byCondition keeps that order', () => {
+    const store = { items: new Map<string, NodeRecord>(), keysVersion: 0 };
+    for (const n of ['hollow-node-10', 'hollow-node-2', 'hollow-node-1']) store.items.set(n, node(n));
+    store.keysVersion++;
+    const order = new NameOrder(store);
+    assert.deepEqual(order.sorted().map((n) => n.name), ['hollow-node-1', 'hollow-node-2', 'hollow-node-10']);
+    // A record changes (same key, same version): the new record, in the kept order.
+    store.items.set('hollow-node-2', node('hollow-node-2', { condition: 'Unknown' }));
+    const again = order.sorted();
+    assert.equal(again[1]!.condition, 'Unknown');
+    assert.deepEqual(byCondition(again).Ready.map((n) => n.name), ['hollow-node-1', 'hollow-node-10']);
+    assert.deepEqual(byCondition(again).Unknown.map((n) => n.name), ['hollow-node-2']);
+    // A key added and one removed: sorted again.
+    store.items.set('hollow-node-3', node('hollow-node-3'));
+    store.items.delete('hollow-node-10');
+    store.keysVersion++;
+    assert.deepEqual(order.sorted().map((n) => n.name), ['hollow-node-1', 'hollow-node-2', 'hollow-node-3']);
+    // Without a keysVersion (a plain map), every call sorts.
+    const plain = { items: new Map([['b-2', node('b-2')], ['b-10', node('b-10')]]) };
+    const o2 = new NameOrder(plain);
+    assert.deepEqual(o2.sorted().map((n) => n.name), ['b-2', 'b-10']);
+    plain.items.set('b-1', node('b-1'));
+    assert.deepEqual(o2.sorted().map((n) => n.name), ['b-1', 'b-2', 'b-10']);
   });
 
   test('natural sort and pod descriptions', () => {
