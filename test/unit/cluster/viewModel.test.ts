@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { NodeRecord, PodRecord, countByCondition, naturalCompare, slimNode, slimPod, slimPresence, slimStatefulSet } from '../../../src/cluster/records';
-import { NameOrder, PAGE_SIZE, age, byCondition, capacitySummary, nodeDescription, nodesWithCondition, paginate, podDescription, podHealth, sortByName, statusText } from '../../../src/cluster/viewModel';
+import { NameOrder, PAGE_SIZE, naturalKey, sortEntriesByName, age, byCondition, capacitySummary, nodeDescription, nodesWithCondition, paginate, podDescription, podHealth, sortByName, statusText } from '../../../src/cluster/viewModel';
 
 /** Small typed builders with defaults. */
 function node(name: string, o: Partial<NodeRecord> = {}): NodeRecord {
@@ -100,6 +100,27 @@ describe('view model', () => {
     assert.deepEqual(o2.sorted().map((n) => n.name), ['b-2', 'b-10']);
     plain.items.set('b-1', node('b-1'));
     assert.deepEqual(o2.sorted().map((n) => n.name), ['b-1', 'b-2', 'b-10']);
+  });
+
+  test('naturalKey orders DNS names exactly as the collator; other names fall back to it', () => {
+    // Seeded random names over the characters that matter: letters, digits (leading zeros too), '-', '.'.
+    let seed = 7;
+    const rnd = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296);
+    const alphabet = 'abz0019.-';
+    const name = () => Array.from({ length: 1 + Math.floor(rnd() * 9) }, () => alphabet[Math.floor(rnd() * alphabet.length)]).join('');
+    for (let i = 0; i < 20000; i++) {
+      const a = name();
+      const b = name();
+      const ka = naturalKey(a)!;
+      const kb = naturalKey(b)!;
+      assert.equal(Math.sign(ka < kb ? -1 : ka > kb ? 1 : 0), Math.sign(naturalCompare(a, b)), `${a} vs ${b}`);
+    }
+    assert.equal(naturalKey('Hollow-node-1'), undefined);
+    assert.equal(naturalKey(`n-${'9'.repeat(21)}`), undefined);
+    const mixed = ['b-10', 'B-2', 'b-2', 'a'].map((n) => [n, node(n)] as [string, NodeRecord]);
+    assert.deepEqual(sortEntriesByName(mixed).map(([k]) => k), ['a', 'b-2', 'B-2', 'b-10'].sort((x, y) => x === y ? 0 : naturalCompare(x, y)));
+    const many = Array.from({ length: 300 }, (_, i) => `hollow-node-${(i * 37) % 300}`).map((n) => [n, node(n)] as [string, NodeRecord]);
+    assert.deepEqual(sortEntriesByName(many).map(([k]) => k), many.map(([k]) => k).sort(naturalCompare));
   });
 
   test('natural sort and pod descriptions', () => {

@@ -39,6 +39,41 @@ const LOG_RATE = Number(process.env.KUBEMARK_BENCH_LOG_RATE ?? 1000);
 const LOG_WINDOW_S = Number(process.env.KUBEMARK_BENCH_LOG_WINDOW_S ?? 20);
 const IDLE_WINDOW_MS = 5_000;
 
+/**
+ * With KUBEMARK_BENCH_PROFILE=<folder>: a CPU profile of this extension host (the extension and
+ * the suite) over a phase, saved there, and its top functions by self time printed. Off by default
+ * (the profiler costs time of its own).
+ */
+async function profiled<T>(name: string, f: () => Promise<T>): Promise<T> {
+  const dir = process.env.KUBEMARK_BENCH_PROFILE;
+  if (!dir) return f();
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const inspector = require('inspector') as typeof import('inspector');
+  const session = new inspector.Session();
+  session.connect();
+  const post = (m: string, p?: object) => new Promise<any>((res, rej) => session.post(m, p ?? {}, (e, r) => (e ? rej(e) : res(r))));
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  try {
+    return await f();
+  } finally {
+    const { profile } = await post('Profiler.stop');
+    session.disconnect();
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
+    const byId = new Map<number, any>(profile.nodes.map((n: any) => [n.id, n]));
+    const self = new Map<string, number>();
+    profile.samples.forEach((id: number, i: number) => {
+      const n = byId.get(id);
+      const k = `${n.callFrame.functionName || '(anonymous)'} ${String(n.callFrame.url).split('/').slice(-2).join('/')}:${n.callFrame.lineNumber + 1}`;
+      self.set(k, (self.get(k) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
+    });
+    const total = [...self.values()].reduce((a, b) => a + b, 0);
+    log(`profile ${name}: ${total.toFixed(0)} ms sampled; top self time:`);
+    for (const [k, ms] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 20)) log(`  ${ms.toFixed(0).padStart(7)} ms  ${k}`);
+  }
+}
+
 const count = (label: string | undefined) => Number(/\(([\d,]+)\)/.exec(label ?? '')?.[1]?.replace(/,/g, '') ?? NaN);
 
 /** What the tree shows of the objects the freshness changes touch (a targeted walk, not the 5,000 rows). */
@@ -141,15 +176,17 @@ suite('Bench lab: event-loop delay and tree freshness at 5,000 nodes (bench/lab.
 
   test('1. initial sync of 5,000 nodes: select the masters cluster', async function () {
     this.timeout(180_000);
-    api.eventLoop.reset();
-    const t0 = Date.now();
-    assert.strictEqual(await vscode.commands.executeCommand('kubemark.selectMastersCluster', { context: MASTERS, throwOnError: true }), MASTERS);
-    const hollow = await eventually(`the tree to show ${NODES} hollow nodes`, [api.onDidRefreshTree], () => {
-      const n = readTree(api).hollow;
-      return n >= NODES ? n : undefined;
-    }, 150_000);
-    const syncMs = Date.now() - t0;
-    results.initialSync = { ...api.eventLoop.read(), ms: syncMs, hollow };
+    const { hollow, syncMs, loop } = await profiled('initial-sync', async () => {
+      api.eventLoop.reset();
+      const t0 = Date.now();
+      assert.strictEqual(await vscode.commands.executeCommand('kubemark.selectMastersCluster', { context: MASTERS, throwOnError: true }), MASTERS);
+      const n = await eventually(`the tree to show ${NODES} hollow nodes`, [api.onDidRefreshTree], () => {
+        const h = readTree(api).hollow;
+        return h >= NODES ? h : undefined;
+      }, 150_000);
+      return { hollow: n, syncMs: Date.now() - t0, loop: api.eventLoop.read() };
+    });
+    results.initialSync = { ...loop, ms: syncMs, hollow };
     log(`initial sync: ${JSON.stringify(results.initialSync)}`);
   });
 
@@ -244,9 +281,11 @@ suite('Bench lab: event-loop delay and tree freshness at 5,000 nodes (bench/lab.
     await eventually('50 log streams open with lines arriving', [api.logs.onDidWrite], () => session.openStreams() === 50 && session.summary().linesSeen > 50 * LOG_RATE, 60_000);
     const l0 = session.summary().linesSeen;
     const t0 = performance.now();
-    api.eventLoop.reset();
-    await new Promise((r) => setTimeout(r, LOG_WINDOW_S * 1000)); // the measurement window
-    const loop = api.eventLoop.read();
+    const loop = await profiled('tail-logs', async () => {
+      api.eventLoop.reset();
+      await new Promise((r) => setTimeout(r, LOG_WINDOW_S * 1000)); // the measurement window
+      return api.eventLoop.read();
+    });
     const seconds = (performance.now() - t0) / 1000;
     const { byPattern: _p, bySource: _s, ...s } = session.summary() as unknown as Record<string, unknown> & { linesSeen: number };
     const open = session.openStreams();
