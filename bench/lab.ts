@@ -7,11 +7,20 @@
 //   - raw list: listAllRaw (src/cluster/rawList.ts: KubeConfig auth, https, JSON.parse) + slimNode;
 //   - raw bytes: the same paged GETs without parsing (the physical floor in Node);
 //   - `kubectl get --raw /api/v1/nodes` and `kubectl get nodes -o json`.
+// Then (KUBEMARK_BENCH_PARTS, default "editor,list"; "editor" runs first) the editor part: the real
+// extension in code-server (test/vscode/run-code-server.mjs with test/vscode/suite/bench-lab.test.ts)
+// against the same lab: event-loop delay during the initial sync, while all 5,000 nodes turn
+// Unknown and while 50 pods are tailed at 1,000 lines/s; tree freshness under that churn.
+// The load comes from bench/labDriver.ts (its own process). The masters controller-manager is
+// stopped during the editor part, so that the bench's own status patches are the only churn (its
+// node lifecycle controller would mark the heartbeat-less nodes Unknown over minutes, not at once).
+// KUBEMARK_LAB_DIR / KUBEMARK_LAB_PORT_OFFSET choose the lab's folder (it must not hold a lab)
+// and ports (default: a new folder under /tmp, +600).
 // Writes out/bench/lab-results.json for docs/benchmarks.md.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as https from 'node:https';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
@@ -20,6 +29,7 @@ import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { slimNode, NodeRecord } from '../src/cluster/records';
 import { listAllRaw } from '../src/cluster/rawList';
 import { fakeNode } from './tree';
+import { setupPods } from './labDriver';
 import { Row, formatTable, median } from './table';
 
 const ROOT = resolve(__dirname, '../..');
@@ -130,6 +140,10 @@ async function rawBytes(kc: KubeConfig): Promise<number> {
   return bytes;
 }
 
+function machine(): string {
+  return `${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+}
+
 function kubectl(kubeconfig: string, args: string[]): number {
   const t0 = performance.now();
   const r = spawnSync('kubectl', ['--kubeconfig', kubeconfig, '--context', CONTEXT, ...args], { encoding: 'buffer', maxBuffer: 1 << 30 });
@@ -153,19 +167,109 @@ function gc(): void {
   }
 }
 
+/** The editor part: the extension in code-server, measured by test/vscode/suite/bench-lab.test.ts. */
+function runEditorBench(env: NodeJS.ProcessEnv, out: string): EditorResults {
+  rmSync(out, { force: true });
+  const r = spawnSync(process.execPath, [join(ROOT, 'test/vscode/run-code-server.mjs')], {
+    cwd: ROOT,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: {
+      ...process.env, ...env,
+      KUBEMARK_BENCH_LAB: '1', KUBEMARK_TEST_GREP: 'Bench lab', KUBEMARK_BENCH_OUT: out, KUBEMARK_BENCH_NODES: String(N),
+      KUBEMARK_BENCH_DRIVER: join(__dirname, 'labDriver.js'), KUBEMARK_TEST_TIMEOUT_MS: '300000',
+      KUBEMARK_VSCODE_TIMEOUT_MS: String(20 * 60_000),
+    },
+  });
+  if (!existsSync(out)) throw new Error(`the code-server bench wrote no results (exit ${r.status ?? r.signal}; see above)`);
+  const res = JSON.parse(readFileSync(out, 'utf8')) as EditorResults;
+  if (r.status !== 0) console.error(`bench:lab: the code-server bench failed (exit ${r.status ?? r.signal}); its partial results are printed`);
+  return res;
+}
+
+interface Delay { p50: number; p99: number; max: number; samples: number }
+interface Stats { n: number; max: number; p95: number; p50: number }
+interface EditorResults {
+  loadBefore?: number[];
+  loadAfter?: number[];
+  idle?: Delay;
+  initialSync?: Delay & { ms: number; hollow: number };
+  wave?: {
+    loop?: Delay; ms: number; treeLagAtEndMs: number; freshness: Stats & { underChurn: number }; watchAnchor: Stats; treeReads: { n: number; maxMs: number };
+    changes: Array<{ id: string; kind: string; treeMs: number; watchMs: number }>;
+  };
+  logs?: { loop: Delay; seconds: number; linesPerSecond: number; target: number; openStreams: number };
+}
+
+function editorRows(e: EditorResults, krawMs: number | undefined): Row[] {
+  const rows: Row[] = [];
+  const idle = e.idle ? { anchor: 'idle extension host, p99 (same run)', anchorMs: e.idle.p99 } : {};
+  if (e.initialSync) {
+    rows.push({ what: `event-loop delay p99: initial sync of ${e.initialSync.hollow} nodes`, ms: e.initialSync.p99, ...idle, goal: '≤ 50 ms' });
+    rows.push({ what: '  … max', ms: e.initialSync.max });
+    rows.push({ what: `code-server: select masters → tree shows ${e.initialSync.hollow} nodes`, ms: e.initialSync.ms, ...(krawMs ? { anchor: 'kubectl get --raw /api/v1/nodes', anchorMs: krawMs } : {}) });
+  }
+  if (e.wave?.loop) {
+    rows.push({ what: `event-loop delay p99: ${N} nodes turn Unknown (${(e.wave.ms / 1000).toFixed(1)} s)`, ms: e.wave.loop.p99, ...idle, goal: '≤ 50 ms' });
+    rows.push({ what: '  … max', ms: e.wave.loop.max });
+  }
+  if (e.logs) {
+    rows.push({ what: `event-loop delay p99: Tail Logs, 50 pods, ${Math.round(e.logs.linesPerSecond).toLocaleString('en-US')} lines/s`, ms: e.logs.loop.p99, ...idle, goal: '≤ 50 ms' });
+    rows.push({ what: '  … max', ms: e.logs.loop.max });
+  }
+  if (e.wave) {
+    const f = e.wave.freshness;
+    const w = e.wave.watchAnchor;
+    rows.push({ what: `tree freshness under churn, max of ${f.n} changes`, ms: f.max, anchor: 'a plain watch client, max', anchorMs: w.max, goal: '≤ 1000 ms' });
+    rows.push({ what: 'tree freshness under churn, p95', ms: f.p95, anchor: 'a plain watch client, p95', anchorMs: w.p95, goal: '≤ 1000 ms' });
+    rows.push({ what: 'tree freshness under churn, p50', ms: f.p50, anchor: 'a plain watch client, p50', anchorMs: w.p50 });
+    // From when the apiserver sent it, as the plain watch client (another process) received it.
+    const after = e.wave.changes.filter((c) => Number.isFinite(c.watchMs)).map((c) => c.treeMs - Math.max(0, c.watchMs)).sort((a, b) => a - b);
+    if (after.length) {
+      const q = (x: number) => after[Math.min(after.length - 1, Math.ceil(x * after.length) - 1)] as number;
+      rows.push({ what: 'tree freshness after the watch client got it, max', ms: after[after.length - 1] as number, goal: '≤ 1000 ms' });
+      rows.push({ what: 'tree freshness after the watch client got it, p95', ms: q(0.95), goal: '≤ 1000 ms' });
+    }
+  }
+  return rows;
+}
+
 async function main(): Promise<void> {
-  const dir = mkdtempSync('/tmp/kubemark-lab-perf-');
-  const env = { KUBEMARK_LAB_DIR: dir, KUBEMARK_LAB_PORT_OFFSET: '600' };
+  const parts = new Set((process.env.KUBEMARK_BENCH_PARTS ?? 'editor,list').split(',').map((p) => p.trim()));
+  const given = process.env.KUBEMARK_LAB_DIR;
+  if (given && existsSync(join(given, 'lab.json'))) throw new Error(`${given} already holds a lab: give bench:lab a new folder (it removes its lab at the end)`);
+  const dir = given ?? mkdtempSync('/tmp/kubemark-lab-perf-');
+  const offset = process.env.KUBEMARK_LAB_PORT_OFFSET ?? '600';
+  const env = { KUBEMARK_LAB_DIR: dir, KUBEMARK_LAB_PORT_OFFSET: offset };
+  Object.assign(process.env, env);
   const kubeconfig = join(dir, 'kubeconfig');
+  let editor: EditorResults | undefined;
   try {
-    console.error(`bench:lab: starting a lab in ${dir} (ports +600)`);
+    console.error(`bench:lab: starting a lab in ${dir} (ports +${offset})`);
     if ((await lab(env, 'up')) !== 0) throw new Error('lab up failed (see above)');
+    // Its node lifecycle controller stays off during the editor part (see above).
+    if (parts.has('editor') && (await lab(env, 'stop', 'masters-controller-manager')) !== 0) throw new Error('lab stop masters-controller-manager failed');
     const kc = new KubeConfig();
     kc.loadFromFile(kubeconfig);
     kc.setCurrentContext(CONTEXT);
     await createNodes(kc);
     const count = (await rawList(kc)).size;
     if (count < N) throw new Error(`expected at least ${N} nodes in masters, listed ${count}`);
+    if (parts.has('editor')) {
+      await setupPods(kubeconfig);
+      const loadBefore = loadavg();
+      console.error(`bench:lab: load average before the editor part: ${loadBefore.map((x) => x.toFixed(1)).join(' ')}`);
+      editor = runEditorBench(env, join(__dirname, 'lab-editor-results.json'));
+      editor.loadBefore = loadBefore;
+      editor.loadAfter = loadavg();
+      // For the list part, as before: its node lifecycle controller marks the nodes (again) Unknown.
+      await lab(env, 'start', 'masters-controller-manager');
+    }
+    if (!parts.has('list')) {
+      const rows = editorRows(editor ?? {}, undefined);
+      console.log(formatTable(rows));
+      writeFileSync(join(__dirname, 'lab-results.json'), JSON.stringify({ date: new Date().toISOString(), machine: machine(), nodes: count, editor, rows }, null, 1));
+      return;
+    }
     const t: Record<string, number[]> = { typed: [], raw: [], typed0: [], raw0: [], bytes: [], kraw: [], kjson: [] };
     let bytes = 0;
     await typedList(kc); // warm-up (JIT, TLS session)
@@ -187,6 +291,7 @@ async function main(): Promise<void> {
     const perNode = (process.memoryUsage().heapUsed - before) / kept.size;
     const m = (k: string) => median(t[k] as number[]);
     const rows: Row[] = [
+      ...(editor ? editorRows(editor, m('kraw')) : []),
       { what: `sync ${count} nodes: typed, pages of ${PAGE} (today)`, ms: m('typed'), anchor: 'kubectl get --raw /api/v1/nodes', anchorMs: m('kraw'), goal: '≤ 1.5×' },
       { what: `sync ${count} nodes: listAllRaw, pages of ${PAGE}`, ms: m('raw'), anchor: 'kubectl get --raw /api/v1/nodes', anchorMs: m('kraw'), goal: '≤ 1.5×' },
       { what: `sync ${count} nodes: typed, resourceVersion=0`, ms: m('typed0'), anchor: 'kubectl get --raw /api/v1/nodes', anchorMs: m('kraw'), goal: '≤ 1.5×' },
@@ -196,9 +301,8 @@ async function main(): Promise<void> {
       { what: `sync ${count} nodes: typed, pages of ${PAGE} (today)`, ms: m('typed'), anchor: 'kubectl get nodes -o json', anchorMs: m('kjson') },
     ];
     console.log(formatTable(rows));
-    const machine = `${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
-    console.log(`\n${count} nodes, ${(bytes / 2 ** 20).toFixed(1)} MiB of JSON in pages of ${PAGE}; ${RUNS} runs each, medians; slim records keep ${perNode.toFixed(0)} B/node; machine: ${machine}`);
-    writeFileSync(join(__dirname, 'lab-results.json'), JSON.stringify({ date: new Date().toISOString(), machine, nodes: count, bytes, perNodeBytes: perNode, runs: t, rows }, null, 1));
+    console.log(`\n${count} nodes, ${(bytes / 2 ** 20).toFixed(1)} MiB of JSON in pages of ${PAGE}; ${RUNS} runs each, medians; slim records keep ${perNode.toFixed(0)} B/node; machine: ${machine()}; load average now ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+    writeFileSync(join(__dirname, 'lab-results.json'), JSON.stringify({ date: new Date().toISOString(), machine: machine(), nodes: count, bytes, perNodeBytes: perNode, runs: t, editor, rows }, null, 1));
   } finally {
     // Always: lab up may have started part of the lab before failing.
     console.error('bench:lab: stopping and removing its lab');

@@ -77,7 +77,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kubema
     get logs() {
       return api('logs').logs;
     },
-    tree: (depth?: number) => api('tree').tree(depth),
+    tree: (depth?: number, expand?: Parameters<ClusterApi['tree']>[1]) => api('tree').tree(depth, expand),
     get onDidRefreshTree() {
       return api('onDidRefreshTree').onDidRefreshTree;
     },

@@ -58,6 +58,8 @@ const PAGE = 500;
 
 export class ListWatch<R> {
   readonly items = new Map<string, R>();
+  /** Changes whenever a key is added or removed (not when a record changes): readers cache by it. */
+  keysVersion = 0;
   state: ListWatchState = 'loading';
   error: KubemarkError | undefined;
   private resourceVersion: string | undefined;
@@ -193,6 +195,7 @@ export class ListWatch<R> {
       this.listAbort = undefined;
       this.items.clear();
       for (const [k, v] of fresh) this.items.set(k, v);
+      this.keysVersion++;
       this.resourceVersion = rv;
       this.state = 'ready';
       this.error = undefined;
@@ -263,12 +266,14 @@ export class ListWatch<R> {
         if (type === 'DELETED' || !this.keep(obj)) {
           if (old !== undefined) {
             this.items.delete(key);
+            this.keysVersion++;
             this.emit({ type: 'delete', key, old });
           }
           return;
         }
         const value = this.spec.slim(obj);
         this.items.set(key, value);
+        if (old === undefined) this.keysVersion++;
         this.emit({ type: 'upsert', key, old, value });
       },
       onClose: (err) => {

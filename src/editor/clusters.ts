@@ -27,8 +27,8 @@ const AGE_REFRESH_MS = 30_000;
 export interface ClusterApi {
   model: ClusterModel;
   logs: LogsController;
-  /** The tree as rendered, to a depth. */
-  tree(depth?: number): SnapshotNode[];
+  /** The tree as rendered, to a depth; `expand` picks the rows to descend into (default: all). */
+  tree(depth?: number, expand?: (row: SnapshotNode) => boolean): SnapshotNode[];
   /** Fires after the tree was redrawn (coalesced). */
   onDidRefreshTree: vscode.Event<void>;
   statusBarText(): string | undefined;
@@ -117,7 +117,7 @@ export function activateClusters(context: vscode.ExtensionContext, log: Log): Cl
   return {
     model,
     logs,
-    tree: (depth = 6) => snapshot(provider, depth),
+    tree: (depth = 6, expand?: (row: SnapshotNode) => boolean) => snapshot(provider, depth, undefined, expand),
     onDidRefreshTree: refreshed.event,
     dashboard,
     eventLoop,

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { Condition, NodeRecord, countByCondition } from '../../cluster/records';
-import { nodesWithCondition } from '../../cluster/viewModel';
+import { byCondition } from '../../cluster/viewModel';
 import { CONTEXT, TreeNode } from './node';
 import { MessageNode } from './messageNode';
 import { NodeGroupNode } from './nodeGroupNode';
@@ -9,6 +9,7 @@ const CONDITIONS: Condition[] = ['Ready', 'NotReady', 'Unknown'];
 
 /** "Hollow nodes (n)": nodes registered by hollow kubelets, by condition. */
 export class HollowNodesNode extends TreeNode {
+  /** @param nodes in name order (MastersClusterNode sorts them). */
   constructor(readonly nodes: NodeRecord[]) {
     super();
   }
@@ -26,6 +27,7 @@ export class HollowNodesNode extends TreeNode {
 
   override getChildren(): TreeNode[] {
     if (this.nodes.length === 0) return [new MessageNode('m:hollow:empty', 'No hollow nodes registered yet', { icon: 'info' })];
-    return CONDITIONS.map((c) => new NodeGroupNode(c, nodesWithCondition(this.nodes, c))).filter((g, i) => i === 0 || g.nodes.length > 0);
+    const groups = byCondition(this.nodes);
+    return CONDITIONS.map((c) => new NodeGroupNode(c, groups[c])).filter((g, i) => i === 0 || g.nodes.length > 0);
   }
 }

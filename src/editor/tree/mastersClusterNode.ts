@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import { countByCondition } from '../../cluster/records';
-import { splitHollow } from '../../cluster/viewModel';
+import { NameOrder, splitHollow } from '../../cluster/viewModel';
+import { MastersState } from '../../cluster/state';
+import { NodeRecord } from '../../cluster/records';
 import { ClusterModel } from '../model';
 import { CONTEXT, TreeNode } from './node';
 import { MessageNode } from './messageNode';
@@ -9,8 +11,16 @@ import { OtherNodesNode } from './otherNodesNode';
 
 /** Masters cluster → "Hollow nodes (n)" by condition → (pages) → nodes; "Other nodes (m)" apart. */
 export class MastersClusterNode extends TreeNode {
+  /** The nodes in name order, kept across redraws of the same state (sorted again only when names change). */
+  private order: { state: MastersState; order: NameOrder<NodeRecord> } | undefined;
+
   constructor(private readonly model: ClusterModel) {
     super();
+  }
+
+  private sorted(state: MastersState): NodeRecord[] {
+    if (this.order?.state !== state) this.order = { state, order: new NameOrder(state.nodes) };
+    return this.order.order.sorted();
   }
 
   getTreeItem(): vscode.TreeItem {
@@ -45,7 +55,8 @@ export class MastersClusterNode extends TreeNode {
     if (state.nodes.state === 'loading') return [...errors, MessageNode.loading('m:loading', 'nodes')];
     if (errors.length && state.nodes.items.size === 0) return errors;
     if (state.nodes.items.size === 0) return [new MessageNode('m:empty', 'No nodes registered yet', { icon: 'info' })];
-    const { hollow, other } = splitHollow(state.nodes.items.values());
+    // Sorted once here; the groups and pages below keep this order.
+    const { hollow, other } = splitHollow(this.sorted(state));
     return [...errors, new HollowNodesNode(hollow), ...(other.length ? [new OtherNodesNode(other)] : [])];
   }
 }

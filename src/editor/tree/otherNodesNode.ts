@@ -1,12 +1,13 @@
 import * as vscode from 'vscode';
 import { NodeRecord } from '../../cluster/records';
-import { PAGE_SIZE, paginate, sortByName } from '../../cluster/viewModel';
+import { PAGE_SIZE, paginate } from '../../cluster/viewModel';
 import { CONTEXT, TreeNode } from './node';
 import { FakeNodeNode } from './fakeNodeNode';
 import { NodePageNode } from './nodePageNode';
 
 /** "Other nodes (m)": the masters cluster's nodes that no hollow kubelet registered (never deleted from here). */
 export class OtherNodesNode extends TreeNode {
+  /** @param nodes in name order (MastersClusterNode sorts them). */
   constructor(readonly nodes: NodeRecord[]) {
     super();
   }
@@ -21,7 +22,7 @@ export class OtherNodesNode extends TreeNode {
   }
 
   override getChildren(): TreeNode[] {
-    const nodes = sortByName(this.nodes);
+    const nodes = this.nodes;
     if (nodes.length <= PAGE_SIZE) return nodes.map((n) => new FakeNodeNode(n));
     return paginate(nodes, (n) => n.name).map((p) => new NodePageNode(`m:other:page:${p.index}`, p.label, p.items));
   }

@@ -95,6 +95,25 @@ describe('ListWatch: a small informer', () => {
     assert.equal(lw.openWatches, 0);
   });
 
+  test('keysVersion moves when a key is added or removed, not when a record changes', async () => {
+    const s = new FakeServer();
+    const lw = informer(s);
+    lw.start();
+    s.lists[0]!.resolve(page('10', node('a', '9')));
+    await settle();
+    const afterList = lw.keysVersion;
+    assert.ok(afterList > 0, 'the list counts');
+    s.last.h.onEvent('MODIFIED', node('a', '11', false));
+    assert.equal(lw.keysVersion, afterList, 'a changed record keeps the version');
+    s.last.h.onEvent('ADDED', node('b', '12'));
+    assert.equal(lw.keysVersion, afterList + 1);
+    s.last.h.onEvent('DELETED', node('a', '13'));
+    assert.equal(lw.keysVersion, afterList + 2);
+    s.last.h.onEvent('DELETED', node('a', '14'));
+    assert.equal(lw.keysVersion, afterList + 2, 'deleting what is not there changes nothing');
+    lw.dispose();
+  });
+
   test('refresh during the list: the stale list never acts, one watch afterwards', async () => {
     const s = new FakeServer();
     const lw = informer(s);

@@ -219,6 +219,38 @@ describe('TailSession', () => {
     assert.equal(out.length, before);
   });
 
+  test('bytes: a character split across chunks arrives whole; many lines in one chunk are all classified; lines without a timestamp pass as they are', async () => {
+    const logs = new FakeLogs();
+    const out: string[] = [];
+    const t = start(logs, new Pods(running('u1')), out);
+    const line = Buffer.from(`${ts(1)} E1201 boom ✖ é\n`, 'utf8');
+    const cut = line.indexOf(Buffer.from('✖')) + 1; // inside the 3-byte character
+    logs.last.h.onData(line.subarray(0, cut));
+    logs.last.h.onData(line.subarray(cut));
+    const noise = Array.from({ length: 1000 }, (_, i) => `${ts(2, i + 1)} E1201 Failed to ensure that nat chain KUBE-MARK-DROP exists`).join('\n');
+    logs.send(logs.last, `${noise}\nplain line without a timestamp\n${ts(3)} I1201 after\n`);
+    await until('the last line', () => lines(out).includes('I1201 after'));
+    assert.equal(lines(out).filter((l) => /E1201 boom ✖ é$/.test(l)).length, 1, out.join('\n'));
+    assert.ok(lines(out).includes('plain line without a timestamp'));
+    const s = t.summary();
+    assert.equal(s.linesSeen, 1003);
+    assert.equal(s.suppressed, 1000);
+    t.stop();
+  });
+
+  test('a resumed stream that repeats the last timestamp with new text keeps the new lines only', async () => {
+    const logs = new FakeLogs();
+    const out: string[] = [];
+    const t = start(logs, new Pods(running('u1')), out);
+    logs.send(logs.last, `${ts(1)} a\n${ts(2, 5)} b\n`);
+    logs.close(logs.last, new Error('reset'));
+    await until('a second stream', () => logs.streams.length === 2);
+    logs.send(logs.last, `${ts(1)} a\n${ts(2, 5)} b\n${ts(2, 5)} b2\n${ts(2, 5)} b\n${ts(3)} c\n`);
+    await until('c', () => lines(out).includes('c'));
+    assert.deepEqual(lines(out), ['a', 'b', 'b2', 'c']);
+    t.stop();
+  });
+
   test('timestamps compare whatever their fraction length', () => {
     assert.ok(normalizeTimestamp('2026-12-01T10:00:25.1Z') > normalizeTimestamp('2026-12-01T10:00:25.09Z'));
     assert.equal(normalizeTimestamp('2026-12-01T10:00:25Z'), '2026-12-01T10:00:25.000000000Z');

@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { NodeRecord, PodRecord, countByCondition, naturalCompare, slimNode, slimPod, slimPresence, slimStatefulSet } from '../../../src/cluster/records';
-import { PAGE_SIZE, age, capacitySummary, nodeDescription, nodesWithCondition, paginate, podDescription, podHealth, sortByName, statusText } from '../../../src/cluster/viewModel';
+import { NameOrder, PAGE_SIZE, naturalKey, sortEntriesByName, age, byCondition, capacitySummary, nodeDescription, nodesWithCondition, paginate, podDescription, podHealth, sortByName, statusText } from '../../../src/cluster/viewModel';
 
 /** Small typed builders with defaults. */
 function node(name: string, o: Partial<NodeRecord> = {}): NodeRecord {
@@ -77,9 +77,59 @@ describe('view model', () => {
     assert.equal(statusText([]), undefined);
   });
 
+  test('NameOrder: natural order, sorted again only when keys change; byCondition keeps that order', () => {
+    const store = { items: new Map<string, NodeRecord>(), keysVersion: 0 };
+    for (const n of ['hollow-node-10', 'hollow-node-2', 'hollow-node-1']) store.items.set(n, node(n));
+    store.keysVersion++;
+    const order = new NameOrder(store);
+    assert.deepEqual(order.sorted().map((n) => n.name), ['hollow-node-1', 'hollow-node-2', 'hollow-node-10']);
+    // A record changes (same key, same version): the new record, in the kept order.
+    store.items.set('hollow-node-2', node('hollow-node-2', { condition: 'Unknown' }));
+    const again = order.sorted();
+    assert.equal(again[1]!.condition, 'Unknown');
+    assert.deepEqual(byCondition(again).Ready.map((n) => n.name), ['hollow-node-1', 'hollow-node-10']);
+    assert.deepEqual(byCondition(again).Unknown.map((n) => n.name), ['hollow-node-2']);
+    // A key added and one removed: sorted again.
+    store.items.set('hollow-node-3', node('hollow-node-3'));
+    store.items.delete('hollow-node-10');
+    store.keysVersion++;
+    assert.deepEqual(order.sorted().map((n) => n.name), ['hollow-node-1', 'hollow-node-2', 'hollow-node-3']);
+    // Without a keysVersion (a plain map), every call sorts.
+    const plain = { items: new Map([['b-2', node('b-2')], ['b-10', node('b-10')]]) };
+    const o2 = new NameOrder(plain);
+    assert.deepEqual(o2.sorted().map((n) => n.name), ['b-2', 'b-10']);
+    plain.items.set('b-1', node('b-1'));
+    assert.deepEqual(o2.sorted().map((n) => n.name), ['b-1', 'b-2', 'b-10']);
+  });
+
+  test('naturalKey orders DNS names exactly as the collator; other names fall back to it', () => {
+    // Seeded random names over the characters that matter: letters, digits (leading zeros too), '-', '.'.
+    let seed = 7;
+    const rnd = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296);
+    const alphabet = 'abz0019.-';
+    const name = () => Array.from({ length: 1 + Math.floor(rnd() * 9) }, () => alphabet[Math.floor(rnd() * alphabet.length)]).join('');
+    for (let i = 0; i < 20000; i++) {
+      const a = name();
+      const b = name();
+      const ka = naturalKey(a)!;
+      const kb = naturalKey(b)!;
+      assert.equal(Math.sign(ka < kb ? -1 : ka > kb ? 1 : 0), Math.sign(naturalCompare(a, b)), `${a} vs ${b}`);
+    }
+    assert.equal(naturalKey('Hollow-node-1'), undefined);
+    assert.equal(naturalKey(`n-${'9'.repeat(21)}`), undefined);
+    const mixed = ['b-10', 'B-2', 'b-2', 'a'].map((n) => [n, node(n)] as [string, NodeRecord]);
+    assert.deepEqual(sortEntriesByName(mixed).map(([k]) => k), ['a', 'b-2', 'B-2', 'b-10'].sort((x, y) => x === y ? 0 : naturalCompare(x, y)));
+    const many = Array.from({ length: 300 }, (_, i) => `hollow-node-${(i * 37) % 300}`).map((n) => [n, node(n)] as [string, NodeRecord]);
+    assert.deepEqual(sortEntriesByName(many).map(([k]) => k), many.map(([k]) => k).sort(naturalCompare));
+  });
+
   test('natural sort and pod descriptions', () => {
     assert.deepEqual(sortByName([pod('hollow-node-10'), pod('hollow-node-2'), pod('hollow-node-1')]).map((p) => p.name), ['hollow-node-1', 'hollow-node-2', 'hollow-node-10']);
     assert.ok(naturalCompare('a-2', 'a-10') < 0);
+    // The shared collator orders exactly as localeCompare('en', { numeric: true }) did.
+    const names = ['hollow-node-10', 'Hollow-node-9', 'hollow-node-9', 'hollow_node-1', 'node-a', 'node-B', 'node-b', 'kwok-worker-0', 'x-007', 'x-7', 'x-70', 'é-1', 'e-2', ''];
+    const byLocale = [...names].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+    assert.deepEqual([...names].sort(naturalCompare), byLocale);
     const now = Date.parse('2026-11-25T16:05:00Z');
     assert.equal(podDescription(pod('p'), now), 'Running · 2/2 · 5m');
     assert.equal(podDescription(pod('p', { restarts: 1, status: 'CrashLoopBackOff', readyContainers: 1 }), now), 'CrashLoopBackOff · 1/2 · 1 restart · 5m');
