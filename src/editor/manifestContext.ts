@@ -5,11 +5,19 @@
 //   look like kubemark manifests: the documents opened or edited in this window, plus a bounded
 //   scan of the workspace's YAML files shortly after activation (the explorer's context menu,
 //   where a file need not be open: `resourcePath in kubemark.manifestPaths`).
-// The test is looksLikeKubemark (two regular expressions); edits are re-checked debounced, and a
-// key is set again only when its value changed. No cluster code is imported here.
+// "A kubemark manifest" is what the Deploy CodeLens is shown on: a hollow-node workload (a
+// document with --morph=kubelet|proxy), tested after two cheap regular expressions
+// (looksLikeKubemark, --morph) so that other YAML is never parsed. Edits are re-checked
+// debounced, and a key is set again only when its value changed. No cluster code is imported.
 import * as vscode from 'vscode';
 import { looksLikeKubemark } from '../core/rules';
+import { workloadLines } from '../core/manifest/lenses';
 import { isYaml } from './diagnostics';
+
+/** The file has a hollow-node workload Deploy This Manifest can deploy (where the CodeLens shows). */
+export function isDeployableManifest(text: string): boolean {
+  return looksLikeKubemark(text) && /--morph/.test(text) && workloadLines(text).length > 0;
+}
 
 export const IS_MANIFEST_KEY = 'kubemark.isKubemarkManifest';
 export const MANIFEST_PATHS_KEY = 'kubemark.manifestPaths';
@@ -69,7 +77,7 @@ export class ManifestContext implements vscode.Disposable {
 
   private check(doc: vscode.TextDocument, publish = true): void {
     if (!isYaml(doc) || doc.isClosed) return;
-    this.record(doc.uri.fsPath, looksLikeKubemark(doc.getText()));
+    this.record(doc.uri.fsPath, isDeployableManifest(doc.getText()));
     if (publish) this.updateActive();
   }
 
@@ -116,7 +124,7 @@ export class ManifestContext implements vscode.Disposable {
         const stat = await vscode.workspace.fs.stat(uri);
         if (stat.size > SCAN_MAX_BYTES) continue;
         const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
-        if (!vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString())) this.record(uri.fsPath, looksLikeKubemark(text));
+        if (!vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString())) this.record(uri.fsPath, isDeployableManifest(text));
       } catch {
         // unreadable: not offered
       }

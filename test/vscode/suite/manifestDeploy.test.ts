@@ -133,12 +133,13 @@ suite('Deploy This Manifest: editor-title button and explorer item on kubemark m
       const s = await state('isKubemarkManifest false on a plain Service', (x) => !x.isKubemarkManifest);
       assert.ok(!s.manifestPaths.includes(plain.uri.fsPath), `the plain Service is not offered in the explorer: ${JSON.stringify(s.manifestPaths)}`);
       assert.ok(s.manifestPaths.includes(doc.uri.fsPath), 'the manifest stays offered in the explorer when another editor is active');
-      // The workspace scan: nginx-deployment.yaml (never opened) is plain YAML, seed-indented.yaml is kubemark.
+      // The workspace scan: seed-indented.yaml (a StatefulSet of hollow nodes) is offered;
+      // nginx-deployment.yaml, whose comment names kubemark, has no hollow-node workload: not offered.
       await state('the workspace scan to find seed-indented.yaml', (x) => x.manifestPaths.includes(path.join(dir, 'seed-indented.yaml')));
       assert.ok(!api.manifestContext().manifestPaths.includes(path.join(dir, 'nginx-deployment.yaml')));
-      // Typing kubemark into the plain file makes it one (debounced), and the key follows.
+      // Adding a hollow-node workload to the plain file makes it one (debounced), and the key follows.
       const edit = new vscode.WorkspaceEdit();
-      edit.insert(plain.uri, new vscode.Position(0, 0), '# a kubemark hollow-node service\n');
+      edit.insert(plain.uri, new vscode.Position(plain.lineCount, 0), `---\n${rcManifest('x', 1)}`);
       assert.ok(await vscode.workspace.applyEdit(edit));
       await state('isKubemarkManifest true after the edit', (x) => x.isKubemarkManifest && x.manifestPaths.includes(plain.uri.fsPath));
       // The package.json menus use these keys.
