@@ -17,7 +17,8 @@
 // dependencies (`bash scripts/vscode-deps.sh`), install the .vsix into
 // .tmp/lab-main/extensions, write code-server's user settings (kubemark.kubeconfig = the lab's
 // kubeconfig, kubemark.image = registry.k8s.io/kubemark, a clean window), prepare the
-// workspace .tmp/lab-main/workspace (README.md with the next steps), start code-server on
+// workspace .tmp/lab-main/workspace (README.md with the next steps, two example manifests; the
+// lab's contexts selected in .vscode/settings.json on first start only), start code-server on
 // 127.0.0.1 in its own process group, behind a password made for this run (printed once,
 // with the URL; scripts/lab-codeserver.mjs), and print the URL.
 // Ctrl-C (SIGINT) or SIGTERM stops code-server (its whole process group) and then the lab,
@@ -36,6 +37,7 @@ import { join, resolve } from 'node:path';
 import { elapsed, repoRoot } from '../test/vscode/common.mjs';
 import { DEFAULT_SETTINGS, loadDeps, loadPlaywright, tail } from '../test/vscode/session.mjs';
 import { login, newPassword, spawnCodeServer, waitHealthy } from './lab-codeserver.mjs';
+import { LAB_MASTERS_CONTEXT, LAB_WORKERS_CONTEXT, labWorkspaceSettings } from './lab-settings.mjs';
 
 const T0 = Date.now();
 const log = (msg) => console.log(`[lab ${elapsed(T0)}] ${msg}`);
@@ -49,7 +51,8 @@ for (let i = 0; i < argv.length; i++) {
   if (!known.has(argv[i])) { console.error(`lab-main: unknown argument ${argv[i]} (see the top of scripts/lab-main.mjs)`); process.exit(2); }
 }
 if (flag('--help') || flag('-h')) {
-  console.log(readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(1, 23).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+  const lines = readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(1);
+  console.log(lines.slice(0, lines.findIndex((l) => !l.startsWith('//'))).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
   process.exit(0);
 }
 
@@ -68,8 +71,8 @@ const DIRS = Object.fromEntries(['home', 'tmp', 'config', 'data', 'cache', 'stat
   .map((d) => [d, join(ROOT, d)]));
 const SERVER_LOG = join(ROOT, 'code-server.log');
 const URL_BASE = `http://127.0.0.1:${PORT}`;
-const WORKERS_CONTEXT = 'kubemark-lab-workers';
-const MASTERS_CONTEXT = 'kubemark-lab-masters';
+const WORKERS_CONTEXT = LAB_WORKERS_CONTEXT;
+const MASTERS_CONTEXT = LAB_MASTERS_CONTEXT;
 
 // ---- what to stop, whatever happens ---------------------------------------------------
 let server; // code-server's ChildProcess (leader of its own process group)
@@ -224,10 +227,17 @@ function writeSettings() {
   log(`settings: ${file} (kubemark.kubeconfig = ${LAB_KUBECONFIG})`);
 }
 
-function prepareWorkspace(version) {
+function prepareWorkspace(version, contexts) {
   const ws = DIRS.workspace;
   mkdirSync(join(ws, 'examples'), { recursive: true });
   const image = `registry.k8s.io/kubemark:${version ?? '<masters version>'}`;
+  const selection = contexts.workers === WORKERS_CONTEXT && contexts.masters === MASTERS_CONTEXT
+    ? `The lab's clusters are selected: workers \`${WORKERS_CONTEXT}\`, masters \`${MASTERS_CONTEXT}\`
+   (set on first start in \`.vscode/settings.json\`; select others with **Kubemark: Select
+   Workers Cluster** / **Select Masters Cluster**, or in that file: later runs keep your choice).`
+    : `This workspace names workers \`${contexts.workers || '(none)'}\` and masters \`${contexts.masters || '(none)'}\`
+   in \`.vscode/settings.json\` (kept from an earlier choice). For the lab, select \`${WORKERS_CONTEXT}\` and
+   \`${MASTERS_CONTEXT}\` with **Kubemark: Select Workers Cluster** / **Select Masters Cluster**.`;
   writeFileSync(join(ws, 'README.md'), `# Kubemark Workbench on the local lab
 
 This VS Code (code-server) runs the packaged extension, pointed at the lab's kubeconfig
@@ -238,34 +248,62 @@ where the fake nodes register.
 ## Next steps
 
 1. Open the **Kubemark** view (activity bar, the Kubemark icon).
-2. The lab's clusters are already selected: workers \`${WORKERS_CONTEXT}\`, masters
-   \`${MASTERS_CONTEXT}\` (change them with **Kubemark: Select Workers Cluster** / **Select
-   Masters Cluster**; the choice is remembered for this workspace).
-3. To deploy a file as it is: open a hollow-node manifest and click **Deploy to
-   ${WORKERS_CONTEXT}** above its workload (Kubemark: Deploy This Manifest).
-4. Or run **Kubemark: Deploy Hollow Nodes**: image \`${image}\` (the masters cluster's version;
-   any image name works in the lab, nothing pulls it), 3 replicas, then **Deploy** (one
-   question: the lab's loopback masters server is expected here and only noted in the
-   *Kubemark* output, since the lab's hollow nodes are processes on this machine).
-5. Watch the StatefulSet reach \`3/3 ready\` and the fake nodes turn Ready under Masters;
-   the status bar shows \`Kubemark: 3/3 Ready\`.
-6. **Kubemark: Tail Logs** (or the icon on the StatefulSet row) follows the hollow nodes'
-   logs in the *Kubemark Logs* output, with the known noise suppressed and counted.
-7. **Kubemark: Tear Down** removes it all again (choose *Tear Down and Delete Fake Nodes*).
+2. ${selection}
+3. Deploy a file as it is: open \`examples/hollow-node-rc.yaml\` (a ReplicationController in the
+   form of kubernetes' hollow-node template, in namespace \`kubemark-rc\`) and click
+   **Deploy to ${WORKERS_CONTEXT}** above its workload (or the rocket button in the editor title,
+   or **Kubemark: Deploy This Manifest** on the file in the explorer; both show on kubemark
+   manifests only). It is linted first, as in the Problems panel; the namespace,
+   \`node-configmap\` and the \`kubeconfig\` Secret it refers to are created; one question at
+   most (its one lint warning): the lab's loopback masters server is expected here and only
+   noted in the *Kubemark* output, since the lab's hollow nodes are processes on this machine.
+   The tree shows its pods under **Workers → kubemark-rc → hollow-rc**.
+4. Or generate one: **Kubemark: Deploy Hollow Nodes** asks the image (\`${image}\`, the masters
+   cluster's version; any image name works in the lab, nothing pulls it) and the number of
+   replicas (3), then asks once to confirm (**Deploy**, or **Review Manifest…**). Its
+   StatefulSet \`hollow-node\` goes under **Workers → kubemark**.
+5. Watch the pods reach \`3/3 ready\` and the fake nodes turn Ready under **Masters → Hollow
+   nodes** (nodes that no hollow kubelet registered are listed apart, under **Other nodes**); the
+   status bar counts hollow nodes only, e.g. \`Kubemark: 3/3 Ready\`.
+6. **Kubemark: Tail Logs** (or the icon on the workload's row) follows the hollow nodes' logs
+   in the *Kubemark Logs* output, with the known noise suppressed and counted.
+7. **Kubemark: Tear Down** (on a namespace or workload row) removes what the extension applied
+   and created, found by its label; objects of yours that existed before are left (choose
+   *Tear Down and Delete Fake Nodes* to remove the fake nodes too).
 
 \`examples/seed-indented.yaml\` is the hollow-node manifest the project started from: open it
 to see the diagnostics and quick fixes (Ctrl+.).
 
 Stop everything with Ctrl-C in the terminal that runs \`npm run lab\`.
 `);
-  const example = join(ws, 'examples/seed-indented.yaml');
-  if (!existsSync(example)) cpSync(join(repoRoot, 'test/fixtures/manifests/seed-indented.yaml'), example);
-  // First start: the lab's contexts are selected (the extension reads these settings until the
-  // user selects others in the Kubemark view, which it remembers per workspace).
-  const wsSettings = join(ws, '.vscode/settings.json');
-  mkdirSync(join(ws, '.vscode'), { recursive: true });
-  writeFileSync(wsSettings, `${JSON.stringify({ ...readJson(wsSettings), 'kubemark.workersContext': WORKERS_CONTEXT, 'kubemark.mastersContext': MASTERS_CONTEXT }, null, 2)}\n`);
+  const examples = [['seed-indented.yaml', 'test/fixtures/manifests/seed-indented.yaml'], ['hollow-node-rc.yaml', 'test/fixtures/manifests/hollow-node-rc.yaml']];
+  for (const [name, from] of examples) {
+    const to = join(ws, 'examples', name);
+    if (!existsSync(to)) cpSync(join(repoRoot, from), to);
+  }
   return ws;
+}
+
+/**
+ * The lab's contexts are selected on first start only (when the workspace names none); a
+ * context the user set since is kept. Returns the contexts the workspace names now.
+ */
+function selectLabContexts() {
+  const file = join(DIRS.workspace, '.vscode/settings.json');
+  mkdirSync(join(DIRS.workspace, '.vscode'), { recursive: true });
+  const previous = existsSync(file) ? readJson(file) : undefined;
+  if (existsSync(file) && previous === undefined) {
+    log(`workspace settings ${file} are not plain JSON (comments?): left as they are; select the lab's contexts in the Kubemark view`);
+    return { workers: undefined, masters: undefined };
+  }
+  const { settings, selected } = labWorkspaceSettings(previous);
+  if (selected.length) {
+    writeFileSync(file, `${JSON.stringify(settings, null, 2)}\n`);
+    log(`first start: selected the lab's contexts (${selected.join(', ')}) in ${file}`);
+  } else {
+    log(`workspace contexts kept from an earlier run or your choice: workers ${settings['kubemark.workersContext'] || '(none)'}, masters ${settings['kubemark.mastersContext'] || '(none)'}`);
+  }
+  return { workers: settings['kubemark.workersContext'], masters: settings['kubemark.mastersContext'] };
 }
 
 function portFree(port) {
@@ -360,7 +398,8 @@ async function main() {
   if (r.status !== 0) throw new Error(`code-server --install-extension failed (${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
   writeSettings();
   const version = lab?.kubernetesVersion ? (String(lab.kubernetesVersion).startsWith('v') ? lab.kubernetesVersion : `v${lab.kubernetesVersion}`) : undefined;
-  const ws = prepareWorkspace(version);
+  const contexts = selectLabContexts();
+  const ws = prepareWorkspace(version, contexts);
   const cookie = await startCodeServer(deps, ws);
   const url = `${URL_BASE}/?folder=${encodeURIComponent(ws)}`;
 
@@ -370,10 +409,12 @@ async function main() {
     `  Password (for this run only, shown once): ${PASSWORD}`,
     '',
     SKIP_LAB ? '  (--skip-lab: the lab was not started; npm run lab:up starts it)' : `  Lab: ${LAB_DIR} (Kubernetes ${version ?? '?'}), kubeconfig ${LAB_KUBECONFIG}`,
+    contexts.workers === WORKERS_CONTEXT && contexts.masters === MASTERS_CONTEXT
+      ? `  Selected: workers ${WORKERS_CONTEXT}, masters ${MASTERS_CONTEXT} (change them in the Kubemark view; later runs keep your choice)`
+      : `  This workspace keeps your contexts (workers ${contexts.workers || '(none)'}, masters ${contexts.masters || '(none)'}); for the lab select ${WORKERS_CONTEXT} and ${MASTERS_CONTEXT} in the Kubemark view`,
     '  Next, in the Kubemark view (or F1):',
-    `    Run Kubemark: Select Workers Cluster → ${WORKERS_CONTEXT}`,
-    `    Run Kubemark: Select Masters Cluster → ${MASTERS_CONTEXT}`,
-    `    Run Kubemark: Deploy Hollow Nodes → image registry.k8s.io/kubemark:${version ?? '<masters version>'}, 3 replicas`,
+    '    Open examples/hollow-node-rc.yaml and click "Deploy to <workers>" above it (Deploy This Manifest)',
+    `    or run Kubemark: Deploy Hollow Nodes → image registry.k8s.io/kubemark:${version ?? '<masters version>'}, 3 replicas`,
     `  (also in ${join(ws, 'README.md')})`,
     '',
     `  Ctrl-C stops code-server${SKIP_LAB ? '' : startedLab && !KEEP_LAB ? ' and the lab' : ' (the lab keeps running)'}.`,

@@ -10,10 +10,15 @@ import { COMMANDS } from './editor/commands/ids';
 import { registerCommand } from './editor/commands/registry';
 import { LazyCluster } from './editor/lazyCluster';
 import { DeployCodeLensProvider } from './editor/deployLens';
+import { ManifestContext, ManifestContextState } from './editor/manifestContext';
 import type { ClusterApi } from './editor/clusters';
 
 export interface KubemarkApi extends Partial<ClusterApi> {
   lint: typeof lint;
+  /** The values of the context keys that show Deploy This Manifest (editor title, explorer). */
+  manifestContext: () => ManifestContextState;
+  /** Fires after those context keys were set to new values. */
+  onDidChangeManifestContext: vscode.Event<ManifestContextState>;
   /** The extension's log folder (its output channels are written beside it). */
   logDir: string;
 }
@@ -35,12 +40,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kubema
     getConfiguration: (section?: string) => vscode.workspace.getConfiguration(section),
   };
   const diagnostics = new ManifestDiagnostics(workspace);
+  // Deploy This Manifest's editor-title button and explorer item show on kubemark manifests only.
+  const manifestContext = new ManifestContext();
   setImmediate(() => {
     started = true;
     diagnostics.checkAll();
+    manifestContext.start();
   });
   context.subscriptions.push(
     diagnostics,
+    manifestContext,
     vscode.languages.registerCodeActionsProvider({ language: 'yaml' }, new ManifestFixes(diagnostics), {
       providedCodeActionKinds: ManifestFixes.kinds,
     }),
@@ -68,6 +77,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kubema
   const api = (why: string) => cluster.load(`the extension API (${why})`);
   return {
     lint,
+    manifestContext: () => manifestContext.state,
+    onDidChangeManifestContext: manifestContext.onDidChange,
     get logDir() {
       return context.logUri.fsPath;
     },

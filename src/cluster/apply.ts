@@ -9,10 +9,11 @@ export function describeObject(o: KubeObject): string {
 }
 
 /**
- * Server-side apply of every object, in order, with one field manager. On failure the error
- * says which objects were applied; applying again converges.
+ * Server-side apply of every object, in order, with our field manager (or the one
+ * fieldManagerOf gives). On failure the error says which objects were applied; applying again
+ * converges.
  */
-export async function applyAll(session: ClusterSession, objects: KubeObject[], token?: CancelSignal, onApplied?: (what: string) => void): Promise<string[]> {
+export async function applyAll(session: ClusterSession, objects: KubeObject[], token?: CancelSignal, onApplied?: (what: string) => void, fieldManagerOf: (o: KubeObject) => string = () => FIELD_MANAGER): Promise<string[]> {
   const applied: string[] = [];
   for (const o of objects) {
     throwIfCancelled(token, `Cancelled after applying ${applied.length} of ${objects.length} objects${applied.length ? ` (${applied.join(', ')})` : ''}. Deploy again to finish; it converges.`);
@@ -23,7 +24,7 @@ export async function applyAll(session: ClusterSession, objects: KubeObject[], t
         onApplied?.(describeObject(o));
         continue;
       }
-      await session.objects.patch(o as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+      await session.objects.patch(o as KubernetesObject, undefined, undefined, fieldManagerOf(o), true, PatchStrategy.ServerSideApply);
     } catch (err) {
       const e = session.explain(err, `apply ${describeObject(o)}`);
       throw new KubemarkError(`${e.message} Applied before this: ${applied.length ? applied.join(', ') : 'nothing'}. Running the command again converges.`, e.detail);

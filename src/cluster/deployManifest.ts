@@ -4,20 +4,20 @@
 // register until they are Ready. Reads the informers the editor holds (no second node watch).
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { CancelSignal, CancelledError, KubemarkError, throwIfCancelled } from '../core/errors';
-import { Finding, lint } from '../core/rules';
+import { Finding, LintOptions, lint } from '../core/rules';
 import { DEFAULT_CONTENT_TYPE } from '../core/flags';
 import {
-  CONFIGMAP_NAME, HollowNodeOptions, INSTANCE_LABEL, KUBELET_KUBECONFIG_KEY, KubeObject, MANAGED_BY_LABEL, MANAGED_BY_VALUE, ManifestError, PROXY_KUBECONFIG_KEY, SECRET_NAME,
+  CONFIGMAP_NAME, EXISTING_FIELD_MANAGER, FIELD_MANAGER, HollowNodeOptions, INSTANCE_LABEL, KUBELET_KUBECONFIG_KEY, KubeObject, MANAGED_BY_LABEL, MANAGED_BY_VALUE, ManifestError, PROXY_KUBECONFIG_KEY, SECRET_NAME,
   applyOrder, desiredReplicas, instanceOf, isWorkload, needsOf, podSpecOf, splitManifest, withDefaults, withOurLabels,
 } from '../core/manifest';
 import { ExportWarning } from '../core/kubeconfig';
-import { applyAll } from './apply';
+import { applyAll, describeObject } from './apply';
 import { isHollowPod, isHollowPodSpec, morphOf } from './hollow';
 import { HttpError } from './http';
 import { Change, ListWatch } from './listWatch';
 import { PreflightCheck } from './preflight';
 import { NodeRecord, PodRecord, isReadyHollow, slimPod } from './records';
-import { KINDS, resourcePath } from './resources';
+import { KINDS, createdByUs, kindOf, resourcePath } from './resources';
 import { NodeStore, Progress, preflight, storeClosed, withNodeStore } from './services';
 import { ClusterSession } from './session';
 import { Store, rawLister } from './state';
@@ -32,6 +32,11 @@ export class LintFailedError extends KubemarkError {
 
 export interface ManifestDeployRequest {
   text: string;
+  /**
+   * The rules' options, as the Problems panel has them: kubemark.lint.extraFlags and the masters
+   * version (skew rule). Without a mastersVersion it is read from the masters cluster.
+   */
+  lintOptions?: LintOptions;
   /** Namespace for objects that name none (kubectl would use the context's; we use kubemark.namespace). */
   defaultNamespace: string;
   timeoutMs: number;
@@ -146,10 +151,40 @@ async function missingSetup(workers: ClusterSession, objects: KubeObject[], req:
   return out;
 }
 
+/**
+ * The objects of the file (but workloads, and namespaces, which applyAll never takes over) that
+ * exist in the workers cluster and were not made by us, as "Kind namespace/name".
+ */
+async function existingNotOurs(workers: ClusterSession, objects: KubeObject[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const o of objects) {
+    const k = kindOf(o.kind);
+    if (!k || isWorkload(o) || o.kind === 'Namespace' || k.apiVersion !== o.apiVersion) continue;
+    const what = describeObject(o);
+    try {
+      const existing = await workers.http.request<any>('GET', resourcePath(k, o.metadata.namespace, o.metadata.name), { timeoutMs: 30_000 });
+      if (!createdByUs(existing)) out.add(what);
+    } catch (err) {
+      if (err instanceof HttpError && err.statusCode === 404) continue;
+      throw workers.explain(err, `read ${what}`);
+    }
+  }
+  return out;
+}
+
 export async function deployManifest(workers: ClusterSession, masters: ClusterSession, req: ManifestDeployRequest, progress: Progress, token?: CancelSignal): Promise<ManifestDeployResult> {
   const log = req.log ?? (() => undefined);
   progress('Checking the manifest');
-  const findings = lint(req.text);
+  const lintOptions: LintOptions = { ...(req.lintOptions ?? {}) };
+  if (!lintOptions.mastersVersion) {
+    try {
+      lintOptions.mastersVersion = (await masters.version()).gitVersion;
+    } catch (err) {
+      // Preflight says what is wrong with the masters cluster; lint goes on without the skew rule.
+      log(`the masters version could not be read for the version-skew rule: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  const findings = lint(req.text, lintOptions);
   const errors = findings.filter((f) => f.severity === 'error');
   if (errors.length > 0) throw new LintFailedError(errors);
   let objects: KubeObject[];
@@ -191,9 +226,14 @@ export async function deployManifest(workers: ClusterSession, masters: ClusterSe
 
   const created = setup.length ? await applyAll(workers, setup, token, (what) => progress(`Created ${what}`)) : [];
   if (created.length) log(`created what the manifest refers to: ${created.join(', ')}`);
-  const labelled = applyOrder(withOurLabels(objects, instance));
+  // An object of the file that exists and is not ours (the user's Secret, ConfigMap, ...) is
+  // applied without our labels and field manager: Tear Down must leave it to its owner.
+  const theirs = await existingNotOurs(workers, objects);
+  if (theirs.size) log(`these exist and are not ours: applied without our labels, Tear Down leaves them: ${[...theirs].join(', ')}`);
+  const labelled = applyOrder(objects.map((o) => (theirs.has(describeObject(o)) ? o : withOurLabels([o], instance)[0]!)));
   progress(`Applying ${labelled.length} objects to ${workers.context}`);
-  const applied = await applyAll(workers, labelled, token, (what) => progress(`Applied ${what}`));
+  const applied = (await applyAll(workers, labelled, token, (what) => progress(`Applied ${what}`), (o) => (theirs.has(describeObject(o)) ? EXISTING_FIELD_MANAGER : FIELD_MANAGER)))
+    .map((a) => (theirs.has(a) ? `${a} (existed: not ours, Tear Down leaves it)` : a));
 
   const namespaces = [...new Set(hollow.map((w) => w.metadata.namespace!))];
   const daemon = desiredKnown.some((d) => d === undefined);

@@ -20,18 +20,30 @@ export interface FlagSpec {
   readonly shorthand?: string;
   /** Where it comes from, when not kubemark's own addFlags. */
   readonly origin?: 'klog' | 'cadvisor' | 'cobra' | 'setting';
+  /**
+   * The first Kubernetes minor whose kubemark registers it, when older ones in v1.33–v1.37 do
+   * not (src/core/kubemark-flags.sources.json, from scripts/kubemark-flag-sources.mjs).
+   */
+  readonly sinceMinor?: number;
+  /** Why older kubemark lacks it (said in the finding). */
+  readonly sinceWhy?: string;
 }
 
 export const CONTENT_TYPES = ['application/vnd.kubernetes.protobuf', 'application/json'] as const;
 export const DEFAULT_CONTENT_TYPE = 'application/vnd.kubernetes.protobuf';
 
 const CADVISOR = "cAdvisor flag: accepted, ignored by the hollow kubelet's fake cAdvisor.";
-const cadvisor = (name: string, kind: FlagKind, def: string): FlagSpec =>
-  ({ name, kind, default: def, description: CADVISOR, origin: 'cadvisor', ...(kind === 'bool' ? { optionalValue: true } : {}) });
+const cadvisor = (name: string, kind: FlagKind, def: string, extra: Partial<FlagSpec> = {}): FlagSpec =>
+  ({ name, kind, default: def, description: CADVISOR, origin: 'cadvisor', ...(kind === 'bool' ? { optionalValue: true } : {}), ...extra });
+// Registered by cAdvisor's lib module (v0.60, Kubernetes 1.37) only: cAdvisor v0.52–v0.56
+// (Kubernetes 1.33–1.36) has no such flags, so those kubemark images exit with "unknown flag".
+const CADVISOR_LIB = { sinceMinor: 37, sinceWhy: 'cAdvisor added it in v0.60, first used by Kubernetes 1.37 (1.33–1.36 use cAdvisor v0.52–v0.56)' };
 
 /**
- * Every flag kubemark v1.33–v1.37 accepts. Checked against src/core/kubemark-flags.v1.37.json,
- * printed by lab/cmd/kubemark-flags from kubemark's real flag set (test/unit/rules/flagTable.test.ts).
+ * Every flag kubemark v1.37 accepts, and with sinceMinor the ones older releases lack. Checked
+ * against src/core/kubemark-flags.v1.37.json, printed by lab/cmd/kubemark-flags from kubemark's
+ * real flag set (test/unit/rules/flagTable.test.ts), and against v1.33–v1.36's sources in
+ * src/core/kubemark-flags.sources.json (test/unit/rules/flagSources.test.ts).
  */
 export const HOLLOW_NODE_FLAGS: readonly FlagSpec[] = [
   { name: 'morph', kind: 'morph', default: '', description: 'Which hollow component to run: kubelet or proxy (required).' },
@@ -75,8 +87,8 @@ export const HOLLOW_NODE_FLAGS: readonly FlagSpec[] = [
   cadvisor('event-storage-event-limit', 'string', 'default=0'),
   cadvisor('global-housekeeping-interval', 'duration', '1m0s'),
   cadvisor('housekeeping-interval', 'duration', '10s'),
-  cadvisor('initial-splay-factor', 'float', '1'),
-  cadvisor('jitter-factor', 'float', '1'),
+  cadvisor('initial-splay-factor', 'float', '1', CADVISOR_LIB),
+  cadvisor('jitter-factor', 'float', '1', CADVISOR_LIB),
   cadvisor('log-cadvisor-usage', 'bool', 'false'),
   cadvisor('machine-id-file', 'string', '/etc/machine-id,/var/lib/dbus/machine-id'),
   cadvisor('max-housekeeping-interval', 'duration', '1m0s'),

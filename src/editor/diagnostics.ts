@@ -17,6 +17,15 @@ export function isYaml(doc: vscode.TextDocument): boolean {
   return doc.languageId === 'yaml' || /\.ya?ml$/i.test(doc.fileName);
 }
 
+/** The rules' options from the `kubemark` settings (lint.extraFlags) and the masters version, if known. */
+export function lintOptionsOf(config: Pick<vscode.WorkspaceConfiguration, 'get'>, mastersVersion?: string): LintOptions {
+  const extra = config.get<unknown>('lint.extraFlags', []);
+  const options: LintOptions = {};
+  if (Array.isArray(extra) && extra.length > 0) options.extraFlags = extra.filter((x): x is string => typeof x === 'string');
+  if (mastersVersion) options.mastersVersion = mastersVersion;
+  return options;
+}
+
 /**
  * Lints YAML documents that look like kubemark manifests, as the user types (debounced), and
  * keeps each document's findings for the code action provider. Nothing for unrelated YAML.
@@ -47,11 +56,7 @@ export class ManifestDiagnostics implements vscode.Disposable {
 
   /** The rules' options: kubemark.lint.extraFlags, and the masters version for the skew rule. */
   lintOptions(): LintOptions {
-    const extra = this.workspace.getConfiguration('kubemark').get<unknown>('lint.extraFlags', []);
-    const options: LintOptions = {};
-    if (Array.isArray(extra) && extra.length > 0) options.extraFlags = extra.filter((x): x is string => typeof x === 'string');
-    if (this.mastersVersion) options.mastersVersion = this.mastersVersion;
-    return options;
+    return lintOptionsOf(this.workspace.getConfiguration('kubemark'), this.mastersVersion);
   }
 
   /** Tells the rules the masters cluster's version (image skew), and re-checks when it changed. */

@@ -42,6 +42,12 @@ export interface HollowNodeOptions {
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY_VALUE = 'kubemark-workbench';
 export const FIELD_MANAGER = 'kubemark-workbench';
+/**
+ * The field manager Deploy This Manifest applies with to an object of the file that existed
+ * before and was not ours (e.g. the user's kubeconfig Secret): not FIELD_MANAGER and without our
+ * labels, so that Tear Down (which plans from those) leaves it to its owner.
+ */
+export const EXISTING_FIELD_MANAGER = 'kubemark-workbench-existing';
 /** Set by Deploy This Manifest on every object it applies (and on pod templates): which deploy made it. */
 export const INSTANCE_LABEL = 'kubemark-workbench/instance';
 export const CONFIGMAP_NAME = 'node-configmap';

@@ -5,6 +5,7 @@ import { CancelledError, KubemarkError } from '../../core/errors';
 import { KubeconfigExportError, exportStandaloneKubeconfig } from '../../core/kubeconfig';
 import { LintFailedError, ManifestDeployResult, deployManifest } from '../../cluster/deployManifest';
 import { ClusterModel } from '../model';
+import { lintOptionsOf } from '../diagnostics';
 import { Log } from '../log';
 import { ActionableError } from './registry';
 import { optionsOf, requireSession, withCancellableProgress } from './common';
@@ -74,6 +75,8 @@ export function deployManifestCommand(model: ClusterModel, log: Log) {
       result = await withCancellableProgress(`Kubemark: deploying ${name}`, (progress, token) =>
         deployManifest(workers, masters, {
           text,
+          // As the Problems panel lints it: the user's extra flags, and the masters version.
+          lintOptions: lintOptionsOf(config, model.masters?.reach.state === 'reachable' ? model.masters.reach.version.gitVersion : undefined),
           defaultNamespace: model.namespace,
           timeoutMs,
           ...(o.allowWarnings ? { allowWarnings: true } : {}),

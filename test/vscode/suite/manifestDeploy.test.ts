@@ -104,6 +104,106 @@ suite('Deploy This Manifest: CodeLens', () => {
   });
 });
 
+interface ContextApi {
+  manifestContext(): { isKubemarkManifest: boolean; manifestPaths: string[] };
+  onDidChangeManifestContext: vscode.Event<unknown>;
+}
+
+suite('Deploy This Manifest: editor-title button and explorer item on kubemark manifests only', () => {
+  test('kubemark.isKubemarkManifest follows the active editor and its edits; kubemark.manifestPaths lists kubemark files only', async function () {
+    this.timeout(60_000);
+    const api = (await activeExtension()).exports as ContextApi;
+    const dir = workspaceFolder().uri.fsPath;
+    const manifest = path.join(dir, 'hollow-rc-context.yaml');
+    fs.writeFileSync(manifest, rcManifest('x', 1));
+    const other = path.join(dir, 'plain-context.yaml');
+    fs.writeFileSync(other, 'apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  ports: [{port: 80}]\n');
+    const state = (what: string, want: (s: ReturnType<ContextApi['manifestContext']>) => boolean) =>
+      eventually(what, [api.onDidChangeManifestContext, vscode.window.onDidChangeActiveTextEditor], () => {
+        const s = api.manifestContext();
+        if (!want(s)) throw new Error(`context keys are ${JSON.stringify(s)}`);
+        return s;
+      });
+    try {
+      const doc = await vscode.workspace.openTextDocument(manifest);
+      await vscode.window.showTextDocument(doc);
+      await state('isKubemarkManifest true on the RC manifest', (s) => s.isKubemarkManifest && s.manifestPaths.includes(doc.uri.fsPath));
+      const plain = await vscode.workspace.openTextDocument(other);
+      await vscode.window.showTextDocument(plain);
+      const s = await state('isKubemarkManifest false on a plain Service', (x) => !x.isKubemarkManifest);
+      assert.ok(!s.manifestPaths.includes(plain.uri.fsPath), `the plain Service is not offered in the explorer: ${JSON.stringify(s.manifestPaths)}`);
+      assert.ok(s.manifestPaths.includes(doc.uri.fsPath), 'the manifest stays offered in the explorer when another editor is active');
+      // The workspace scan: seed-indented.yaml (a StatefulSet of hollow nodes) is offered;
+      // nginx-deployment.yaml, whose comment names kubemark, has no hollow-node workload: not offered.
+      await state('the workspace scan to find seed-indented.yaml', (x) => x.manifestPaths.includes(path.join(dir, 'seed-indented.yaml')));
+      assert.ok(!api.manifestContext().manifestPaths.includes(path.join(dir, 'nginx-deployment.yaml')));
+      // Adding a hollow-node workload to the plain file makes it one (debounced), and the key follows.
+      const edit = new vscode.WorkspaceEdit();
+      edit.insert(plain.uri, new vscode.Position(plain.lineCount, 0), `---\n${rcManifest('x', 1)}`);
+      assert.ok(await vscode.workspace.applyEdit(edit));
+      await state('isKubemarkManifest true after the edit', (x) => x.isKubemarkManifest && x.manifestPaths.includes(plain.uri.fsPath));
+      // The package.json menus use these keys.
+      const menus = (await activeExtension()).packageJSON.contributes.menus;
+      assert.match(menus['editor/title'].find((m: { command: string }) => m.command === 'kubemark.deployManifest').when, /\bkubemark\.isKubemarkManifest\b/);
+      assert.match(menus['explorer/context'].find((m: { command: string }) => m.command === 'kubemark.deployManifest').when, /\bresourcePath in kubemark\.manifestPaths\b/);
+    } finally {
+      // The edited file is reverted first: closing a dirty editor would ask to save it.
+      for (const d of vscode.workspace.textDocuments.filter((x) => x.isDirty && [manifest, other].includes(x.uri.fsPath))) {
+        await vscode.window.showTextDocument(d);
+        await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+      }
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      fs.rmSync(manifest, { force: true });
+      fs.rmSync(other, { force: true });
+    }
+  });
+});
+
+/**
+ * Records the questions the extension asks while `f` runs (modal messages, quick picks, input
+ * boxes), answering a modal with its first button: the window's functions are wrapped for the
+ * call, as index.ts records notifications.
+ */
+async function recordQuestions<T>(f: () => Thenable<T>): Promise<{ result: T; questions: string[] }> {
+  const questions: string[] = [];
+  const w = vscode.window as unknown as Record<string, (...a: unknown[]) => unknown>;
+  const originals = new Map<string, (...a: unknown[]) => unknown>();
+  const wrap = (name: string, replacement: (original: (...a: unknown[]) => unknown, args: unknown[]) => unknown) => {
+    const original = w[name]!;
+    originals.set(name, original);
+    Object.defineProperty(w, name, { configurable: true, writable: true, value: (...args: unknown[]) => replacement(original, args) });
+  };
+  for (const name of ['showInformationMessage', 'showWarningMessage', 'showErrorMessage']) {
+    wrap(name, (original, args) => {
+      const opts = args[1];
+      if (typeof opts === 'object' && opts !== null && (opts as vscode.MessageOptions).modal) {
+        questions.push(`${name}: ${String(args[0])}`);
+        return Promise.resolve(args.slice(2).find((a) => typeof a === 'string'));
+      }
+      return original.apply(vscode.window, args);
+    });
+  }
+  wrap('showQuickPick', (_o, args) => { questions.push(`showQuickPick: ${JSON.stringify((args[1] as vscode.QuickPickOptions | undefined)?.title ?? (args[1] as vscode.QuickPickOptions | undefined)?.placeHolder ?? '')}`); return Promise.resolve(undefined); });
+  wrap('showInputBox', (_o, args) => { questions.push(`showInputBox: ${JSON.stringify((args[0] as vscode.InputBoxOptions | undefined)?.prompt ?? '')}`); return Promise.resolve(undefined); });
+  try {
+    const result = await f();
+    return { result, questions };
+  } finally {
+    for (const [name, original] of originals) Object.defineProperty(w, name, { configurable: true, writable: true, value: original });
+  }
+}
+
+/** The status bar's "Kubemark: r/n Ready" and the tree's "Hollow nodes (n)" / "Ready (r)", as numbers. */
+function hollowCounts(t: SnapshotNode[], status: string | undefined): { status?: [number, number]; tree?: [number, number] } {
+  const num = (s: string | undefined) => (s === undefined ? undefined : Number(s.replace(/,/g, '')));
+  const hollow = (t[1]?.children ?? []).find((n) => /^Hollow nodes \([\d,]+\)$/.test(n.label));
+  const ready = (hollow?.children ?? []).find((n) => /^Ready \([\d,]+\)$/.test(n.label));
+  const h = num(/\(([\d,]+)\)/.exec(hollow?.label ?? '')?.[1]);
+  const r = num(/\(([\d,]+)\)/.exec(ready?.label ?? '')?.[1]) ?? 0;
+  const m = /([\d,]+)\/([\d,]+)/.exec(status ?? '');
+  return { ...(m ? { status: [num(m[1])!, num(m[2])!] as [number, number] } : {}), ...(h !== undefined ? { tree: [r, h] as [number, number] } : {}) };
+}
+
 suite('Lab: Deploy This Manifest, every hollow node in the tree, Tear Down (needs npm run lab:up)', function () {
   let api: Api;
   let labDir: string;
@@ -162,11 +262,18 @@ suite('Lab: Deploy This Manifest, every hollow node in the tree, Tear Down (need
     assert.strictEqual(fs.realpathSync(lab.dir), fs.realpathSync(labDir));
   });
 
-  test('2. Deploy This Manifest on a ReplicationController in its own namespace: missing pieces created, fake nodes Ready', async function () {
+  test('2. Deploy This Manifest on a ReplicationController in its own namespace, as the lens runs it: one question at most, missing pieces created, fake nodes Ready', async function () {
     this.timeout(300_000);
-    const result = await vscode.commands.executeCommand<Result>('kubemark.deployManifest', { uri: vscode.Uri.file(manifest), allowWarnings: true, timeoutSeconds: 240, throwOnError: true });
+    // As the CodeLens, the editor-title button and the explorer item call it: with the file's
+    // Uri, so interactively (no allowWarnings): the questions it asks are recorded and answered.
+    const { result, questions } = await recordQuestions(() => vscode.commands.executeCommand<Result>('kubemark.deployManifest', vscode.Uri.file(manifest)));
+    log(`questions asked: ${JSON.stringify(questions)}`);
+    assert.ok(result, 'deployManifest returns its result (it failed: see the Kubemark output)');
     deployed = result;
-    assert.ok(result, 'deployManifest returns its result');
+    // Three before (the kubeconfig loopback modal, the preflight loopback modal, the confirmation):
+    // in the lab the loopback is expected, so only the manifest's lint warning is asked about.
+    assert.strictEqual(questions.length, 1, `exactly one question: ${JSON.stringify(questions)}`);
+    assert.match(questions[0]!, /^showWarningMessage: Deploy hollow-rc\.yaml to kubemark-lab-workers despite 1 warning\?/);
     log(`deployed: ${JSON.stringify({ ...result, warnings: result.warnings.length })}`);
     assert.deepStrictEqual(result.created, [`Namespace ${NS}`, `ConfigMap ${NS}/node-configmap`, `Secret ${NS}/kubeconfig`]);
     assert.deepStrictEqual(result.applied, [`ReplicationController ${NS}/hollow-rc`]);
@@ -189,10 +296,14 @@ suite('Lab: Deploy This Manifest, every hollow node in the tree, Tear Down (need
     }, 90_000);
     const rc = flat(tree[0]!.children).find((n) => n.label === 'hollow-rc')!;
     assert.deepStrictEqual(rc.children!.map((p) => p.label).sort(), [...names].sort(), 'pods named as the nodes they register');
-    const status = await eventually('the status bar to count hollow nodes', [api.onDidRefreshTree], () => {
+    // The status bar is redrawn with the tree: wait (on those redraws) until it shows the
+    // tree's hollow-node counts, which by now include the two new Ready nodes.
+    const status = await eventually('the status bar to show the tree\'s hollow-node counts', [api.onDidRefreshTree], () => {
       const s = api.statusBarText();
-      return s && Number(/(\d+)\//.exec(s)?.[1] ?? 0) >= 2 ? s : undefined;
-    });
+      const c = hollowCounts(api.tree(4), s);
+      if (!c.status || !c.tree || c.status.join('/') !== c.tree.join('/') || c.tree[0] < 2) throw new Error(`status bar ${s}, tree Ready/hollow ${c.tree?.join('/')}`);
+      return s;
+    }, 60_000);
     log(`status bar: ${status}`);
     await vscode.commands.executeCommand('workbench.view.extension.kubemark');
     if (canScreenshot()) await screenshot('deploy-manifest-tree');
@@ -200,19 +311,26 @@ suite('Lab: Deploy This Manifest, every hollow node in the tree, Tear Down (need
 
   test('4. the masters tree keeps a plain Node apart from the hollow nodes, and the status bar does not count it', async function () {
     this.timeout(60_000);
-    const before = api.statusBarText();
     const masters = api.model.session('masters')!;
     await masters.http.request('POST', '/api/v1/nodes', { body: { apiVersion: 'v1', kind: 'Node', metadata: { name: PLAIN_NODE } }, timeoutMs: 30_000 });
-    const tree = await treeUntil(`${PLAIN_NODE} under Other nodes`, 4, (t) => {
+    // Read the tree and the status bar at the same redraw, once the informer has the plain node:
+    // the status bar's total must be the hollow nodes' (not hollow + other).
+    let counts: ReturnType<typeof hollowCounts> = {};
+    const tree = await eventually(`${PLAIN_NODE} under Other nodes, and the status bar drawn with it`, [api.onDidRefreshTree], () => {
+      const t = api.tree(4);
       const other = (t[1]!.children ?? []).find((n) => /^Other nodes \(\d+\)$/.test(n.label));
-      return (other?.children ?? []).some((n) => n.label === PLAIN_NODE) ? t : undefined;
+      if (!(other?.children ?? []).some((n) => n.label === PLAIN_NODE)) throw new Error(`${PLAIN_NODE} not under Other nodes yet`);
+      counts = hollowCounts(t, api.statusBarText());
+      if (!counts.status || !counts.tree || counts.status.join('/') !== counts.tree.join('/')) throw new Error(`status bar ${counts.status?.join('/')} vs tree Ready/hollow ${counts.tree?.join('/')}: a plain node counted, or not redrawn yet`);
+      return t;
     });
     const hollow = tree[1]!.children!.find((n) => n.label.startsWith('Hollow nodes ('))!;
     assert.ok(!flat(hollow.children).some((n) => n.label === PLAIN_NODE), 'not among the hollow nodes');
     for (const n of deployed!.nodes) assert.ok(flat(hollow.children).some((x) => x.label === n), `${n} among the hollow nodes`);
     const other = tree[1]!.children!.find((n) => n.label.startsWith('Other nodes ('))!;
     assert.ok(!(other.children ?? []).some((n) => deployed!.nodes.includes(n.label)), 'no hollow node among the other nodes');
-    assert.strictEqual(api.statusBarText(), before, 'the status bar counts hollow nodes only');
+    const hollowTotal = Number(/\((\d+)\)/.exec(hollow.label)![1]);
+    assert.strictEqual(counts.status![1], hollowTotal, `the status bar counts hollow nodes only (${api.statusBarText()}, ${hollow.label}, ${other.label})`);
     await masters.http.request('DELETE', `/api/v1/nodes/${PLAIN_NODE}`, { timeoutMs: 30_000 });
   });
 

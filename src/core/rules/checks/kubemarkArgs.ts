@@ -125,6 +125,13 @@ export const checkKubemarkArgs: Check = (ctx, d) => {
         );
         continue;
       }
+      if (spec.sinceMinor !== undefined) {
+        const image = imageMinor(c.map);
+        if (image && image.minor < spec.sinceMinor) {
+          ctx.report('unknown-flag', f.token.start, f.token.end, `kubemark ${image.tag} has no flag --${f.written}: ${spec.sinceWhy ?? `it came in Kubernetes 1.${spec.sinceMinor}`}. It exits with "unknown flag". Remove it, or use a kubemark image of 1.${spec.sinceMinor} or later.`, removeFlagFix(ctx, f, `Remove --${f.written}`));
+          continue;
+        }
+      }
       if (spec.noEffect) {
         ctx.report('flag-no-effect', s, e, `--${spec.name} ${spec.noEffect}; remove it.`, removeFlagFix(ctx, f, `Remove --${spec.name}`));
         continue;
