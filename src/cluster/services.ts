@@ -8,6 +8,7 @@ import { applyAll } from './apply';
 import { KINDS, ObjectRef, createdByUs, deleteExactly, describeRef, kindOf, listAll, refOf, resourcePath, scaleTo } from './resources';
 import { PreflightCheck, checkCapacity, checkImageVersion, checkPermissions } from './preflight';
 import { isHollowNode, isReadyHollow, naturalCompare, slimNode } from './records';
+import { HttpError } from './http';
 import { hollowNodeNameOf } from './hollow';
 import { ClusterSession } from './session';
 import { MastersState } from './state';
@@ -350,8 +351,10 @@ export interface DeleteNodesResult {
 }
 
 /**
- * Deletes exactly the nodes listed, each guarded by the resourceVersion that was shown: a node
- * that turned Ready meanwhile has another version, and stays.
+ * Deletes exactly the nodes listed, each guarded by its uid and a resourceVersion. A node that
+ * changed since it was shown is read again: still the same hollow node and still not Ready (the
+ * node lifecycle controller tainted it, say), it is deleted at its new version; Ready again, or
+ * replaced, it stays.
  */
 export async function deleteListedNodes(masters: ClusterSession, nodes: NodeRecord[], progress: Progress, token?: CancelSignal): Promise<DeleteNodesResult> {
   const deleted: string[] = [];
@@ -359,11 +362,29 @@ export async function deleteListedNodes(masters: ClusterSession, nodes: NodeReco
   for (const n of nodes) {
     throwIfCancelled(token, `Cancelled after deleting ${deleted.length} of ${nodes.length} nodes.`);
     progress(`Deleting ${n.name}`, deleted.length, nodes.length);
-    const r = await deleteExactly(masters, { kind: 'Node', name: n.name, uid: n.uid, resourceVersion: n.rv }, { sameVersion: true });
+    let current: NodeRecord | undefined = n;
+    let r: Awaited<ReturnType<typeof deleteExactly>> = 'changed';
+    for (let attempt = 0; attempt < 5 && current; attempt++) {
+      r = await deleteExactly(masters, { kind: 'Node', name: n.name, uid: n.uid, resourceVersion: current.rv }, { sameVersion: true });
+      if (r !== 'changed') break;
+      current = await readStillNotReady(masters, n);
+    }
     if (r === 'deleted') deleted.push(n.name);
     else if (r === 'changed') kept.push(n.name);
   }
   return { deleted, kept };
+}
+
+/** The node as it is now, when it is still the same hollow node and still not Ready. */
+async function readStillNotReady(masters: ClusterSession, n: NodeRecord): Promise<NodeRecord | undefined> {
+  let now: NodeRecord;
+  try {
+    now = slimNode(await masters.http.request('GET', `/api/v1/nodes/${encodeURIComponent(n.name)}`, { timeoutMs: 30_000 }));
+  } catch (err) {
+    if (err instanceof HttpError && err.statusCode === 404) return undefined;
+    throw masters.explain(err, `read node ${n.name}`);
+  }
+  return now.uid === n.uid && now.hollow && now.condition !== 'Ready' ? now : undefined;
 }
 
 /** Lists the masters' nodes now and deletes the hollow ones that are not Ready (for callers without an informer). */
