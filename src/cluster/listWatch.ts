@@ -138,7 +138,14 @@ export class ListWatch<R> {
     this.cancel();
     this.disposed = true;
     // Last word to the listeners: whoever waits on this store (Deploy's wait) learns it ended.
-    this.emit({ type: 'state' });
+    // A listener that throws must not leave the others, or the caller's other stores, open.
+    for (const l of [...this.listeners]) {
+      try {
+        l({ type: 'state' });
+      } catch {
+        // disposal goes on
+      }
+    }
     this.listeners.clear();
   }
 
@@ -231,6 +238,7 @@ export class ListWatch<R> {
     this.closeCurrent();
     let gone = false;
     let sawEvent = false;
+    let errorEvent: { code?: number; message?: string } | undefined;
     const started = Date.now();
     const query = {
       ...this.spec.query,
@@ -251,12 +259,15 @@ export class ListWatch<R> {
       },
       onEvent: (type, obj) => {
         if (!mine()) return;
-        if (!sawEvent) this.backoff = this.initialBackoff;
-        sawEvent = true;
         if (type === 'ERROR') {
+          // Not proof of a healthy watch: no backoff reset. 410: relist at once; any other
+          // (504 "Too large resource version", 500): relist after the backoff when it closes.
           if (obj?.code === 410) gone = true;
+          else errorEvent = obj ?? {};
           return;
         }
+        if (!sawEvent) this.backoff = this.initialBackoff;
+        sawEvent = true;
         const rv = obj?.metadata?.resourceVersion;
         if (rv) this.resourceVersion = rv;
         this.setReady();
@@ -280,13 +291,13 @@ export class ListWatch<R> {
         if (handle === undefined) {
           // Closed before watch() returned (it failed at once).
           closedEarly = true;
-          this.afterClose(gen, err, gone, sawEvent, started);
+          this.afterClose(gen, err, gone, sawEvent, started, errorEvent);
           return;
         }
         if (!mine()) return;
         this.current = undefined;
         this.open--;
-        this.afterClose(gen, err, gone, sawEvent, started);
+        this.afterClose(gen, err, gone, sawEvent, started, errorEvent);
       },
     });
     if (!closedEarly && gen === this.gen) {
@@ -297,10 +308,13 @@ export class ListWatch<R> {
     }
   }
 
-  private afterClose(gen: number, err: unknown, gone: boolean, sawEvent: boolean, started: number): void {
+  private afterClose(gen: number, err: unknown, gone: boolean, sawEvent: boolean, started: number, errorEvent?: { code?: number; message?: string }): void {
     if (gen !== this.gen || this.disposed) return;
     if (gone || (err as { statusCode?: number } | null | undefined)?.statusCode === 410) {
       void this.list(gen);
+    } else if (errorEvent && !err) {
+      const e = Object.assign(new Error(errorEvent.message ?? `the watch ended with an error event (code ${errorEvent.code ?? '?'})`), { statusCode: errorEvent.code });
+      this.fail(gen, e, () => void this.list(gen));
     } else if (err) {
       this.fail(gen, err, () => this.watch(gen));
     } else if (sawEvent || Date.now() - started > 1000) {

@@ -362,26 +362,27 @@ export async function deleteListedNodes(masters: ClusterSession, nodes: NodeReco
   for (const n of nodes) {
     throwIfCancelled(token, `Cancelled after deleting ${deleted.length} of ${nodes.length} nodes.`);
     progress(`Deleting ${n.name}`, deleted.length, nodes.length);
-    let current: NodeRecord | undefined = n;
+    let current: NodeRecord | 'gone' | undefined = n;
     let r: Awaited<ReturnType<typeof deleteExactly>> = 'changed';
-    for (let attempt = 0; attempt < 5 && current; attempt++) {
+    for (let attempt = 0; attempt < 5 && current && current !== 'gone'; attempt++) {
       r = await deleteExactly(masters, { kind: 'Node', name: n.name, uid: n.uid, resourceVersion: current.rv }, { sameVersion: true });
       if (r !== 'changed') break;
       current = await readStillNotReady(masters, n);
     }
+    if (current === 'gone') r = 'gone'; // deleted by someone else meanwhile: neither ours nor kept
     if (r === 'deleted') deleted.push(n.name);
     else if (r === 'changed') kept.push(n.name);
   }
   return { deleted, kept };
 }
 
-/** The node as it is now, when it is still the same hollow node and still not Ready. */
-async function readStillNotReady(masters: ClusterSession, n: NodeRecord): Promise<NodeRecord | undefined> {
+/** The node as it is now when it is still the same hollow node and still not Ready; 'gone' when it no longer exists. */
+async function readStillNotReady(masters: ClusterSession, n: NodeRecord): Promise<NodeRecord | 'gone' | undefined> {
   let now: NodeRecord;
   try {
     now = slimNode(await masters.http.request('GET', `/api/v1/nodes/${encodeURIComponent(n.name)}`, { timeoutMs: 30_000 }));
   } catch (err) {
-    if (err instanceof HttpError && err.statusCode === 404) return undefined;
+    if (err instanceof HttpError && err.statusCode === 404) return 'gone';
     throw masters.explain(err, `read node ${n.name}`);
   }
   return now.uid === n.uid && now.hollow && now.condition !== 'Ready' ? now : undefined;

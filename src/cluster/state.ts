@@ -278,7 +278,14 @@ export class InformerSet<R> implements Informer, Store<R> {
       m.w.dispose();
     }
     this.members = [];
-    this.emit({ type: 'state' }); // whoever waits on this store learns it ended
+    // Whoever waits on this store learns it ended; a listener that throws does not stop disposal.
+    for (const l of [...this.listeners]) {
+      try {
+        l({ type: 'state' });
+      } catch {
+        // disposal goes on
+      }
+    }
     this.listeners.clear();
   }
 }

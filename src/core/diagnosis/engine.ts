@@ -499,6 +499,13 @@ const notRun: Check = (f) => {
   if (f.b.mastersNode?.exists) return undefined;
   const e = f.event((x) => x.type === 'Warning' && (x.reason === 'NotRun' || x.reason === 'LabLimit') && x.object.startsWith('Pod/'));
   if (!e) return undefined;
+  // Fixed since (the namespace labelled, the cap freed): a container started after the event.
+  const after = time(e.lastSeen);
+  const startedSince = (f.b.pod?.containers ?? []).some((c) => {
+    const started = c.state.kind === 'running' || c.state.kind === 'terminated' ? time(c.state.startedAt) : 0;
+    return started > 0 && started > after;
+  });
+  if (startedSince) return undefined;
   return {
     code: 'not-run',
     verdict: `The workers node did not run pod ${f.podRef}'s containers (${e.reason}), so no hollow kubelet registers ${f.nodeName}.`,

@@ -241,6 +241,36 @@ describe('ListWatch: a small informer', () => {
     assert.deepEqual(seen, ['state:true']);
   });
 
+  test('a watch ERROR event other than 410, then a clean close: an error, a relist after the backoff, never a tight loop', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const s = new FakeServer();
+    const lw = new ListWatch({
+      path: '/x', list: s.list, watch: s.watch, slim: (o: any) => o.metadata.name,
+      explain: (e) => new KubemarkError(`explained: ${(e as Error).message}`),
+    }, { initialBackoffMs: 100, maxBackoffMs: 800 });
+    lw.start();
+    s.lists[0]!.resolve(page('3'));
+    await settle();
+    const delays: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      s.last.h.onOpen();
+      s.last.h.onEvent('ERROR', { code: 504, message: 'Too large resource version' });
+      const lists = s.lists.length;
+      s.close(s.last);
+      assert.equal(lw.state, 'error');
+      assert.match(lw.error!.message, /Too large resource version/);
+      assert.equal(s.watches.length, i + 1, 'no watch at once');
+      let waited = 0;
+      while (s.lists.length === lists) { t.mock.timers.tick(50); waited += 50; if (waited > 5000) assert.fail('no relist'); }
+      delays.push(waited);
+      s.lists.at(-1)!.resolve(page(String(10 + i)));
+      await settle();
+    }
+    assert.deepEqual(delays, [100, 100, 100], 'each relist succeeded, so the backoff starts again from the initial delay');
+    assert.equal(s.watches.length, 4);
+    lw.dispose();
+  });
+
   test('410 Gone relists, then watches from the new list', async () => {
     const s = new FakeServer();
     const lw = informer(s);

@@ -317,6 +317,9 @@ describe('verdicts', () => {
     assert.notEqual(diagnose(bundle({ mastersNode: readyNode, podEvents: [event('NotRun', msg)] })).code, 'not-run');
     // A Normal event of that reason is not a refusal.
     assert.equal(diagnose(bundle({ podEvents: [event('NotRun', msg, { type: 'Normal' })] })).code, 'node-missing');
+    // Fixed since: a container started after the event (the namespace was labelled): the real cause shows.
+    const started = diagnose(bundle({ pod: pod({ namespace: 'perf', containers: [container('hollow-kubelet', { state: { kind: 'running', startedAt: ago(5) } })] }), podEvents: [event('NotRun', msg, { lastSeen: ago(60) })] }));
+    assert.equal(started.code, 'node-missing');
   });
 
   test('node-missing: running pod, no Node, nothing in the logs', () => {
