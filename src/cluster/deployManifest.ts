@@ -178,7 +178,7 @@ export async function deployManifest(workers: ClusterSession, masters: ClusterSe
   const lintOptions: LintOptions = { ...(req.lintOptions ?? {}) };
   if (!lintOptions.mastersVersion) {
     try {
-      lintOptions.mastersVersion = (await masters.version()).gitVersion;
+      lintOptions.mastersVersion = (await masters.version(3_000)).gitVersion; // short: lint must not wait on an unreachable cluster
     } catch (err) {
       // Preflight says what is wrong with the masters cluster; lint goes on without the skew rule.
       log(`the masters version could not be read for the version-skew rule: ${err instanceof Error ? err.message : String(err)}`);
