@@ -155,11 +155,11 @@ async function missingSetup(workers: ClusterSession, objects: KubeObject[], req:
  * The objects of the file (but workloads, and namespaces, which applyAll never takes over) that
  * exist in the workers cluster and were not made by us, as "Kind namespace/name".
  */
-async function existingNotOurs(workers: ClusterSession, objects: KubeObject[]): Promise<Set<string>> {
+async function existingNotOurs(workers: ClusterSession, objects: KubeObject[], which: (o: KubeObject) => boolean = (o) => !isWorkload(o) && o.kind !== 'Namespace'): Promise<Set<string>> {
   const out = new Set<string>();
   for (const o of objects) {
     const k = kindOf(o.kind);
-    if (!k || isWorkload(o) || o.kind === 'Namespace' || k.apiVersion !== o.apiVersion) continue;
+    if (!k || !which(o) || k.apiVersion !== o.apiVersion) continue;
     const what = describeObject(o);
     try {
       const existing = await workers.http.request<any>('GET', resourcePath(k, o.metadata.namespace, o.metadata.name), { timeoutMs: 30_000 });
@@ -205,6 +205,12 @@ export async function deployManifest(workers: ClusterSession, masters: ClusterSe
   const setup = await missingSetup(workers, objects, req, instance, (ws) => ws.forEach((w) => addWarning(w.code, w.message)));
   const desiredKnown = hollow.map(desiredReplicas);
   const desiredSum = desiredKnown.reduce<number>((a, d) => a + (d ?? 0), 0);
+
+  // A hollow-node workload of the file that exists and is not ours is taken over (our labels
+  // on it and its pod template, so its pods roll, and Tear Down would then delete it): say so.
+  for (const w of await existingNotOurs(workers, hollow, () => true)) {
+    addWarning('existing-workload', `${w} already exists and was not deployed by Kubemark Workbench: deploying takes it over (our labels on it and its pod template, so its pods are replaced), and Tear Down would then delete it.`);
+  }
 
   let checks: PreflightCheck[] = [];
   if (!req.skipPreflight) {

@@ -89,8 +89,11 @@ function timestampEnd(b: Buffer, ls: number, nl: number): number {
 export function timestampAt(b: Buffer, start: number, end: number): string | undefined {
   // The usual shape, RFC 3339 in UTC: 2026-11-25T16:48:49[.fraction]Z
   if (end - start < 4 || !isDigitAt(b, start) || b[start + 4] !== 45 /* - */) return undefined;
-  const ts = normalizeTimestamp(b.toString('latin1', start, end));
-  return /^\d{4}-/.test(ts) ? ts : undefined;
+  const word = b.toString('latin1', start, end);
+  // RFC 3339 only (a date, 'T', a time, then Z or an offset): "2026-xyz" is text, not a timestamp.
+  if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)$/.test(word)) return undefined;
+  const ts = normalizeTimestamp(word);
+  return /^\d{4}-\d\d-\d\dT/.test(ts) ? ts : undefined;
 }
 
 class Follower {

@@ -5,6 +5,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import * as yaml from 'js-yaml';
 import { join } from 'node:path';
 import { deployManifest } from '../../src/cluster/deployManifest';
 import { planTeardown, teardown } from '../../src/cluster/services';
@@ -36,7 +37,8 @@ describeWithLab('Deploy This Manifest leaves objects that existed before out of 
   });
 
   test('the user created the namespace, node-configmap and the kubeconfig Secret; the deploy applies the file', { timeout: 240_000 }, async () => {
-    await workers.http.request('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } } });
+    // The user's namespace, allowed for hollow pods by the lab's own label (not ours: no ownership).
+    await workers.http.request('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS, labels: { 'kubemark-lab/hollow-nodes': 'run' } } } });
     await workers.http.request('POST', `/api/v1/namespaces/${NS}/configmaps`, { body: configMap });
     await workers.http.request('POST', `/api/v1/namespaces/${NS}/secrets`, { body: secret });
     const logged: string[] = [];
@@ -63,6 +65,21 @@ describeWithLab('Deploy This Manifest leaves objects that existed before out of 
     }
     const extra = await workers.http.request<any>('GET', `/api/v1/namespaces/${NS}/configmaps/extra-settings`);
     assert.equal(createdByUs(extra), true, 'the ConfigMap the deploy created is ours');
+  });
+
+  test('a hollow-node workload of the file that exists and is not ours: a warning says Deploy takes it over, nothing is applied without a yes', { timeout: 120_000 }, async () => {
+    // The fixture RC under another name, created by the user (no labels of ours), with no replicas.
+    const usersText = rc.replace(/hollow-rc/g, 'users-rc');
+    const rcObj = yaml.load(usersText) as any;
+    rcObj.spec.replicas = 0;
+    await workers.http.request('POST', `/api/v1/namespaces/${NS}/replicationcontrollers`, { body: rcObj });
+    await assert.rejects(
+      deployManifest(workers, masters, { text: usersText, defaultNamespace: 'kubemark', timeoutMs: 1000, lab: true, mastersKubeconfig: () => exportStandaloneKubeconfig(kc, masters.context) }, () => undefined),
+      /Nothing was applied: .*ReplicationController .*users-rc already exists and was not deployed by Kubemark Workbench: deploying takes it over/,
+    );
+    const still = await workers.http.request<any>('GET', `/api/v1/namespaces/${NS}/replicationcontrollers/users-rc`);
+    assert.equal(createdByUs(still), false, 'left as it was');
+    await workers.http.request('DELETE', `/api/v1/namespaces/${NS}/replicationcontrollers/users-rc`);
   });
 
   test('Tear Down plans and removes what the deploy made, and leaves the user\'s objects and namespace', { timeout: 180_000 }, async () => {

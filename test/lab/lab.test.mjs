@@ -241,12 +241,12 @@ describe('kubemark lab', { timeout: 100 * 60_000 }, () => {
       assert.equal(r.code, 0, r.stderr);
       const ev = await waitFor('a NotRun event on the pod', async () => (await eventsOf(ns, 'elsewhere')).find((e) => e.reason === 'NotRun'), { timeoutMs: 60_000 });
       assert.equal(ev.type, 'Warning');
-      assert.match(ev.message, /kubectl label namespace made-by-hand app\.kubernetes\.io\/managed-by=kubemark-workbench/);
+      assert.match(ev.message, /kubectl label namespace made-by-hand kubemark-lab\/hollow-nodes=run/);
       assert.match(ev.message, /KUBEMARK_LAB_HOLLOW_NAMESPACES=kubemark,made-by-hand/);
       assert.deepEqual(processesOfPod('elsewhere'), [], 'no kubemark process runs for it');
       assert.equal((await eventsOf(ns, 'elsewhere')).filter((e) => e.reason === 'Started').length, 0, 'no container was started');
-      // labelled as the extension's Deploy labels the namespaces it creates: the pod runner starts it
-      r = await kubectl(WORKERS, ['label', 'namespace', ns, 'app.kubernetes.io/managed-by=kubemark-workbench']);
+      // the user labels their namespace for the lab (no ownership claimed): the pod runner starts it
+      r = await kubectl(WORKERS, ['label', 'namespace', ns, 'kubemark-lab/hollow-nodes=run']);
       assert.equal(r.code, 0, r.stderr);
       await waitFor('the pod to start once its namespace is labelled', async () => (await eventsOf(ns, 'elsewhere')).some((e) => e.reason === 'Started'), { timeoutMs: 60_000 });
     } finally {

@@ -20,6 +20,14 @@ const (
 	ManagedByValue = "kubemark-workbench"
 )
 
+// The label a user puts on a namespace of their own to let the lab run its
+// hollow-node pods. Unlike the managed-by label it claims no ownership: the
+// extension's Tear Down never removes a namespace for it.
+const (
+	AllowLabel = "kubemark-lab/hollow-nodes"
+	AllowValue = "run"
+)
+
 // DefaultHollowNamespaces are the namespaces the lab allows without the label.
 var DefaultHollowNamespaces = []string{"kubemark"}
 
@@ -37,7 +45,7 @@ func (r *Runner) namespaceAllowed(ns string) (bool, error) {
 	if err != nil || o == nil {
 		return false, err
 	}
-	return o.Labels[ManagedByLabel] == ManagedByValue, nil
+	return o.Labels[ManagedByLabel] == ManagedByValue || o.Labels[AllowLabel] == AllowValue, nil
 }
 
 // namespaceNotAllowedMsg is the NotRun message of a hollow-node pod in namespace ns.
@@ -47,9 +55,9 @@ func namespaceNotAllowedMsg(ns string, listed []string) string {
 		list = strings.Join(listed, ",")
 	}
 	return fmt.Sprintf("kubemark-lab runs hollow-node pods only in namespaces the extension or the lab set up, and namespace %q is neither; nothing of this pod runs. "+
-		"Label the namespace as the extension's Deploy does (kubectl label namespace %s %s=%s; its pods then start), "+
+		"Label the namespace (kubectl label namespace %s %s=%s: it stays yours, its pods then start; namespaces the extension creates carry %s=%s and run already), "+
 		"or add it to the lab's list (KUBEMARK_LAB_HOLLOW_NAMESPACES=%s,%s, lab.json hollowNamespaces) and start the lab again (lab:down, lab:up)",
-		ns, ns, ManagedByLabel, ManagedByValue, list, ns)
+		ns, ns, AllowLabel, AllowValue, ManagedByLabel, ManagedByValue, list, ns)
 }
 
 // ParseNamespaces splits a comma-separated list of namespaces.

@@ -27,7 +27,7 @@ func TestReconcileRefusesHollowPodInUnlabelledNamespace(t *testing.T) {
 	if len(evs) != 1 || evs[0].Type != corev1.EventTypeWarning {
 		t.Fatalf("want one NotRun Warning, got %+v", evs)
 	}
-	for _, want := range []string{`namespace "elsewhere"`, "kubectl label namespace elsewhere app.kubernetes.io/managed-by=kubemark-workbench",
+	for _, want := range []string{`namespace "elsewhere"`, "kubectl label namespace elsewhere kubemark-lab/hollow-nodes=run",
 		"KUBEMARK_LAB_HOLLOW_NAMESPACES=kubemark,elsewhere", "lab.json hollowNamespaces"} {
 		if !strings.Contains(evs[0].Message, want) {
 			t.Errorf("NotRun message %q does not say %q", evs[0].Message, want)
@@ -37,7 +37,8 @@ func TestReconcileRefusesHollowPodInUnlabelledNamespace(t *testing.T) {
 		t.Fatalf("the pod was started (%d) in a namespace the lab does not run", n)
 	}
 
-	ns.Labels = map[string]string{ManagedByLabel: ManagedByValue}
+	// The user's own label (no ownership claimed) lets it run.
+	ns.Labels = map[string]string{AllowLabel: AllowValue}
 	if _, err := cs.CoreV1().Namespaces().Update(context.Background(), ns, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}

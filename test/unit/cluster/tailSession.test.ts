@@ -107,7 +107,7 @@ describe('TailSession', () => {
     const out: string[] = [];
     const t = start(logs, new Pods(running('u1')), out);
     const noise = Array.from({ length: 50 }, (_, i) => `${ts(1, i + 1)} E1201 10:00:01.000000   7 eviction_manager.go:282] "Eviction manager: failed to get summary stats" err="x"\n`).join('');
-    const text = Buffer.from(`${noise}${ts(2)} I1201 pod "wéb-0" started ✓\n${ts(3)} E1201 10:00:03.000000   7 x.go:1] real trouble\n25 apples\n2026-12-01-no-space\n`, 'utf8');
+    const text = Buffer.from(`${noise}${ts(2)} I1201 pod "wéb-0" started ✓\n${ts(3)} E1201 10:00:03.000000   7 x.go:1] real trouble\n25 apples\n1234-abc def\n2026-12-01-no-space\n`, 'utf8');
     // Split inside the two bytes of "é": each half alone is not valid UTF-8.
     const cut = text.indexOf(Buffer.from('é', 'utf8')) + 1;
     logs.h(logs.last, text.subarray(0, cut));
@@ -118,6 +118,7 @@ describe('TailSession', () => {
       '✖ E1201 10:00:03.000000   7 x.go:1] real trouble',
       '    ↳ klog-error: Error logged by the component that is not known kubemark noise: read it.',
       '25 apples', // a first word that is not an RFC 3339 timestamp stays
+      '1234-abc def', // nor one that only starts like a date
       '2026-12-01-no-space',
     ]);
     const s = t.summary();
