@@ -3,8 +3,9 @@
 //   kubemark manifest (the editor-title button);
 // - `kubemark.manifestPaths`: the paths (resourcePath, i.e. fsPath) of the YAML files known to
 //   look like kubemark manifests: the documents opened or edited in this window, plus a bounded
-//   scan of the workspace's YAML files shortly after activation (the explorer's context menu,
-//   where a file need not be open: `resourcePath in kubemark.manifestPaths`).
+//   scan of the workspace's YAML files 2 s after activation, kept current by a file watcher
+//   (the explorer's context menu, where a file need not be open: `resourcePath in
+//   kubemark.manifestPaths`).
 // "A kubemark manifest" is what the Deploy CodeLens is shown on: a hollow-node workload (a
 // document with --morph=kubelet|proxy), tested after two cheap regular expressions
 // (looksLikeKubemark, --morph) so that other YAML is never parsed. Edits are re-checked
@@ -26,6 +27,8 @@ const DEBOUNCE_MS = 250;
 /** The workspace scan: at most this many YAML files, each at most this large. */
 const SCAN_MAX_FILES = 500;
 const SCAN_MAX_BYTES = 512 * 1024;
+/** The workspace scan waits this long after activation. */
+const SCAN_DELAY_MS = 2000;
 
 export interface ManifestContextState {
   isKubemarkManifest: boolean;
@@ -50,14 +53,54 @@ export class ManifestContext implements vscode.Disposable {
       vscode.window.onDidChangeActiveTextEditor(() => this.updateActive()),
       vscode.workspace.onDidOpenTextDocument((d) => this.check(d)),
       vscode.workspace.onDidChangeTextDocument((e) => this.schedule(e.document)),
+      // Closed without saving (reverted): what counts is the file on disk again.
+      vscode.workspace.onDidCloseTextDocument((d) => {
+        if (isYaml(d) && d.uri.scheme === 'file') void this.readFromDisk(d.uri).then(() => this.publish());
+      }),
     );
+  }
+
+  /** Files changed outside the editor (git pull, cp, a terminal) are checked again; deleted ones drop out. */
+  private watchFiles(): void {
+    const w = vscode.workspace.createFileSystemWatcher('**/*.{yaml,yml}');
+    const reread = (uri: vscode.Uri) => {
+      if (vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString())) return; // the open document decides
+      void this.readFromDisk(uri).then(() => this.publish());
+    };
+    this.disposables.push(
+      w,
+      w.onDidCreate(reread),
+      w.onDidChange(reread),
+      w.onDidDelete((uri) => {
+        this.paths.delete(uri.fsPath);
+        this.updateActive();
+      }),
+    );
+  }
+
+  /** Records whether the file on disk is a kubemark manifest (bounded size; unreadable: not offered). */
+  private async readFromDisk(uri: vscode.Uri): Promise<void> {
+    try {
+      const stat = await vscode.workspace.fs.stat(uri);
+      if (stat.size > SCAN_MAX_BYTES) {
+        this.paths.delete(uri.fsPath);
+        return;
+      }
+      const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+      if (!vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString())) this.record(uri.fsPath, isDeployableManifest(text));
+    } catch {
+      this.paths.delete(uri.fsPath);
+    }
   }
 
   /** Checks the open documents and the active editor; then scans the workspace (not awaited by activation). */
   start(): void {
     for (const d of vscode.workspace.textDocuments) this.check(d, false);
     this.updateActive();
-    void this.scanWorkspace();
+    this.watchFiles();
+    // Not on activation's path: the scan starts once the window has settled.
+    const t = setTimeout(() => void this.scanWorkspace(), SCAN_DELAY_MS);
+    this.disposables.push({ dispose: () => clearTimeout(t) });
   }
 
   get state(): ManifestContextState {
@@ -120,14 +163,7 @@ export class ManifestContext implements vscode.Disposable {
       if (this.disposed) return;
       // An open document is checked from its (maybe unsaved) text instead.
       if (open.has(uri.toString())) continue;
-      try {
-        const stat = await vscode.workspace.fs.stat(uri);
-        if (stat.size > SCAN_MAX_BYTES) continue;
-        const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
-        if (!vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString())) this.record(uri.fsPath, isDeployableManifest(text));
-      } catch {
-        // unreadable: not offered
-      }
+      await this.readFromDisk(uri);
     }
     this.publish();
   }

@@ -137,6 +137,15 @@ suite('Deploy This Manifest: editor-title button and explorer item on kubemark m
       // nginx-deployment.yaml, whose comment names kubemark, has no hollow-node workload: not offered.
       await state('the workspace scan to find seed-indented.yaml', (x) => x.manifestPaths.includes(path.join(dir, 'seed-indented.yaml')));
       assert.ok(!api.manifestContext().manifestPaths.includes(path.join(dir, 'nginx-deployment.yaml')));
+      // A file written outside the editor (git pull, cp) is offered; deleted, it drops out.
+      const outside = path.join(dir, 'written-outside.yaml');
+      fs.writeFileSync(outside, rcManifest('y', 1));
+      try {
+        await state('the file watcher to offer a file written on disk', (x) => x.manifestPaths.includes(outside));
+      } finally {
+        fs.rmSync(outside, { force: true });
+      }
+      await state('the file watcher to drop a deleted file', (x) => !x.manifestPaths.includes(outside));
       // Adding a hollow-node workload to the plain file makes it one (debounced), and the key follows.
       const edit = new vscode.WorkspaceEdit();
       edit.insert(plain.uri, new vscode.Position(plain.lineCount, 0), `---\n${rcManifest('x', 1)}`);
