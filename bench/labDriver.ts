@@ -34,7 +34,8 @@ const WAVE_WIDTH = 24;
 const WAVE_TIMEOUT_MS = 240_000;
 
 export const labDir = () => process.env.KUBEMARK_LAB_DIR ?? '';
-export const logFile = (pod: string) => join(labDir(), 'bench-logs', `${pod}.log`);
+// Under the lab's pods/ folder: the lab's admission policy lets KWOK serve log files from there only.
+export const logFile = (pod: string) => join(labDir(), 'pods', 'bench-logs', `${pod}.log`);
 
 /** The n-th change of a run: which object, what the tree shows once it arrived. */
 export type ChangeKind = 'node' | 'pod' | 'namespace';
@@ -67,7 +68,7 @@ export async function setupPods(kubeconfig: string): Promise<void> {
     for (const ns of [LOG_NS, FRESH_NS]) {
       expectStatus(`create namespace ${ns}`, await w.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }), [201, 409]);
     }
-    mkdirSync(join(labDir(), 'bench-logs'), { recursive: true });
+    mkdirSync(join(labDir(), 'pods', 'bench-logs'), { recursive: true });
     const pods = [...Array.from({ length: LOG_PODS }, (_, i) => [LOG_NS, `log-${i}`] as const), ...Array.from({ length: FRESH_PODS }, (_, i) => [FRESH_NS, `fresh-${i}`] as const)];
     await parallel(pods, 8, async ([ns, name]) => {
       expectStatus(`create pod ${ns}/${name}`, await w.request('POST', `/api/v1/namespaces/${ns}/pods`, pod(ns, name)), [201, 409]);

@@ -270,6 +270,24 @@ describe('kubemark lab', { timeout: 100 * 60_000 }, () => {
     }
   });
 
+  it('KWOK serves only log files under the lab\'s pods folder: a Logs object naming any other file is refused at admission', async () => {
+    const logs = (name, file) => JSON.stringify({ apiVersion: 'kwok.x-k8s.io/v1alpha1', kind: 'Logs', metadata: { name, namespace: NS }, spec: { logs: [{ containers: ['c'], logsFile: file, follow: true }] } });
+    for (const file of ['/etc/shadow', path.join(LAB_DIR, 'kubeconfig'), path.join(LAB_DIR, 'pods', '..', 'kubeconfig')]) {
+      const r = await kubectl(WORKERS, ['apply', '-f', '-'], { input: logs('steal', file) });
+      assert.notEqual(r.code, 0, `a Logs object naming ${file} was admitted`);
+      assert.match(r.stderr, /kubemark-lab: KWOK serves only log files under the lab's pods folder/);
+    }
+    // The previous-log field too.
+    const prev = JSON.parse(logs('steal', path.join(LAB_DIR, 'pods', 'x', 'logs', 'c.log')));
+    prev.spec.logs[0].previousLogsFile = '/etc/shadow';
+    let r = await kubectl(WORKERS, ['apply', '-f', '-'], { input: JSON.stringify(prev) });
+    assert.notEqual(r.code, 0, 'a previousLogsFile outside pods/ was admitted');
+    // What the pod runner writes is admitted.
+    r = await kubectl(WORKERS, ['apply', '-f', '-'], { input: logs('fine', path.join(LAB_DIR, 'pods', 'x', 'logs', 'c.log')) });
+    assert.equal(r.code, 0, r.stderr);
+    await kubectl(WORKERS, ['-n', NS, 'delete', 'logs.kwok.x-k8s.io', 'fine', '--wait=false']);
+  });
+
   it('turns the fake node NotReady in the masters cluster when its pod is deleted', async () => {
     // orphan the pods so that the StatefulSet does not bring hollow-node-2 back
     let r = await kubectl(WORKERS, ['-n', NS, 'delete', 'statefulset', 'hollow-node', '--cascade=orphan']);

@@ -92,7 +92,7 @@ func componentSpecs(dir string, ports Ports, p *labPKI, bins, kwokDir string) []
 			"--manage-all-nodes=false", "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
 			"--node-ip=127.0.0.1", "--node-port=" + strconv.Itoa(ports.Kwok), "--server-address=" + kwokAddr,
 			"--tls-cert-file=" + p.kwokServing.Cert, "--tls-private-key-file=" + p.kwokServing.Key,
-			"--node-lease-duration-seconds=40", "--enable-crds=Logs,ClusterLogs", "--cidr=10.244.0.1/16"}),
+			"--node-lease-duration-seconds=40", "--enable-crds=Logs", "--cidr=10.244.0.1/16"}),
 		mk("podrunner", "workers", "file://"+filepath.Join(dir, "podrunner", "ready"), "", "", []string{selfBin, "podrunner", "--dir=" + dir,
 			"--kubeconfig=" + p.workers.adminKubeconfig, "--kubemark=" + labBin,
 			"--port-base=" + strconv.Itoa(ports.HollowBase), "--port-count=" + strconv.Itoa(ports.HollowCount),

@@ -206,6 +206,9 @@ func (u *upRun) bringUp() error {
 	if err := applyCRDs(ctx, dynamic.NewForConfigOrDie(wcfg), filepath.Join(binDir(), "..", "kwok", "crds")); err != nil {
 		return fmt.Errorf("installing KWOK CRDs: %w", err)
 	}
+	if err := ensureLogsPolicy(ctx, wcs, u.st.PodRunner.PodsDir); err != nil {
+		return fmt.Errorf("installing the admission policy for KWOK's Logs: %w", err)
+	}
 	if len(u.st.KwokNodes) == 0 {
 		for i := 0; i < u.nodes; i++ {
 			u.st.KwokNodes = append(u.st.KwokNodes, fmt.Sprintf("kwok-worker-%d", i))
