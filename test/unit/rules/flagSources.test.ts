@@ -67,3 +67,13 @@ test('no table row is marked newer than what the sources show', () => {
     assert.deepEqual(lacking.length ? Math.max(...lacking) + 1 : undefined, spec.sinceMinor, `${spec.name}: the first release that has it`);
   }
 });
+
+test('an image tag with no version (latest): a 1.37-only flag is a warning when the masters cluster is older, nothing when it is 1.37', () => {
+  const manifest = `apiVersion: v1\nkind: Pod\nmetadata: {name: hollow}\nspec:\n  containers:\n  - name: kubelet\n    image: registry.k8s.io/kubemark:latest\n    command: ["/kubemark", "--morph=kubelet", "--name=hollow", "--jitter-factor=2"]\n`;
+  const old = lint(manifest, { mastersVersion: 'v1.35.4' }).filter((f) => f.ruleId === 'unknown-flag');
+  assert.equal(old.length, 1, JSON.stringify(old));
+  assert.equal(old[0]!.severity, 'warning');
+  assert.match(old[0]!.message, /--jitter-factor came in kubemark 1\.37; the image tag names no version and the masters cluster is 1\.35/);
+  assert.deepEqual(lint(manifest, { mastersVersion: 'v1.37.2' }).filter((f) => f.ruleId === 'unknown-flag'), []);
+  assert.deepEqual(lint(manifest).filter((f) => f.ruleId === 'unknown-flag'), [], 'no masters version: nothing to go on');
+});

@@ -131,6 +131,11 @@ export const checkKubemarkArgs: Check = (ctx, d) => {
           ctx.report('unknown-flag', f.token.start, f.token.end, `kubemark ${image.tag} has no flag --${f.written}: ${spec.sinceWhy ?? `it came in Kubernetes 1.${spec.sinceMinor}`}. It exits with "unknown flag". Remove it, or use a kubemark image of 1.${spec.sinceMinor} or later.`, removeFlagFix(ctx, f, `Remove --${f.written}`));
           continue;
         }
+        // No version in the tag (latest, a digest): the masters version is the best guess of it.
+        const masters = image ? undefined : kubeVersionOfTag(ctx.options.mastersVersion);
+        if (masters && masters.minor < spec.sinceMinor) {
+          ctx.report('unknown-flag', f.token.start, f.token.end, `--${f.written} came in kubemark 1.${spec.sinceMinor}; the image tag names no version and the masters cluster is 1.${masters.minor}: a kubemark of the masters' version exits with "unknown flag". Remove it, or pin a kubemark image of 1.${spec.sinceMinor} or later.`, removeFlagFix(ctx, f, `Remove --${f.written}`), 'warning');
+        }
       }
       if (spec.noEffect) {
         ctx.report('flag-no-effect', s, e, `--${spec.name} ${spec.noEffect}; remove it.`, removeFlagFix(ctx, f, `Remove --${spec.name}`));
