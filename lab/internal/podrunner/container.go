@@ -182,7 +182,8 @@ func (r *Runner) runOnce(ctx context.Context, pr *podRun, p *corev1.Pod, c *core
 	if err != nil {
 		return -1, fmt.Errorf("RunContainerError: %v", err)
 	}
-	err = cmd.Start()
+	// on the one thread every child's Pdeathsig is tied to (spawn.go)
+	err = spawn(cmd)
 	closeFiles() // the child has its own copies; the pumps end when it closes them
 	if err != nil {
 		pumps.Wait()
