@@ -293,7 +293,7 @@ func wireOutput(cmd *exec.Cmd, redirects []redirect, lw *criWriter, labDir strin
 
 // cleanupSharedTmp cleans up after a hollow kubelet that shared the host's /tmp.
 func cleanupSharedTmp(rootDir string) {
-	if strings.HasPrefix(rootDir, "/tmp/hollow-kubelet.") {
+	if rootDir != "" && isHollowRootDir(rootDir) { // checked again: it may have changed since
 		_ = os.RemoveAll(rootDir)
 	}
 	files, _ := filepath.Glob("/tmp/kubelet_remote_*.sock")
