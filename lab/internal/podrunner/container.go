@@ -151,6 +151,7 @@ func (r *Runner) runOnce(ctx context.Context, pr *podRun, p *corev1.Pod, c *core
 	if err != nil {
 		return -1, err
 	}
+	l.args = defaultHostPaths(l.args, mounts, filepath.Join(pr.dir, "rootfs"))
 	kubemark := append([]string{r.cfg.Kubemark, "kubemark"}, l.args...)
 	if pr.port > 0 {
 		// port rewriting: this pod's own kubelet port overrides what it asked for
