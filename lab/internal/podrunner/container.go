@@ -130,8 +130,8 @@ func (r *Runner) command(pr *podRun, mounts []mount, kubemark []string) []string
 		}
 		for i := len(mounts) - 1; i >= 0; i-- { // parents first
 			m := mounts[i]
-			if cp := strings.TrimPrefix(m.containerPath, "/var"); cp == "/run" || strings.HasPrefix(cp, "/run/") {
-				argv = append(argv, "--bind="+m.hostPath+"="+cp)
+			if cp := strings.TrimPrefix(filepath.Clean(m.containerPath), "/var"); cp == "/run" || strings.HasPrefix(cp, "/run/") {
+				argv = append(argv, "--bind-from="+m.hostPath, "--bind-to="+cp) // a path may hold "="
 			}
 		}
 	}

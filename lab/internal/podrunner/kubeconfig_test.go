@@ -48,7 +48,7 @@ func TestKubeconfigConfined(t *testing.T) {
 	for _, ok := range [][2]string{
 		{"certificate-authority-data: eA==", "client-certificate-data: eA==, client-key-data: eA=="},
 		{"insecure-skip-tls-verify: true", "token: abc"},
-		{"certificate-authority: ca.crt", "token: abc"}, // relative to the kubeconfig: in the volume
+		{"certificate-authority: ca.crt", "token: abc"},                          // relative to the kubeconfig: in the volume
 		{"certificate-authority: " + filepath.Join(vol, "ca.crt"), "token: abc"}, // its host path in the pod's folder
 	} {
 		if err := check("--kubeconfig", ok[0], ok[1]); err != nil {
