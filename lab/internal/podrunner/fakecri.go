@@ -100,7 +100,9 @@ func (r *Runner) stopFakeCRIs() {
 	r.cris.mu.Lock()
 	defer r.cris.mu.Unlock()
 	for node, c := range r.cris.procs {
-		_ = syscall.Kill(-c.cmd.Process.Pid, syscall.SIGKILL)
+		if c.running() { // an ended one's pid (and group) may be another process's by now
+			_ = syscall.Kill(-c.cmd.Process.Pid, syscall.SIGKILL)
+		}
 		_ = os.Remove(r.nodePath(node, containerdSocket))
 		delete(r.cris.procs, node)
 	}
