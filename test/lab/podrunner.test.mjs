@@ -97,7 +97,8 @@ describe('pod runner', { timeout: 60 * 60_000 }, () => {
       assert.equal(il.code, 0, il.stderr);
       assert.match(il.stdout, /^fs\.inotify\.max_user_instances = 1000/m);
       // no container was restarted on the way (a Pdeathsig tied to an ended thread killed some)
-      for (const c of p.status.containerStatuses ?? []) {
+      assert.equal(p.status.containerStatuses?.length, 2, 'hollow-kubelet and hollow-proxy statuses');
+      for (const c of p.status.containerStatuses) {
         assert.equal(c.restartCount, 0, `${p.metadata.name}/${c.name} restarted: ${JSON.stringify(c.lastState)}`);
       }
     }
