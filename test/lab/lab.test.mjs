@@ -13,7 +13,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
 import { hollowNodeManifest } from './manifest.mjs';
-import { REPO, run, waitFor, processesOfLab, kubectl as labKubectl } from './helpers.mjs';
+import { REPO, run, waitFor, processesOfLab, labStatus, kubectl as labKubectl } from './helpers.mjs';
 
 // A fresh state dir inside the repo's git-ignored .kubemark-lab-test/ — never inside the
 // default .kubemark-lab/ of a user's own lab — and not under /tmp: as root the pod runner
@@ -55,6 +55,11 @@ describe('kubemark lab', { timeout: 100 * 60_000 }, () => {
     // Build first (cold: minutes; warm: seconds), so that `up` itself is timed on its own.
     const b = await run('bash', [path.join(REPO, 'lab', 'build.sh')], { timeoutMs: 90 * 60_000, echo: true });
     assert.equal(b.code, 0, `lab build failed:\n${b.stderr.slice(-3000)}`);
+    if (process.env.KUBEMARK_LAB_TEST_DIR) {
+      // the test purges its lab when done: it runs only its own, never one already running there
+      const st = await labStatus(ENV);
+      assert.equal(st.code, 3, `a lab runs in ${LAB_DIR} (status --json exit ${st.code}, not 3): the test runs only its own lab; unset KUBEMARK_LAB_TEST_DIR (a fresh folder) or stop that lab first`);
+    }
   });
 
   after(async () => {
@@ -66,7 +71,9 @@ describe('kubemark lab', { timeout: 100 * 60_000 }, () => {
   it('comes up with `lab:up` and writes kubeconfig and lab.json', async () => {
     const t0 = Date.now();
     const r = await lab('up');
-    labUp = true;
+    // a given folder held no running lab (before): a failed up's leftovers are the test's own too,
+    // but only a fresh folder is purged after a failed up
+    labUp = r.code === 0 || !process.env.KUBEMARK_LAB_TEST_DIR;
     assert.equal(r.code, 0, `lab up failed:\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
     console.log(`lab up took ${((Date.now() - t0) / 1000).toFixed(1)} s (including a no-op build)`);
     const state = JSON.parse(readFileSync(path.join(LAB_DIR, 'lab.json'), 'utf8'));

@@ -96,6 +96,11 @@ describe('pod runner', { timeout: 60 * 60_000 }, () => {
       const il = await kubectl(WORKERS, ['-n', NS, 'logs', p.metadata.name, '-c', 'init-inotify-limit']);
       assert.equal(il.code, 0, il.stderr);
       assert.match(il.stdout, /^fs\.inotify\.max_user_instances = 1000/m);
+      // no container was restarted on the way (a Pdeathsig tied to an ended thread killed some)
+      assert.equal(p.status.containerStatuses?.length, 2, 'hollow-kubelet and hollow-proxy statuses');
+      for (const c of p.status.containerStatuses) {
+        assert.equal(c.restartCount, 0, `${p.metadata.name}/${c.name} restarted: ${JSON.stringify(c.lastState)}`);
+      }
     }
     const ev = await json(WORKERS, ['-n', NS, 'get', 'events', '--field-selector', `involvedObject.name=${pods[0].metadata.name}`]);
     assert.ok(ev.items.some((e) => e.reason === 'Completed' && e.involvedObject.fieldPath === 'spec.initContainers{init-inotify-limit}'),

@@ -106,9 +106,12 @@ func TestSupervisorStopStaysStoppedAndPauseResume(t *testing.T) {
 	if r := s.runOf("a"); r.State != stateStopped || r.Restarts != 0 || alive(pid) {
 		t.Fatalf("stopped: %+v, alive %v", r, alive(pid))
 	}
-	time.Sleep(1500 * time.Millisecond) // longer than the first back-off: nothing restarts it
-	if r := s.runOf("a"); r.State != stateStopped {
-		t.Fatalf("a stopped component was restarted: %+v", r)
+	// nothing restarts it: no restart is scheduled (a crash would have set a timer and NextStart)
+	s.mu.Lock()
+	scheduled, wantStopped, running := c.timer != nil, c.wantStopped, c.cmd != nil
+	s.mu.Unlock()
+	if r := s.runOf("a"); scheduled || !wantStopped || running || !r.NextStart.IsZero() || r.State != stateStopped {
+		t.Fatalf("a stopped component may be restarted: timer %v, wantStopped %v, running %v, %+v", scheduled, wantStopped, running, r)
 	}
 	var ec exitCoder
 	if err := s.pause(c, true); !errors.As(err, &ec) || ec.ExitCode() != exitNotStarted {

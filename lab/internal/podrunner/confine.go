@@ -122,5 +122,5 @@ func (r *Runner) confineLaunch(pr *podRun, p *corev1.Pod, c *corev1.Container, l
 			return refuse("its output file", rd.file)
 		}
 	}
-	return nil
+	return r.confineKubeconfigs(pr, p, c, l.args, cwd)
 }

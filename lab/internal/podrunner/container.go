@@ -130,8 +130,8 @@ func (r *Runner) command(pr *podRun, mounts []mount, kubemark []string) []string
 		}
 		for i := len(mounts) - 1; i >= 0; i-- { // parents first
 			m := mounts[i]
-			if cp := strings.TrimPrefix(m.containerPath, "/var"); cp == "/run" || strings.HasPrefix(cp, "/run/") {
-				argv = append(argv, "--bind="+m.hostPath+"="+cp)
+			if cp := strings.TrimPrefix(filepath.Clean(m.containerPath), "/var"); cp == "/run" || strings.HasPrefix(cp, "/run/") {
+				argv = append(argv, "--bind-from="+m.hostPath, "--bind-to="+cp) // a path may hold "="
 			}
 		}
 	}
@@ -151,6 +151,7 @@ func (r *Runner) runOnce(ctx context.Context, pr *podRun, p *corev1.Pod, c *core
 	if err != nil {
 		return -1, err
 	}
+	l.args = defaultHostPaths(l.args, mounts, filepath.Join(pr.dir, "rootfs"))
 	kubemark := append([]string{r.cfg.Kubemark, "kubemark"}, l.args...)
 	if pr.port > 0 {
 		// port rewriting: this pod's own kubelet port overrides what it asked for
@@ -182,7 +183,8 @@ func (r *Runner) runOnce(ctx context.Context, pr *podRun, p *corev1.Pod, c *core
 	if err != nil {
 		return -1, fmt.Errorf("RunContainerError: %v", err)
 	}
-	err = cmd.Start()
+	// on the one thread every child's Pdeathsig is tied to (spawn.go)
+	err = spawn(cmd)
 	closeFiles() // the child has its own copies; the pumps end when it closes them
 	if err != nil {
 		pumps.Wait()
@@ -292,7 +294,7 @@ func wireOutput(cmd *exec.Cmd, redirects []redirect, lw *criWriter, labDir strin
 
 // cleanupSharedTmp cleans up after a hollow kubelet that shared the host's /tmp.
 func cleanupSharedTmp(rootDir string) {
-	if strings.HasPrefix(rootDir, "/tmp/hollow-kubelet.") {
+	if rootDir != "" && isHollowRootDir(rootDir) { // checked again: it may have changed since
 		_ = os.RemoveAll(rootDir)
 	}
 	files, _ := filepath.Glob("/tmp/kubelet_remote_*.sock")

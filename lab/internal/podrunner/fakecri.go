@@ -77,7 +77,7 @@ func (r *Runner) ensureFakeCRI(node string) (string, error) {
 	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", r.cfg.Marker + "=" + r.cfg.Dir, FakeCRIMarkerEnv + "=" + node}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
+	if err := spawn(cmd); err != nil {
 		return "", fmt.Errorf("starting the fake CRI of node %s: %v", node, err)
 	}
 	cp := &criProc{cmd: cmd, done: make(chan struct{})}
@@ -100,7 +100,9 @@ func (r *Runner) stopFakeCRIs() {
 	r.cris.mu.Lock()
 	defer r.cris.mu.Unlock()
 	for node, c := range r.cris.procs {
-		_ = syscall.Kill(-c.cmd.Process.Pid, syscall.SIGKILL)
+		if c.running() { // an ended one's pid (and group) may be another process's by now
+			_ = syscall.Kill(-c.cmd.Process.Pid, syscall.SIGKILL)
+		}
 		_ = os.Remove(r.nodePath(node, containerdSocket))
 		delete(r.cris.procs, node)
 	}

@@ -20,9 +20,9 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sys/unix"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/kubernetes/third_party/forked/golang/expansion"
-	"golang.org/x/sys/unix"
 )
 
 // hostSysctls may be raised on the host by an init container.

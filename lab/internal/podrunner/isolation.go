@@ -43,9 +43,10 @@ func ContainerExec(args []string) error {
 	detach := fs.String("detach", "", "lazily unmount every mount below this folder (the lab's netns pins)")
 	runTmpfs := fs.Bool("run-tmpfs", false, "mount a fresh tmpfs on /run")
 	tmp := fs.String("tmp", "", "bind this folder on /tmp")
-	var keep, binds multiFlag
+	var keep, bindFrom, bindTo multiFlag
 	fs.Var(&keep, "keep", "a path under /tmp that must stay visible after --tmp (repeatable)")
-	fs.Var(&binds, "bind", "HOST=CONTAINER: bind-mount a host path at a container path (repeatable)")
+	fs.Var(&bindFrom, "bind-from", "a host path to bind-mount at the --bind-to of the same rank (repeatable)")
+	fs.Var(&bindTo, "bind-to", "where under /run to bind-mount the --bind-from of the same rank (repeatable)")
 	hosts := fs.String("hosts", "", "file to bind on /etc/hosts")
 	resolv := fs.String("resolv", "", "file to bind on /etc/resolv.conf")
 	if err := fs.Parse(args); err != nil {
@@ -54,6 +55,12 @@ func ContainerExec(args []string) error {
 	argv := fs.Args()
 	if len(argv) == 0 {
 		return fmt.Errorf("container: no command")
+	}
+	if len(bindFrom) != len(bindTo) {
+		return fmt.Errorf("container: %d --bind-from for %d --bind-to", len(bindFrom), len(bindTo))
+	}
+	if len(bindTo) > 0 && !*runTmpfs {
+		return fmt.Errorf("container: --bind-to needs --run-tmpfs (binds go only on the container's own /run)")
 	}
 	// die with the parent, even when a shell or wrapper sits in between
 	if err := unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(syscall.SIGKILL), 0, 0, 0); err != nil {
@@ -93,10 +100,10 @@ func ContainerExec(args []string) error {
 			return fmt.Errorf("mounting the container's /run: %v", err)
 		}
 	}
-	for _, b := range binds {
-		host, ctr, ok := strings.Cut(b, "=")
-		if !ok {
-			return fmt.Errorf("bad --bind %q", b)
+	for i, host := range bindFrom {
+		ctr := bindTo[i]
+		if err := checkRunTarget(ctr); err != nil {
+			return err
 		}
 		if err := bindAt(host, ctr, unix.MS_REC); err != nil {
 			return fmt.Errorf("mounting %s at %s: %v", host, ctr, err)
@@ -118,6 +125,21 @@ func ContainerExec(args []string) error {
 		return fmt.Errorf("container: %q is not a path", bin)
 	}
 	return syscall.Exec(bin, argv, os.Environ())
+}
+
+// checkRunTarget refuses a bind target outside the container's /run (a tmpfs
+// of its own): not in clean form, not under /run, or through a symlink (an
+// earlier bind may have brought one in).
+func checkRunTarget(t string) error {
+	if filepath.Clean(t) != t || (t != "/run" && !strings.HasPrefix(t, "/run/")) {
+		return fmt.Errorf("container: bind target %q is not a clean path under /run", t)
+	}
+	for p := t; p != "/run"; p = filepath.Dir(p) {
+		if fi, err := os.Lstat(p); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+			return fmt.Errorf("container: bind target %q goes through the symlink %s", t, p)
+		}
+	}
+	return nil
 }
 
 // bindAt bind-mounts src at dst, creating dst (a folder or an empty file, like src).

@@ -61,7 +61,7 @@ func TestNetnsAndContainerIsolation(t *testing.T) {
 	_ = os.WriteFile(hosts, []byte("10.244.7.7\thollow-node-7\n"), 0o644)
 	script := "ip route; ip -4 -o addr show eth0; cat /run/containerd/marker; echo; ls /run | tr '\\n' ' '; echo; cat /etc/hosts; ls " + dir + "/netns >/dev/null && echo lab-visible; touch /tmp/in-pod-tmp"
 	cmd := exec.Command(os.Args[0], "--netns="+pin, "--detach="+filepath.Join(dir, "netns"), "--run-tmpfs", "--tmp="+podTmp,
-		"--keep="+dir, "--hosts="+hosts, "--bind="+node+"=/run/containerd", "--", "/bin/sh", "-c", script)
+		"--keep="+dir, "--hosts="+hosts, "--bind-from="+node, "--bind-to=/run/containerd", "--", "/bin/sh", "-c", script)
 	cmd.Env = append(os.Environ(), "PODRUNNER_TEST_CONTAINER_EXEC=1")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Unshareflags: syscall.CLONE_NEWNS, Pdeathsig: syscall.SIGKILL}
 	out, err := cmd.CombinedOutput()
@@ -82,5 +82,52 @@ func TestNetnsAndContainerIsolation(t *testing.T) {
 	}
 	if _, err := os.Stat("/run/containerd/marker"); err == nil {
 		t.Error("the bind leaked to the host")
+	}
+}
+
+// A volume path holding "=" (a subPath) reaches the helper whole, and the helper binds
+// only under the container's own /run: nothing is created or mounted elsewhere on the host.
+func TestContainerBindsOnlyUnderRun(t *testing.T) {
+	if os.Geteuid() != 0 || !canMountNS() {
+		t.Skip("needs root with mount namespaces")
+	}
+	dir := t.TempDir()
+	r, _, _ := newTestRunner(t, 10)
+	r.mountNS = true
+	p := hollowPod("hollow-node-0", "u0", "Running")
+	pr := r.newPodRun("kubemark/hollow-node-0", p)
+	escape := filepath.Join(dir, "escaped")
+	src := filepath.Join(pr.dir, "volumes", "sub="+escape) // a subPath with "="
+	if err := os.MkdirAll(src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_ = os.WriteFile(filepath.Join(src, "marker"), []byte("the volume"), 0o644)
+	for _, d := range []string{"tmp", "rootfs"} {
+		_ = os.MkdirAll(filepath.Join(pr.dir, d), 0o755)
+	}
+	_ = os.WriteFile(filepath.Join(pr.dir, "hosts"), nil, 0o644)
+	_ = os.WriteFile(filepath.Join(pr.dir, "resolv.conf"), nil, 0o644)
+	argv := r.command(pr, []mount{{containerPath: "/var/run/containerd/", hostPath: src}}, []string{"/bin/cat", "/run/containerd/marker"})
+	run := func(argv []string) (string, error) {
+		cmd := exec.Command(os.Args[0], argv[2:]...)
+		cmd.Env = append(os.Environ(), "PODRUNNER_TEST_CONTAINER_EXEC=1")
+		cmd.SysProcAttr = &syscall.SysProcAttr{Unshareflags: syscall.CLONE_NEWNS, Pdeathsig: syscall.SIGKILL}
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	if out, err := run(argv); err != nil || out != "the volume" {
+		t.Errorf("bind of %s: %v: %q", src, err, out)
+	}
+	if _, err := os.Stat(escape); !os.IsNotExist(err) {
+		t.Errorf("the helper created %s on the host (%v)", escape, err)
+	}
+	for _, target := range []string{escape, "/run/../" + escape, "/runaway"} {
+		out, err := run([]string{"", "", "--run-tmpfs", "--bind-from=" + src, "--bind-to=" + target, "--", "/bin/true"})
+		if err == nil || !strings.Contains(out, "not a clean path under /run") {
+			t.Errorf("bind target %s: %v: %q, want a refusal", target, err, out)
+		}
+	}
+	if _, err := os.Stat(escape); !os.IsNotExist(err) {
+		t.Errorf("the helper created %s on the host (%v)", escape, err)
 	}
 }

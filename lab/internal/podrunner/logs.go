@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -38,13 +40,38 @@ func (w *criWriter) line(stream, s string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	writeCRILine(w.f, stream, s)
-	if w.rootDir == "" && strings.Contains(s, "as root dir for hollow-kubelet") {
-		if i := strings.Index(s, "Using /"); i >= 0 {
-			if f := strings.Fields(s[i+len("Using "):]); len(f) > 0 {
-				w.rootDir = f[0]
-			}
+	if w.rootDir == "" {
+		if d, ok := hollowRootDirLine(s); ok {
+			w.rootDir = d
 		}
 	}
+}
+
+// rootDirLine is the klog line of kubemark's hollow_kubelet.go naming the
+// kubelet's temporary root dir (klog.Infof("Using %s as root dir for
+// hollow-kubelet")). Only that file's line counts: a flag value may hold the
+// same words, and kubemark prints its flags (FLAG: --name="...") at -v=1.
+var rootDirLine = regexp.MustCompile(`^I\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ hollow_kubelet\.go:\d+\] Using (\S+) as root dir for hollow-kubelet$`)
+
+// hollowRootDirLine returns the root dir a hollow kubelet's log line names,
+// when the line is kubemark's own and the dir one the cleanup may remove.
+func hollowRootDirLine(s string) (string, bool) {
+	m := rootDirLine.FindStringSubmatch(s)
+	if m == nil || !isHollowRootDir(m[1]) {
+		return "", false
+	}
+	return m[1], true
+}
+
+// isHollowRootDir says whether d is a hollow kubelet's temporary root dir on
+// the host's /tmp: /tmp/hollow-kubelet.* in clean form, a directory and not a
+// symlink. Only such a dir is removed when its container ends.
+func isHollowRootDir(d string) bool {
+	if filepath.Clean(d) != d || filepath.Dir(d) != "/tmp" || !strings.HasPrefix(filepath.Base(d), "hollow-kubelet.") {
+		return false
+	}
+	fi, err := os.Lstat(d)
+	return err == nil && fi.Mode().IsDir()
 }
 
 func (w *criWriter) pump(stream string, rd io.Reader, done *sync.WaitGroup) {

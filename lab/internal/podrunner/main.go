@@ -64,6 +64,10 @@ func Main(args []string, dir, kubemark, marker string) error {
 		logf("a network namespace per pod (pinned under %s) with the pod's IP and a default route; 127.0.0.1:%s inside reach the host's", r.netnsDir, *forwardPorts)
 	} else {
 		logf("no network namespaces (not root?): each pod gets its own kubelet port instead")
+		if r.capToPorts() {
+			c.MaxPods = r.cfg.MaxPods
+			logf("at most %d hollow-node pods at once: one kubelet port each (%d-%d)", c.MaxPods, c.PortBase, c.PortBase+c.PortCount-1)
+		}
 	}
 	if r.mountNS {
 		logf("each container runs in its own mount namespace: the pod's /tmp, its own /run with its volumes (a node's /run/containerd is served by a fake CRI), /etc/hosts")

@@ -99,9 +99,15 @@ const (
 	memPerHollowNode = 40 << 20
 )
 
+// measuredMaxPods is the most hollow-node pods measured at once on the 2-core /
+// 24 GiB machine (lab/README.md "What it costs"); the machine's bound beyond it
+// is an extrapolation, so the default stops there.
+const measuredMaxPods = 100
+
 // DefaultMaxPods is the cap of hollow-node pods run at once: as many as fit in
 // half of the machine's CPU (steady state) and half of its memory, whichever is
-// fewer (2 cores / 24 GiB: 250, set by CPU). It returns the cap and why.
+// fewer (2 cores / 24 GiB: 250, set by CPU), and at most the 100 measured. It
+// returns the cap and why.
 func DefaultMaxPods() (int, string) {
 	byCPU := int(float64(runtime.NumCPU()) * 0.5 / cpuPerHollowNode)
 	byMem := byCPU
@@ -111,10 +117,24 @@ func DefaultMaxPods() (int, string) {
 			byMem = int(kib * 1024 / 2 / memPerHollowNode)
 		}
 	}
+	n, why := byCPU, fmt.Sprintf("half of %d CPUs at 0.4 %% of a core per hollow node (memory would allow %d)", runtime.NumCPU(), byMem)
 	if byMem < byCPU {
-		return byMem, fmt.Sprintf("half of the machine's memory at ~40 MiB per hollow node (CPU would allow %d)", byCPU)
+		n, why = byMem, fmt.Sprintf("half of the machine's memory at ~40 MiB per hollow node (CPU would allow %d)", byCPU)
 	}
-	return byCPU, fmt.Sprintf("half of %d CPUs at 0.4 %% of a core per hollow node (memory would allow %d)", runtime.NumCPU(), byMem)
+	if n > measuredMaxPods {
+		return measuredMaxPods, fmt.Sprintf("the most measured on a 2-core / 24 GiB machine (the machine would allow %d: %s)", n, why)
+	}
+	return n, why
+}
+
+// capToPorts lowers the cap to the kubelet ports there are in port-rewrite mode
+// (no network namespaces): each running pod holds one. It says whether it did.
+func (r *Runner) capToPorts() bool {
+	if r.netns || r.cfg.PortCount <= 0 || r.cfg.MaxPods <= r.cfg.PortCount {
+		return false
+	}
+	r.cfg.MaxPods = r.cfg.PortCount
+	return true
 }
 
 // Run watches pods until ctx ends, then stops every container.
