@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { Finding, LintOptions, Range, Severity, lint, looksLikeKubemark } from '../core/rules';
+import { KeyedDebounce } from './keyedDebounce';
 
 const DEBOUNCE_MS = 250;
 
@@ -32,7 +33,7 @@ export function lintOptionsOf(config: Pick<vscode.WorkspaceConfiguration, 'get'>
  */
 export class ManifestDiagnostics implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('kubemark');
-  private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly debounce = new KeyedDebounce(DEBOUNCE_MS);
   private readonly results = new Map<string, { version: number; findings: Finding[] }>();
   private readonly disposables: vscode.Disposable[] = [this.collection];
 
@@ -71,13 +72,7 @@ export class ManifestDiagnostics implements vscode.Disposable {
   }
 
   private schedule(doc: vscode.TextDocument): void {
-    const key = doc.uri.toString();
-    const pending = this.timers.get(key);
-    if (pending) clearTimeout(pending);
-    this.timers.set(key, setTimeout(() => {
-      this.timers.delete(key);
-      this.check(doc);
-    }, DEBOUNCE_MS));
+    this.debounce.schedule(doc.uri.toString(), () => this.check(doc));
   }
 
   /** Findings for a document at its current version (recomputed when stale). */
@@ -105,16 +100,13 @@ export class ManifestDiagnostics implements vscode.Disposable {
 
   private forget(doc: vscode.TextDocument): void {
     const key = doc.uri.toString();
-    const pending = this.timers.get(key);
-    if (pending) clearTimeout(pending);
-    this.timers.delete(key);
+    this.debounce.cancel(key);
     this.results.delete(key);
     this.collection.delete(doc.uri);
   }
 
   dispose(): void {
-    for (const t of this.timers.values()) clearTimeout(t);
-    this.timers.clear();
+    this.debounce.dispose();
     for (const d of this.disposables.reverse()) d.dispose();
   }
 }

@@ -14,6 +14,7 @@ import * as vscode from 'vscode';
 import { looksLikeKubemark } from '../core/rules';
 import { workloadLines } from '../core/manifest/lenses';
 import { isYaml } from './diagnostics';
+import { KeyedDebounce } from './keyedDebounce';
 
 /** The file has a hollow-node workload Deploy This Manifest can deploy (where the CodeLens shows). */
 export function isDeployableManifest(text: string): boolean {
@@ -40,7 +41,7 @@ export class ManifestContext implements vscode.Disposable {
   private active = false;
   private publishedActive: boolean | undefined;
   private publishedPaths = '';
-  private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly debounce = new KeyedDebounce(DEBOUNCE_MS);
   private readonly disposables: vscode.Disposable[] = [];
   private readonly changed = new vscode.EventEmitter<ManifestContextState>();
   /** Fires after the context keys were set to new values. */
@@ -109,13 +110,7 @@ export class ManifestContext implements vscode.Disposable {
 
   private schedule(doc: vscode.TextDocument): void {
     if (!isYaml(doc)) return;
-    const key = doc.uri.toString();
-    const pending = this.timers.get(key);
-    if (pending) clearTimeout(pending);
-    this.timers.set(key, setTimeout(() => {
-      this.timers.delete(key);
-      this.check(doc);
-    }, DEBOUNCE_MS));
+    this.debounce.schedule(doc.uri.toString(), () => this.check(doc));
   }
 
   private check(doc: vscode.TextDocument, publish = true): void {
@@ -170,8 +165,7 @@ export class ManifestContext implements vscode.Disposable {
 
   dispose(): void {
     this.disposed = true;
-    for (const t of this.timers.values()) clearTimeout(t);
-    this.timers.clear();
+    this.debounce.dispose();
     for (const d of this.disposables.reverse()) d.dispose();
   }
 }
