@@ -49,9 +49,16 @@ func lockLab(dir, verb string, wait time.Duration) (*labLock, error) {
 			return nil, fmt.Errorf("locking %s: %w", lockPath(dir), err)
 		}
 		if time.Now().After(deadline) {
-			holder, _ := os.ReadFile(lockPath(dir))
+			// The holder writes who it is just after taking the lock: give it a moment.
+			who := ""
+			for until := time.Now().Add(time.Second); ; {
+				holder, _ := os.ReadFile(lockPath(dir))
+				if who = strings.TrimSpace(string(holder)); who != "" || time.Now().After(until) {
+					break
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
 			f.Close()
-			who := strings.TrimSpace(string(holder))
 			if who == "" {
 				who = "another lab command"
 			}
@@ -60,8 +67,10 @@ func lockLab(dir, verb string, wait time.Duration) (*labLock, error) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	// Who holds it, for the message of the next one (the lock is the flock, not this text).
-	_ = f.Truncate(0)
-	_, _ = f.WriteAt([]byte(fmt.Sprintf("`kubemark-labctl %s` (pid %d, since %s)\n", verb, os.Getpid(), time.Now().UTC().Format(time.RFC3339))), 0)
+	// Written over the old text, then cut to length: never empty while we hold it.
+	info := []byte(fmt.Sprintf("`kubemark-labctl %s` (pid %d, since %s)\n", verb, os.Getpid(), time.Now().UTC().Format(time.RFC3339)))
+	_, _ = f.WriteAt(info, 0)
+	_ = f.Truncate(int64(len(info)))
 	return &labLock{f: f}, nil
 }
 
