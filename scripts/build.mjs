@@ -54,7 +54,10 @@ if (args.has('--tests')) {
     // Tests load dependencies from node_modules at run time (mocha in the extension host).
     packages: 'external',
   });
-  console.log(`built ${entries.length} test entries in ${Date.now() - started} ms`);
+  // The log worker thread the tests start (src/cluster/tailWorker.ts finds it in dist/), kept
+  // fresh here too so that a suite run with compile-tests alone never starts a stale one.
+  await build({ ...common, entryPoints: { logWorker: join(root, 'src/cluster/logWorker.ts') }, outdir: join(root, 'dist') });
+  console.log(`built ${entries.length} test entries and dist/logWorker.js in ${Date.now() - started} ms`);
 } else {
   const result = await build({
     ...common,
@@ -63,6 +66,7 @@ if (args.has('--tests')) {
       cluster: join(root, 'src/editor/activateCluster.ts'),
       cli: join(root, 'src/cli/kubemarkLint.ts'),
       core: join(root, 'src/core/index.ts'),
+      logWorker: join(root, 'src/cluster/logWorker.ts'),
     },
     outdir: join(root, 'dist'),
     metafile: true,
@@ -71,6 +75,13 @@ if (args.has('--tests')) {
   const eager = Object.keys(extension?.[1].inputs ?? {}).filter((f) => f.includes('@kubernetes/client-node') || /src\/cluster\/(session|listWatch|state)\.ts$/.test(f) || f.endsWith('src/editor/clusters.ts'));
   if (eager.length > 0) {
     console.error(`dist/extension.js must not bundle the cluster layer (it is loaded lazily from dist/cluster.js), but it includes:\n  ${eager.slice(0, 10).join('\n  ')}\nImport it from src/editor/activateCluster.ts instead, or with "import type" in the activation path.`);
+    process.exit(1);
+  }
+  // The log worker thread loads only the log pipeline: no client-node (its ~1 s of start-up), no vscode.
+  const worker = Object.entries(result.metafile.outputs).find(([file]) => file.endsWith('dist/logWorker.js'));
+  const heavy = Object.keys(worker?.[1].inputs ?? {}).filter((f) => f.includes('@kubernetes/client-node') || f.includes('src/editor/'));
+  if (heavy.length > 0) {
+    console.error(`dist/logWorker.js must hold only the log pipeline, but it includes:\n  ${heavy.slice(0, 10).join('\n  ')}\nUse "import type" for what it only names.`);
     process.exit(1);
   }
   // The dashboard webview (browser code: uPlot and its CSS bundled into dist/webview/).

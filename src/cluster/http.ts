@@ -5,13 +5,10 @@
 import * as https from 'node:https';
 import * as http from 'node:http';
 import { KubeConfig } from '@kubernetes/client-node';
+import { PortableRequest, StreamHandle, StreamHandlers, agentFor, bodyError, openStream, requestOptions } from './httpStream';
 
-export class HttpError extends Error {
-  constructor(readonly statusCode: number, readonly body: unknown, message: string) {
-    super(message);
-    this.name = 'HttpError';
-  }
-}
+export { HttpError, StreamHandle, StreamHandlers } from './httpStream';
+export type { PortableRequest } from './httpStream';
 
 export interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined>;
@@ -20,19 +17,6 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Fails with ETIMEDOUT when no complete answer came in this long. */
   timeoutMs?: number;
-}
-
-export interface StreamHandlers {
-  /** The server answered 200: the stream is open. */
-  onOpen?(): void;
-  onData(chunk: Buffer): void;
-  /** Exactly once, unless abort() was called first: undefined for a clean end, else the error. */
-  onClose(err?: unknown): void;
-}
-
-export interface StreamHandle {
-  /** Ends the stream; no callback runs after it. */
-  abort(): void;
 }
 
 export class ApiHttp {
@@ -45,23 +29,16 @@ export class ApiHttp {
     this.server = new URL(server);
   }
 
-  /** Request options with the credentials applied and one keep-alive agent per session. */
-  private async options(method: string, path: string, query?: RequestOptions['query']): Promise<https.RequestOptions> {
+  /**
+   * The request with the credentials applied (a fresh token from an exec plugin each time), as
+   * plain data that can be posted to a worker thread. It holds credentials: never log it.
+   */
+  async portable(method: string, path: string, query?: RequestOptions['query']): Promise<PortableRequest> {
     const url = new URL(this.server.pathname.replace(/\/$/, '') + path, this.server);
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const opts: https.RequestOptions = {};
     await this.kc.applyToHTTPSOptions(opts);
-    if (!this.agent) {
-      this.agent = new https.Agent({
-        keepAlive: true,
-        ...(opts.ca ? { ca: opts.ca } : {}),
-        ...(opts.cert ? { cert: opts.cert } : {}),
-        ...(opts.key ? { key: opts.key } : {}),
-        ...(opts.rejectUnauthorized !== undefined ? { rejectUnauthorized: opts.rejectUnauthorized } : {}),
-        ...(opts.servername ? { servername: opts.servername } : {}),
-      });
-    }
-    const headers: http.OutgoingHttpHeaders = { ...((opts.headers ?? {}) as http.OutgoingHttpHeaders), Accept: 'application/json' };
+    const headers: Record<string, string | number | string[]> = { ...((opts.headers ?? {}) as Record<string, string | number | string[]>), Accept: 'application/json' };
     if (opts.auth) headers.Authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
     return {
       protocol: url.protocol,
@@ -70,8 +47,21 @@ export class ApiHttp {
       path: url.pathname + url.search,
       method,
       headers,
-      agent: url.protocol === 'https:' ? this.agent : undefined,
+      tls: {
+        ...(opts.ca ? { ca: opts.ca } : {}),
+        ...(opts.cert ? { cert: opts.cert } : {}),
+        ...(opts.key ? { key: opts.key } : {}),
+        ...(opts.rejectUnauthorized !== undefined ? { rejectUnauthorized: opts.rejectUnauthorized } : {}),
+        ...(opts.servername ? { servername: opts.servername } : {}),
+      },
     };
+  }
+
+  /** Request options with the credentials applied and one keep-alive agent per session. */
+  private async options(method: string, path: string, query?: RequestOptions['query']): Promise<https.RequestOptions> {
+    const p = await this.portable(method, path, query);
+    if (!this.agent) this.agent = agentFor(p.tls);
+    return requestOptions(p, this.agent);
   }
 
   private transport(o: https.RequestOptions): typeof https | typeof http {
@@ -99,14 +89,14 @@ export class ApiHttp {
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
           const status = res.statusCode ?? 0;
+          if (status < 200 || status >= 300) return done(() => reject(bodyError(status, text)));
           let body: unknown = text;
           try {
             body = text ? JSON.parse(text) : undefined;
           } catch {
             // not JSON: keep the text
           }
-          if (status >= 200 && status < 300) done(() => resolve(body as T));
-          else done(() => reject(new HttpError(status, body, (body as { message?: string } | undefined)?.message ?? `HTTP ${status}`)));
+          done(() => resolve(body as T));
         });
       });
       const onAbort = () => {
@@ -133,62 +123,7 @@ export class ApiHttp {
    * (HttpError). abort() ends it without any callback.
    */
   stream(path: string, query: RequestOptions['query'], h: StreamHandlers): StreamHandle {
-    let aborted = false;
-    let closed = false;
-    let req: http.ClientRequest | undefined;
-    const close = (err?: unknown) => {
-      if (aborted || closed) return;
-      closed = true;
-      req?.destroy();
-      h.onClose(err);
-    };
-    void this.options('GET', path, query).then(
-      (o) => {
-        if (aborted) return;
-        req = this.transport(o).request(o, (res) => {
-          const status = res.statusCode ?? 0;
-          if (status !== 200) {
-            const chunks: Buffer[] = [];
-            res.on('data', (c: Buffer) => chunks.push(c));
-            res.on('end', () => {
-              const text = Buffer.concat(chunks).toString('utf8');
-              let body: unknown = text;
-              try {
-                body = JSON.parse(text);
-              } catch {
-                // keep text
-              }
-              close(new HttpError(status, body, (body as { message?: string } | undefined)?.message ?? `HTTP ${status}`));
-            });
-            res.on('error', (err) => close(err));
-            return;
-          }
-          res.socket?.setKeepAlive(true, 15_000);
-          if (!aborted) h.onOpen?.();
-          res.on('data', (c: Buffer) => {
-            if (!aborted && !closed) h.onData(c);
-          });
-          res.on('end', () => close());
-          res.on('error', (err) => close(err));
-          // A reset socket may only say 'aborted'/'close' without 'end'.
-          res.on('aborted', () => close(Object.assign(new Error('The connection was reset (ECONNRESET)'), { code: 'ECONNRESET' })));
-          res.on('close', () => {
-            if (!res.complete) close(Object.assign(new Error('The connection was reset (ECONNRESET)'), { code: 'ECONNRESET' }));
-            else close();
-          });
-        });
-        req.on('error', (err) => close(err));
-        req.end();
-      },
-      (err) => close(err),
-    );
-    return {
-      abort() {
-        if (aborted) return;
-        aborted = true;
-        req?.destroy();
-      },
-    };
+    return openStream(this.options('GET', path, query), h);
   }
 
   dispose(): void {

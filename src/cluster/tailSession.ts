@@ -6,9 +6,32 @@
 // dropped and read again whole. A pod replaced by a new one (new UID) is followed anew. The pod
 // informer the editor holds says when a pod is gone, replaced or running again: no polling.
 import { ClassifiedLine, LogFilter, LogFormatter, LogFilterSummary, formatSummary } from '../core/logs';
-import { ClusterSession } from './session';
-import { PodRecord } from './records';
-import { StreamHandle } from './http';
+import type { PatternProblem } from '../core/logs/noise';
+import type { PodRecord } from './records';
+import type { StreamHandle, StreamHandlers } from './httpStream';
+
+/** What a TailSession needs of a cluster session: its name, log streams, and error wording. */
+export interface TailSource {
+  readonly context: string;
+  readonly http: { stream(path: string, query: Record<string, string | number | boolean | undefined>, h: StreamHandlers): StreamHandle };
+  explain(err: unknown, action: string): Error;
+}
+
+/** A running Tail Logs: in this thread (TailSession) or in a worker thread (WorkerTailSession). */
+export interface TailRun {
+  readonly targets: LogTarget[];
+  readonly context: string;
+  readonly problems: readonly PatternProblem[];
+  readonly isStopped: boolean;
+  /** Resolves when the run was stopped and its last lines written. */
+  readonly done: Promise<void>;
+  start(): this;
+  /** Ends every stream; the last lines and the summary follow (at once here, soon from a worker). */
+  stop(): void;
+  summary(): LogFilterSummary;
+  /** Streams open now. */
+  openStreams(): number;
+}
 
 export interface LogTarget {
   namespace: string;
@@ -341,7 +364,7 @@ class Follower {
   }
 }
 
-export class TailSession {
+export class TailSession implements TailRun {
   readonly filter: LogFilter;
   private readonly formatter: LogFormatter;
   private readonly followers: Follower[];
@@ -360,7 +383,7 @@ export class TailSession {
   private readonly maxLinesPerFlush: number;
 
   constructor(
-    readonly session: ClusterSession,
+    readonly session: TailSource,
     readonly targets: LogTarget[],
     private readonly sink: TailSink,
     readonly pods: PodLookup | undefined,
@@ -374,8 +397,12 @@ export class TailSession {
     this.maxLinesPerFlush = options.maxLinesPerFlush ?? 2000;
   }
 
-  get problems() {
+  get problems(): readonly PatternProblem[] {
     return this.filter.problems;
+  }
+
+  get context(): string {
+    return this.session.context;
   }
 
   get isStopped(): boolean {

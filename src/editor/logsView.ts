@@ -1,15 +1,18 @@
-// Tail Logs: one TailSession at a time, written to the "Kubemark Logs" output channel through
-// the log filter. Noise is counted (a running summary), errors are marked; lines are batched so
-// many pods at once do not freeze the editor. A new run starts after the previous one has
-// written its last lines, so nothing of one run lands in the next.
+// Tail Logs: one run at a time, written to the "Kubemark Logs" output channel through the log
+// filter. The streams, the filter and the formatting run on a worker thread
+// (src/cluster/tailWorker.ts), so many pods at once never stall the extension host; this side
+// writes the batches it posts. Noise is counted (a running summary), errors are marked. A new
+// run starts after the previous one has written its last lines, so nothing of one run lands in
+// the next.
 import * as vscode from 'vscode';
 import { LogFilterSummary, formatSummary } from '../core/logs';
-import { LogTarget, PodLookup, TailSession } from '../cluster/tailSession';
+import { LogTarget, PodLookup, TailRun } from '../cluster/tailSession';
+import { WorkerTailSession } from '../cluster/tailWorker';
 import { ClusterSession } from '../cluster/session';
 import { Log } from './log';
 
 export interface WrittenText {
-  session: TailSession;
+  session: TailRun;
   text: string;
 }
 
@@ -19,24 +22,40 @@ export class LogsController implements vscode.Disposable {
   private readonly wrote = new vscode.EventEmitter<WrittenText>();
   /** Everything a session writes to the channel, as it is written (for tests and other extensions). */
   readonly onDidWrite = this.wrote.event;
-  private current: TailSession | undefined;
+  private current: TailRun | undefined;
+  private disposed = false;
+  private starting: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly log: Log) {
     this.status.command = 'kubemark.stopLogs';
   }
 
-  get active(): TailSession | undefined {
+  get active(): TailRun | undefined {
     return this.current;
   }
 
-  start(session: ClusterSession, targets: LogTarget[], extraPatterns: readonly unknown[], pods: PodLookup | undefined, idleTimeoutMs: number): TailSession {
+  /** Starts one after the other: each waits until the run before it has written its last lines. */
+  start(session: ClusterSession, targets: LogTarget[], extraPatterns: readonly unknown[], pods: PodLookup | undefined, idleTimeoutMs: number): Promise<TailRun> {
+    const next = this.starting.then(() => this.startNow(session, targets, extraPatterns, pods, idleTimeoutMs));
+    this.starting = next.catch(() => undefined);
+    return next;
+  }
+
+  private async startNow(session: ClusterSession, targets: LogTarget[], extraPatterns: readonly unknown[], pods: PodLookup | undefined, idleTimeoutMs: number): Promise<TailRun> {
+    // The previous run's last lines and summary are written before this one clears the channel.
+    const previous = this.current;
     this.stop();
+    if (previous) await previous.done;
+    if (this.disposed) throw new Error('The Kubemark extension is shutting down.');
     const channel = this.channel;
     const wrote = this.wrote;
-    let tail!: TailSession;
-    tail = new TailSession(session, targets, {
-      clear: () => channel.clear(),
+    let tail!: TailRun;
+    tail = new WorkerTailSession(session, targets, {
+      clear: () => {
+        if (!this.disposed) channel.clear();
+      },
       append: (text) => {
+        if (this.disposed) return;
         channel.appendLine(text);
         wrote.fire({ session: tail, text });
       },
@@ -48,8 +67,15 @@ export class LogsController implements vscode.Disposable {
       },
     });
     for (const p of tail.problems) this.log.warn(`kubemark.logs.extraNoisePatterns: ${p.message}`);
-    this.current = tail;
     tail.start();
+    this.current = tail;
+    // A run that ends by itself (its worker failed) leaves the status bar and the Stop command.
+    void tail.done.then(() => {
+      if (this.current !== tail) return;
+      this.current = undefined;
+      void vscode.commands.executeCommand('setContext', 'kubemark.tailing', false);
+      this.status.hide();
+    });
     channel.show(true);
     void vscode.commands.executeCommand('setContext', 'kubemark.tailing', true);
     this.updateStatus(tail.summary(), targets.length);
@@ -73,6 +99,7 @@ export class LogsController implements vscode.Disposable {
 
   dispose(): void {
     this.stop();
+    this.disposed = true;
     this.status.dispose();
     this.channel.dispose();
     this.wrote.dispose();

@@ -9,7 +9,7 @@ import { KubemarkError } from '../../src/core/errors';
 import { deploy, deleteNotReadyNodes, scaffold, scale, stopHollowNode, teardown } from '../../src/cluster/services';
 import { ClusterSession } from '../../src/cluster/session';
 import { MastersState, WorkersState } from '../../src/cluster/state';
-import { TailSession } from '../../src/cluster/tailSession';
+import { WorkerTailSession } from '../../src/cluster/tailWorker';
 import { MASTERS, WORKERS, sessions, waitFor, describeWithLab } from './lab';
 
 const NS = 'kubemark-ci';
@@ -86,7 +86,7 @@ describeWithLab('hollow-node lifecycle against the lab', () => {
   test('logs come back through the workers apiserver: real kubemark lines, noise counted', async () => {
     const shown: string[] = [];
     const pods = { get: (ns: string, pod: string) => workersState.pods.items.get(`${ns}/${pod}`), onChange: (l: () => void) => workersState.pods.onChange(l) };
-    const tail = new TailSession(
+    const tail = new WorkerTailSession(
       workers,
       [{ namespace: NS, pod: `${NAME}-0`, container: 'hollow-kubelet' }, { namespace: NS, pod: `${NAME}-0`, container: 'hollow-proxy' }],
       { append: (t) => shown.push(...t.split('\n')) },

@@ -1,5 +1,6 @@
 // The fault suite: the extension's live states (the same WorkersState, MastersState and
-// TailSession the editor holds) against the lab while its parts are stopped, paused and killed.
+// WorkerTailSession, Tail Logs on its worker thread, that the editor holds) against the lab
+// while its parts are stopped, paused and killed.
 // Each fault measures the time from the component being back to the state holding the truth,
 // and the suite prints a table of them. Watches are counted by the states and by the masters
 // apiserver itself (apiserver_longrunning_requests).
@@ -7,7 +8,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { MastersState, WorkersState } from '../../src/cluster/state';
-import { TailSession } from '../../src/cluster/tailSession';
+import { WorkerTailSession } from '../../src/cluster/tailWorker';
 import { deploy, scaffold, teardown } from '../../src/cluster/services';
 import { ClusterSession } from '../../src/cluster/session';
 import { exportStandaloneKubeconfig } from '../../src/core/kubeconfig';
@@ -93,7 +94,7 @@ describeWithLab('faults: the live layer heals', () => {
   test('(d) a hollow kubelet process killed: its log follow resumes with no duplicate line', async () => {
     const out: string[] = [];
     const pods = { get: (ns: string, pod: string) => w.pods.items.get(`${ns}/${pod}`), onChange: (l: () => void) => w.pods.onChange(l) };
-    const tail = new TailSession(workers, [{ namespace: NS, pod: `${NAME}-0`, container: 'hollow-kubelet' }], { append: (t) => { written.push(t); out.push(...t.split('\n')); } }, pods, { flushMs: 50, tailLines: 1000 }).start();
+    const tail = new WorkerTailSession(workers, [{ namespace: NS, pod: `${NAME}-0`, container: 'hollow-kubelet' }], { append: (t) => { written.push(t); out.push(...t.split('\n')); } }, pods, { flushMs: 50, tailLines: 1000 }).start();
     try {
       await waitFor('log lines', () => klogLines(out).length > 5, 60_000).catch((e) => {
         throw new Error(`${e.message}; streams open ${tail.openStreams()}, pod known ${w.pods.items.has(`${NS}/${NAME}-0`)}, seen ${tail.summary().linesSeen}, last written: ${out.slice(-6).join(' | ')}`);
@@ -108,13 +109,14 @@ describeWithLab('faults: the live layer heals', () => {
       assertNoDuplicates(out);
     } finally {
       tail.stop();
+      await tail.done;
     }
   });
 
   test('(e) a log stream cut by stopping the workers apiserver: Tail Logs continues after the restart', async () => {
     const out: string[] = [];
     const pods = { get: (ns: string, pod: string) => w.pods.items.get(`${ns}/${pod}`), onChange: (l: () => void) => w.pods.onChange(l) };
-    const tail = new TailSession(workers, [{ namespace: NS, pod: `${NAME}-1`, container: 'hollow-kubelet' }], { append: (t) => { written.push(t); out.push(...t.split('\n')); } }, pods, { flushMs: 50, tailLines: 1000 }).start();
+    const tail = new WorkerTailSession(workers, [{ namespace: NS, pod: `${NAME}-1`, container: 'hollow-kubelet' }], { append: (t) => { written.push(t); out.push(...t.split('\n')); } }, pods, { flushMs: 50, tailLines: 1000 }).start();
     try {
       // A hollow kubelet in steady state writes mostly known noise: lines seen (shown or counted) are what is followed.
       await waitFor('log lines', () => tail.summary().linesSeen > 0 && tail.openStreams() === 1, 60_000).catch((e) => {
@@ -133,6 +135,7 @@ describeWithLab('faults: the live layer heals', () => {
       assert.ok(out.some((l) => /fault-node-1\/hollow-kubelet: .*following again/.test(l)), 'the cut is said');
     } finally {
       tail.stop();
+      await tail.done;
     }
   });
 

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { KubemarkError } from '../../core/errors';
-import { LogTarget, TailSession } from '../../cluster/tailSession';
+import { LogTarget, TailRun } from '../../cluster/tailSession';
 import { sortByName } from '../../cluster/viewModel';
 import { ClusterModel } from '../model';
 import { LogsController } from '../logsView';
@@ -19,7 +19,7 @@ export interface TailLogsOptions {
 
 /** "Kubemark: Tail Logs" on a pod, a container, or every hollow-node pod (capped by kubemark.logs.maxPods). */
 export function tailLogsCommand(model: ClusterModel, logs: LogsController) {
-  return async (arg?: unknown): Promise<TailSession> => {
+  return async (arg?: unknown): Promise<TailRun> => {
     const workers = requireSession(model, 'workers');
     const o = optionsOf<TailLogsOptions>(arg, (a) => a instanceof TreeNode) ?? {};
     const ns = o.namespace ?? (arg instanceof WorkloadNode ? arg.group.namespace : arg instanceof PodNode ? arg.record.namespace : arg instanceof ContainerNode ? arg.pod.namespace : undefined);

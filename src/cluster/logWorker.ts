@@ -1,0 +1,115 @@
+// The log worker: one Tail Logs run (TailSession: its follows, the filter, the formatting) on a
+// worker thread, so that the extension host's thread never parses, filters or formats log
+// bytes (issue 11: 50 pods at 1,000 lines/s each saturated it). The extension host keeps the
+// credentials and the pod informer: it answers each stream's request for its (fresh) request
+// options, and posts the targets' pod records when they change. This thread posts the text
+// to show and the counts. Built as dist/logWorker.js; no vscode, no @kubernetes/client-node.
+import { parentPort, workerData } from 'node:worker_threads';
+import type * as https from 'node:https';
+import { PodLookup, TailSession, TailSource } from './tailSession';
+import { PodRecord } from './records';
+import { StreamHandle, StreamHandlers, agentFor, openStream, requestOptions, PortableTls } from './httpStream';
+import { classify } from './errors';
+import { FromWorker, LogWorkerInit, ToWorker, fromPortableError } from './logWorkerProtocol';
+
+const port = parentPort;
+if (!port) throw new Error('logWorker.js runs only as a worker thread');
+const init = workerData as LogWorkerInit;
+
+function post(m: FromWorker): void {
+  port!.postMessage(m);
+}
+
+/** The targets' pod records, as last posted by the extension host. */
+class PodMirror implements PodLookup {
+  private readonly listeners = new Set<() => void>();
+  constructor(private records: Record<string, PodRecord | null>) {}
+  get(namespace: string, pod: string): PodRecord | undefined {
+    return this.records[`${namespace}/${pod}`] ?? undefined;
+  }
+  onChange(listener: () => void) {
+    this.listeners.add(listener);
+    return { dispose: () => void this.listeners.delete(listener) };
+  }
+  update(records: Record<string, PodRecord | null>): void {
+    this.records = { ...this.records, ...records };
+    for (const l of [...this.listeners]) l();
+  }
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (Buffer.isBuffer(a) && Buffer.isBuffer(b)) return a.equals(b);
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => sameValue(x, b[i]));
+  return a === b;
+}
+
+function sameTls(a: PortableTls, b: PortableTls): boolean {
+  return sameValue(a.ca, b.ca) && sameValue(a.cert, b.cert) && sameValue(a.key, b.key) && a.rejectUnauthorized === b.rejectUnauthorized && a.servername === b.servername;
+}
+
+/**
+ * One keep-alive agent per TLS identity, compared by value (Buffers that crossed the thread
+ * boundary are new objects each time). A rotated client certificate gets a new agent; the old
+ * one keeps the streams it carries until they end.
+ */
+const agents: Array<{ tls: PortableTls; agent: https.Agent }> = [];
+function agentOf(tls: PortableTls): https.Agent {
+  const last = agents[agents.length - 1];
+  if (last && sameTls(last.tls, tls)) return last.agent;
+  const a = { tls, agent: agentFor(tls) };
+  agents.push(a);
+  return a.agent;
+}
+
+let nextId = 1;
+const waiting = new Map<number, (m: Extract<ToWorker, { t: 'request' }>) => void>();
+
+const source: TailSource = {
+  context: init.context,
+  http: {
+    stream(path, query, h: StreamHandlers): StreamHandle {
+      const id = nextId++;
+      let aborted = false;
+      let inner: StreamHandle | undefined;
+      waiting.set(id, (m) => {
+        if (aborted) return;
+        if (!m.request) return h.onClose(fromPortableError(m.error ?? { message: 'no request options' }));
+        inner = openStream(requestOptions(m.request, m.request.protocol === 'https:' ? agentOf(m.request.tls) : undefined), h);
+      });
+      post({ t: 'request?', id, path, query });
+      return {
+        abort() {
+          aborted = true;
+          waiting.delete(id);
+          inner?.abort();
+        },
+      };
+    },
+  },
+  explain: (err, action) => classify(err, { context: init.context, ...(init.server ? { server: init.server } : {}), action }),
+};
+
+const pods = init.pods ? new PodMirror(init.pods) : undefined;
+const tail = new TailSession(source, init.targets, {
+  append: (text) => post({ t: 'append', text }),
+  clear: () => post({ t: 'clear' }),
+}, pods, {
+  ...init.options,
+  onCounts: (summary) => post({ t: 'counts', summary, open: tail.openStreams() }),
+});
+
+port.on('message', (m: ToWorker) => {
+  if (m.t === 'request') {
+    const f = waiting.get(m.id);
+    waiting.delete(m.id);
+    f?.(m);
+  } else if (m.t === 'pods') {
+    pods?.update(m.records);
+  } else if (m.t === 'stop') {
+    tail.stop();
+    for (const a of agents) a.agent.destroy();
+    post({ t: 'stopped', summary: tail.summary() });
+  }
+});
+
+tail.start();

@@ -1,0 +1,197 @@
+// Tail Logs on a worker thread (issue 11): the extension host side of src/cluster/logWorker.ts.
+// This thread keeps what must stay here (the kubeconfig's credentials, which it applies to each
+// stream's request as it opens, so an exec plugin's fresh token is used; the pod informer,
+// whose records of the targets it forwards when they change) and writes what the worker posts
+// (text, counts) to the sink. Nothing of the log bytes is read on this thread. No vscode.
+import { Worker } from 'node:worker_threads';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { LogFilter, LogFilterSummary } from '../core/logs';
+import type { PatternProblem } from '../core/logs/noise';
+import { KubemarkError } from '../core/errors';
+import type { PodRecord } from './records';
+import type { PortableRequest } from './httpStream';
+import { LogTarget, PodLookup, TailOptions, TailRun, TailSink } from './tailSession';
+import { FromWorker, LogWorkerInit, ToWorker, toPortableError } from './logWorkerProtocol';
+
+/** What a worker-backed run needs of a cluster session. */
+export interface WorkerTailSource {
+  readonly context: string;
+  readonly server?: string;
+  readonly http: { portable(method: string, path: string, query?: Record<string, string | number | boolean | undefined>): Promise<PortableRequest> };
+  explain(err: unknown, action: string): Error;
+}
+
+/** How long a stop waits for the worker's last lines before ending it anyway. */
+const STOP_GRACE_MS = 5_000;
+
+/**
+ * dist/logWorker.js: beside this bundle (dist/cluster.js), or, for a test or benchmark bundle
+ * under out/, in the dist/ of the package it is built from.
+ */
+export function logWorkerScript(): string {
+  const beside = path.join(__dirname, 'logWorker.js');
+  if (existsSync(beside)) return beside;
+  for (let dir = __dirname, i = 0; i < 8; i++, dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'dist', 'logWorker.js');
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new KubemarkError('The log reader (dist/logWorker.js) is missing from the extension: reinstall Kubemark Workbench, or run "npm run build" in its folder.');
+}
+
+const keyOf = (t: LogTarget) => `${t.namespace}/${t.pod}`;
+
+export class WorkerTailSession implements TailRun {
+  private worker: Worker | undefined;
+  private readonly problemsOf: readonly PatternProblem[];
+  private last: LogFilterSummary;
+  private open = 0;
+  private stopping = false;
+  private finished = false;
+  private podSub: { dispose(): void } | undefined;
+  private readonly posted = new Map<string, string>();
+  private stopTimer: ReturnType<typeof setTimeout> | undefined;
+  private resolveDone!: () => void;
+  readonly done = new Promise<void>((r) => (this.resolveDone = r));
+
+  constructor(
+    readonly session: WorkerTailSource,
+    readonly targets: LogTarget[],
+    private readonly sink: TailSink,
+    private readonly pods: PodLookup | undefined,
+    private readonly options: TailOptions = {},
+  ) {
+    // The pattern problems (for a warning now) and the zero counts; this filter reads no line.
+    const local = new LogFilter({ extraPatterns: options.extraPatterns ?? [], emitNoise: false });
+    this.problemsOf = local.problems;
+    this.last = local.summary();
+  }
+
+  get context(): string {
+    return this.session.context;
+  }
+
+  get problems(): readonly PatternProblem[] {
+    return this.problemsOf;
+  }
+
+  get isStopped(): boolean {
+    return this.stopping;
+  }
+
+  summary(): LogFilterSummary {
+    return this.last;
+  }
+
+  openStreams(): number {
+    return this.finished ? 0 : this.open;
+  }
+
+  /** The targets' pod records that changed since last posted (all of them the first time). */
+  private podRecords(): Record<string, PodRecord | null> | undefined {
+    if (!this.pods) return undefined;
+    const out: Record<string, PodRecord | null> = {};
+    let changed = false;
+    for (const t of this.targets) {
+      const k = keyOf(t);
+      const r = this.pods.get(t.namespace, t.pod) ?? null;
+      const text = JSON.stringify(r);
+      if (this.posted.get(k) === text) continue;
+      this.posted.set(k, text);
+      out[k] = r;
+      changed = true;
+    }
+    return changed ? out : undefined;
+  }
+
+  start(): this {
+    const o = this.options;
+    const init: LogWorkerInit = {
+      context: this.session.context,
+      ...(this.session.server ? { server: this.session.server } : {}),
+      targets: this.targets,
+      options: {
+        extraPatterns: o.extraPatterns ?? [],
+        ...(o.idleTimeoutMs !== undefined ? { idleTimeoutMs: o.idleTimeoutMs } : {}),
+        ...(o.tailLines !== undefined ? { tailLines: o.tailLines } : {}),
+        ...(o.flushMs !== undefined ? { flushMs: o.flushMs } : {}),
+        ...(o.summaryMs !== undefined ? { summaryMs: o.summaryMs } : {}),
+        ...(o.maxLinesPerFlush !== undefined ? { maxLinesPerFlush: o.maxLinesPerFlush } : {}),
+      },
+      pods: this.pods ? (this.podRecords() ?? {}) : null,
+    };
+    const worker = new Worker(logWorkerScript(), { workerData: init, name: 'kubemark-logs' });
+    this.worker = worker;
+    worker.on('message', (m: FromWorker) => this.received(m));
+    worker.on('error', (err) => this.ended(`the log reader failed: ${err.message}`));
+    worker.on('exit', (code) => this.ended(`the log reader stopped unexpectedly (exit code ${code})`));
+    this.podSub = this.pods?.onChange(() => {
+      const records = this.podRecords();
+      if (records) this.send({ t: 'pods', records });
+    });
+    return this;
+  }
+
+  private send(m: ToWorker): void {
+    if (!this.finished) this.worker?.postMessage(m);
+  }
+
+  private received(m: FromWorker): void {
+    if (this.finished) return;
+    switch (m.t) {
+      case 'request?':
+        void this.session.http.portable('GET', m.path, m.query).then(
+          (request) => this.send({ t: 'request', id: m.id, request }),
+          (err) => this.send({ t: 'request', id: m.id, error: toPortableError(this.session.explain(err, `follow logs at ${m.path}`)) }),
+        );
+        break;
+      case 'append':
+        this.sink.append(m.text);
+        break;
+      case 'clear':
+        this.sink.clear?.();
+        break;
+      case 'counts':
+        this.last = m.summary;
+        this.open = m.open;
+        this.options.onCounts?.(m.summary);
+        break;
+      case 'stopped':
+        this.last = m.summary;
+        this.finish();
+        break;
+    }
+  }
+
+  /** The worker ended without being asked (an exception, a crash): say so, keep the counts. */
+  private ended(why: string): void {
+    if (this.finished) return;
+    if (!this.stopping) this.sink.append(`── ${why}. The counts above are kept; run "Kubemark: Tail Logs" again to follow these logs.`);
+    else this.sink.append('── stopped');
+    this.stopping = true;
+    this.finish();
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.open = 0;
+    if (this.stopTimer) clearTimeout(this.stopTimer);
+    this.podSub?.dispose();
+    const w = this.worker;
+    this.worker = undefined;
+    void w?.terminate();
+    this.options.onCounts?.(this.last);
+    this.resolveDone();
+  }
+
+  /** Asks the worker to end its streams and write its last lines and summary; done resolves after. */
+  stop(): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    if (!this.worker) return this.finish();
+    this.send({ t: 'stop' });
+    this.stopTimer = setTimeout(() => this.ended('the log reader did not stop in time'), STOP_GRACE_MS);
+    (this.stopTimer as { unref?: () => void }).unref?.();
+  }
+}

@@ -1,0 +1,230 @@
+// Tail Logs on its worker thread (src/cluster/tailWorker.ts + dist/logWorker.js): a real worker
+// thread following real HTTP log streams from a local server (127.0.0.1, a port of its own),
+// with the extension host's side only answering credential requests and forwarding pod records.
+// What reaches the sink after noise, resets, a replaced pod, a credential failure, a crash of
+// the worker and a stop.
+import { describe, test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as http from 'node:http';
+import { AddressInfo } from 'node:net';
+import { WorkerTailSession, WorkerTailSource } from '../../../src/cluster/tailWorker';
+import { PodLookup } from '../../../src/cluster/tailSession';
+import { PodRecord } from '../../../src/cluster/records';
+import { PortableRequest } from '../../../src/cluster/httpStream';
+import { KubemarkError } from '../../../src/core/errors';
+
+interface LogRequest {
+  pod: string;
+  query: URLSearchParams;
+  authorization: string | undefined;
+  res: http.ServerResponse;
+}
+
+/** A log endpoint whose answers the test writes: each request waits in `requests`. */
+class LogServer {
+  readonly requests: LogRequest[] = [];
+  private readonly server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/log$/.exec(url.pathname);
+    if (!m) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': 'text/plain' });
+    res.flushHeaders();
+    this.requests.push({ pod: m[2]!, query: url.searchParams, authorization: req.headers.authorization, res });
+  });
+  port = 0;
+
+  async listen(): Promise<void> {
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+    this.port = (this.server.address() as AddressInfo).port;
+  }
+
+  get last(): LogRequest {
+    return this.requests[this.requests.length - 1]!;
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((r) => this.server.close(() => r()));
+  }
+}
+
+/** The extension host's side of a session: request options with a fresh token each time. */
+class Source implements WorkerTailSource {
+  readonly context = 'workers';
+  calls = 0;
+  fail: Error | undefined;
+  constructor(private readonly logs: LogServer) {}
+  get server(): string {
+    return `http://127.0.0.1:${this.logs.port}`;
+  }
+  readonly http = {
+    portable: async (method: string, path: string, query?: Record<string, string | number | boolean | undefined>): Promise<PortableRequest> => {
+      this.calls++;
+      if (this.fail) throw this.fail;
+      const q = new URLSearchParams();
+      for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) q.set(k, String(v));
+      return { protocol: 'http:', hostname: '127.0.0.1', port: this.logs.port, path: `${path}?${q}`, method, headers: { Authorization: `Bearer token-${this.calls}` }, tls: {} };
+    },
+  };
+  explain(err: unknown, action: string): Error {
+    return err instanceof KubemarkError ? err : new KubemarkError(`Cannot reach workers while trying to ${action}: ${(err as Error).message}`);
+  }
+}
+
+class Pods implements PodLookup {
+  private readonly listeners = new Set<() => void>();
+  constructor(public pod: PodRecord | undefined) {}
+  get(): PodRecord | undefined {
+    return this.pod;
+  }
+  onChange(l: () => void) {
+    this.listeners.add(l);
+    return { dispose: () => void this.listeners.delete(l) };
+  }
+  set(p: PodRecord | undefined): void {
+    this.pod = p;
+    for (const l of this.listeners) l();
+  }
+}
+
+const running = (uid: string, created = '2026-12-01T10:00:00Z'): PodRecord => ({
+  name: 'hollow-node-0', uid, namespace: 'kubemark', phase: 'Running', status: 'Running', readyContainers: 1,
+  containers: [{ name: 'hollow-kubelet', ready: true, restarts: 0, state: 'Running' }], restarts: 0, created, deleting: false,
+});
+
+const TARGET = [{ namespace: 'kubemark', pod: 'hollow-node-0', container: 'hollow-kubelet' }];
+const ts = (s: number, ns = 0) => `2026-12-01T10:00:${String(s).padStart(2, '0')}.${String(ns).padStart(9, '0')}Z`;
+const NOISE = 'E1201 10:00:01.000000   7 eviction_manager.go:282] "Eviction manager: failed to get summary stats" err="x"';
+
+async function until(what: string, f: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!f()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+const lines = (out: string[]) => out.filter((l) => !l.startsWith('──') && !l.startsWith('Following') && !l.startsWith('Known'));
+
+describe('WorkerTailSession (a real worker thread, real HTTP streams)', () => {
+  const servers: LogServer[] = [];
+  after(async () => {
+    for (const s of servers) await s.close();
+  });
+
+  async function setUp(pods: Pods | undefined, options = {}) {
+    const logs = new LogServer();
+    servers.push(logs);
+    await logs.listen();
+    const source = new Source(logs);
+    const out: string[] = [];
+    const run = new WorkerTailSession(source, TARGET, { append: (t) => out.push(...t.split('\n')) }, pods, { flushMs: 10, ...options }).start();
+    return { logs, source, out, run };
+  }
+
+  test('follows with the credentials this thread applied; noise is counted there, errors marked, the summary written at stop', async () => {
+    const { logs, out, run } = await setUp(new Pods(running('u1')));
+    await until('the request', () => logs.requests.length === 1);
+    assert.equal(logs.last.authorization, 'Bearer token-1', 'the headers this thread made reach the server');
+    assert.equal(logs.last.query.get('follow'), 'true');
+    assert.equal(logs.last.query.get('timestamps'), 'true');
+    assert.equal(logs.last.query.get('container'), 'hollow-kubelet');
+    const noise = Array.from({ length: 40 }, (_, i) => `${ts(1, i + 1)} ${NOISE}\n`).join('');
+    logs.last.res.write(`${noise}${ts(2)} I1201 kubelet started\n${ts(3)} E1201 10:00:03.000000   7 x.go:1] real trouble\n`);
+    await until('the lines', () => lines(out).length === 3);
+    assert.deepEqual(lines(out), [
+      'I1201 kubelet started',
+      '✖ E1201 10:00:03.000000   7 x.go:1] real trouble',
+      '    ↳ klog-error: Error logged by the component that is not known kubemark noise: read it.',
+    ]);
+    await until('the counts', () => run.summary().suppressed === 40 && run.openStreams() === 1);
+    assert.equal(run.summary().errors, 1);
+    assert.equal(run.summary().byPattern.find((p) => p.id === 'eviction-summary-stats')?.count, 40);
+    run.stop();
+    assert.equal(run.isStopped, true);
+    await run.done;
+    assert.equal(out[out.length - 1], '── stopped');
+    assert.ok(out.some((l) => /^── .*40 .*suppressed/.test(l) || /^── .*suppressed.*40/.test(l)), `the summary is written: ${out.join(' | ')}`);
+    assert.equal(run.openStreams(), 0);
+    await until('the server sees the stream end', () => logs.last.res.destroyed || logs.last.res.writableEnded || logs.last.res.closed);
+  });
+
+  test('a reset stream follows again with fresh credentials from the last timestamp: nothing lost, nothing doubled', async () => {
+    const { logs, source, out, run } = await setUp(new Pods(running('u1')));
+    await until('the request', () => logs.requests.length === 1);
+    logs.last.res.write(`${ts(1, 5)} line one\n${ts(2, 100)} line two\n${ts(3, 7)} line thr`);
+    await until('line two', () => lines(out).includes('line two'));
+    logs.last.res.socket?.destroy();
+    await until('a second request', () => logs.requests.length === 2);
+    assert.equal(logs.last.query.get('sinceTime'), '2026-12-01T10:00:02Z');
+    assert.equal(logs.last.authorization, 'Bearer token-2', 'each stream asks this thread for its credentials');
+    assert.equal(source.calls, 2);
+    logs.last.res.write(`${ts(2, 1)} earlier in that second\n${ts(2, 100)} line two\n${ts(3, 7)} line three\n${ts(4)} line four\n`);
+    await until('line four', () => lines(out).includes('line four'));
+    assert.deepEqual(lines(out), ['line one', 'line two', 'line three', 'line four']);
+    assert.ok(out.some((l) => /hollow-node-0\/hollow-kubelet: .*following again/.test(l)), out.join('\n'));
+    run.stop();
+    await run.done;
+  });
+
+  test('pod records forwarded from this thread: a replaced pod is followed anew from its start', async () => {
+    const pods = new Pods(running('u1'));
+    const { logs, out, run } = await setUp(pods);
+    await until('the request', () => logs.requests.length === 1);
+    logs.last.res.write(`${ts(10)} old pod line\n`);
+    await until('the old line', () => lines(out).includes('old pod line'));
+    pods.set(undefined);
+    await until('the note', () => out.some((l) => /pod gone; following again when it runs/.test(l)));
+    assert.equal(logs.requests.length, 1, 'nothing opened while the pod is gone');
+    pods.set(running('u2', '2026-12-01T10:01:00Z'));
+    await until('the new pod followed', () => logs.requests.length === 2);
+    assert.equal(logs.last.query.get('sinceTime'), '2026-12-01T10:01:00Z');
+    logs.last.res.write(`${ts(3)} new pod line\n`);
+    await until('the new pod line', () => lines(out).includes('new pod line'));
+    assert.deepEqual(lines(out), ['old pod line', 'new pod line']);
+    run.stop();
+    await run.done;
+  });
+
+  test('credentials that cannot be had (an exec plugin failing) are said, and retried', async () => {
+    const logs = new LogServer();
+    servers.push(logs);
+    await logs.listen();
+    const source = new Source(logs);
+    source.fail = new KubemarkError('The exec credential plugin of context workers failed: token expired. Log in again, then Refresh.');
+    const out: string[] = [];
+    const run = new WorkerTailSession(source, TARGET, { append: (t) => out.push(...t.split('\n')) }, new Pods(running('u1')), { flushMs: 10 }).start();
+    await until('the message', () => out.some((l) => l.includes('exec credential plugin of context workers failed: token expired')));
+    assert.equal(logs.requests.length, 0);
+    source.fail = undefined;
+    await until('a request once the credentials work', () => logs.requests.length === 1, 15_000);
+    logs.last.res.write(`${ts(1)} back\n`);
+    await until('the line', () => lines(out).includes('back'));
+    run.stop();
+    await run.done;
+  });
+
+  test('the worker thread dying is said, the run ends, and its counts are kept', async () => {
+    const { logs, out, run } = await setUp(new Pods(running('u1')));
+    await until('the request', () => logs.requests.length === 1);
+    logs.last.res.write(`${ts(1)} ${NOISE}\n${ts(2)} I1201 alive\n`);
+    await until('the counts', () => run.summary().suppressed === 1 && lines(out).includes('I1201 alive'));
+    await (run as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    await run.done;
+    assert.ok(out.some((l) => /── the log reader stopped unexpectedly .*run "Kubemark: Tail Logs" again/.test(l)), out.join('\n'));
+    assert.equal(run.summary().suppressed, 1);
+    assert.equal(run.openStreams(), 0);
+    assert.equal(run.isStopped, true);
+  });
+
+  test('stopped before any stream opened: done resolves, nothing is left running', async () => {
+    const { out, run } = await setUp(undefined);
+    run.stop();
+    await run.done;
+    assert.equal(out[out.length - 1], '── stopped');
+    assert.equal((run as unknown as { worker?: unknown }).worker, undefined);
+  });
+});
