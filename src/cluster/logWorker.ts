@@ -5,6 +5,7 @@
 // options, and posts the targets' pod records when they change. This thread posts the text
 // to show and the counts. Built as dist/logWorker.js; no vscode, no @kubernetes/client-node.
 import { parentPort, workerData } from 'node:worker_threads';
+import * as os from 'node:os';
 import type * as https from 'node:https';
 import { PodLookup, TailSession, TailSource } from './tailSession';
 import { PodRecord } from './records';
@@ -15,6 +16,18 @@ import { FromWorker, LogWorkerInit, ToWorker, fromPortableError } from './logWor
 const port = parentPort;
 if (!port) throw new Error('logWorker.js runs only as a worker thread');
 const init = workerData as LogWorkerInit;
+
+// Reading logs is background work: when the cores are busy, the extension host's own thread
+// (the editor's responsiveness) goes first. On Linux, setpriority(PRIO_PROCESS, 0) applies to
+// the calling thread only, so this lowers this worker and nothing else; elsewhere it would
+// lower the whole extension host, so it is not done there.
+if (process.platform === 'linux') {
+  try {
+    os.setPriority(0, Math.max(os.getPriority(0), 10));
+  } catch {
+    // not allowed (a sandbox): run at the normal priority
+  }
+}
 
 function post(m: FromWorker): void {
   port!.postMessage(m);
