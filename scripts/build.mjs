@@ -54,10 +54,11 @@ if (args.has('--tests')) {
     // Tests load dependencies from node_modules at run time (mocha in the extension host).
     packages: 'external',
   });
-  // The log worker thread the tests start (src/cluster/tailWorker.ts finds it in dist/), kept
-  // fresh here too so that a suite run with compile-tests alone never starts a stale one.
-  await build({ ...common, entryPoints: { logWorker: join(root, 'src/cluster/logWorker.ts') }, outdir: join(root, 'dist') });
-  console.log(`built ${entries.length} test entries and dist/logWorker.js in ${Date.now() - started} ms`);
+  // The log worker thread the tests start, in out/dist/ (src/cluster/tailWorker.ts looks there
+  // for bundles under out/), so that a suite never starts a stale one and this never rewrites
+  // the dist/ a running extension (a lab's code-server) loads.
+  await build({ ...common, entryPoints: { logWorker: join(root, 'src/cluster/logWorker.ts') }, outdir: join(root, 'out/dist') });
+  console.log(`built ${entries.length} test entries and out/dist/logWorker.js in ${Date.now() - started} ms`);
 } else {
   const result = await build({
     ...common,
@@ -79,7 +80,14 @@ if (args.has('--tests')) {
   }
   // The log worker thread loads only the log pipeline: no client-node (its ~1 s of start-up), no vscode.
   const worker = Object.entries(result.metafile.outputs).find(([file]) => file.endsWith('dist/logWorker.js'));
-  const heavy = Object.keys(worker?.[1].inputs ?? {}).filter((f) => f.includes('@kubernetes/client-node') || f.includes('src/editor/'));
+  if (!worker) {
+    console.error('dist/logWorker.js was not built');
+    process.exit(1);
+  }
+  const heavy = [
+    ...Object.keys(worker[1].inputs).filter((f) => f.includes('@kubernetes/client-node') || f.includes('src/editor/')),
+    ...worker[1].imports.filter((i) => i.path === 'vscode').map(() => 'vscode (there is no vscode module in a worker thread)'),
+  ];
   if (heavy.length > 0) {
     console.error(`dist/logWorker.js must hold only the log pipeline, but it includes:\n  ${heavy.slice(0, 10).join('\n  ')}\nUse "import type" for what it only names.`);
     process.exit(1);

@@ -52,7 +52,8 @@ function transport(o: https.RequestOptions): typeof https | typeof http {
 }
 
 export function bodyError(status: number, text: string): HttpError {
-  let body: unknown = text;
+  // An empty body is no body (errors.ts then words the status itself).
+  let body: unknown = text || undefined;
   try {
     body = JSON.parse(text);
   } catch {
@@ -101,9 +102,11 @@ export function openStream(o: https.RequestOptions | Promise<https.RequestOption
     req?.destroy();
     h.onClose(err);
   };
-  void Promise.resolve(o).then(
-    (o) => {
-      if (aborted) return;
+  const start = (o: https.RequestOptions) => {
+    if (aborted) return;
+    // request() throws at once for some bad input (a malformed key or CA, a header value with a
+    // line break from a credential plugin): that is this stream's error, not the caller's.
+    try {
       req = transport(o).request(o, (res) => {
         const status = res.statusCode ?? 0;
         if (status !== 200) {
@@ -129,9 +132,11 @@ export function openStream(o: https.RequestOptions | Promise<https.RequestOption
       });
       req.on('error', (err) => close(err));
       req.end();
-    },
-    (err) => close(err),
-  );
+    } catch (err) {
+      close(err);
+    }
+  };
+  void Promise.resolve(o).then(start, (err) => close(err));
   return {
     abort() {
       if (aborted) return;

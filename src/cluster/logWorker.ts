@@ -10,6 +10,7 @@ import type * as https from 'node:https';
 import { PodLookup, TailSession, TailSource } from './tailSession';
 import { PodRecord } from './records';
 import { StreamHandle, StreamHandlers, agentFor, openStream, requestOptions, PortableTls } from './httpStream';
+import { sameTls } from './logWorkerTls';
 import { classify } from './errors';
 import { FromWorker, LogWorkerInit, ToWorker, fromPortableError } from './logWorkerProtocol';
 
@@ -50,28 +51,26 @@ class PodMirror implements PodLookup {
   }
 }
 
-function sameValue(a: unknown, b: unknown): boolean {
-  if (Buffer.isBuffer(a) && Buffer.isBuffer(b)) return a.equals(b);
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => sameValue(x, b[i]));
-  return a === b;
-}
-
-function sameTls(a: PortableTls, b: PortableTls): boolean {
-  return sameValue(a.ca, b.ca) && sameValue(a.cert, b.cert) && sameValue(a.key, b.key) && a.rejectUnauthorized === b.rejectUnauthorized && a.servername === b.servername;
-}
-
 /**
- * One keep-alive agent per TLS identity, compared by value (Buffers that crossed the thread
- * boundary are new objects each time). A rotated client certificate gets a new agent; the old
- * one keeps the streams it carries until they end.
+ * One keep-alive agent per TLS identity, compared by value (what crossed the thread boundary is
+ * a new object each time). A rotated client certificate gets a new agent; the one before is
+ * destroyed once the streams it carries have ended.
  */
-const agents: Array<{ tls: PortableTls; agent: https.Agent }> = [];
+let current: { tls: PortableTls; agent: https.Agent } | undefined;
+const retired = new Set<https.Agent>();
+function socketsOf(a: https.Agent): number {
+  return Object.values(a.sockets).reduce((n, list) => n + (list?.length ?? 0), 0);
+}
 function agentOf(tls: PortableTls): https.Agent {
-  const last = agents[agents.length - 1];
-  if (last && sameTls(last.tls, tls)) return last.agent;
-  const a = { tls, agent: agentFor(tls) };
-  agents.push(a);
-  return a.agent;
+  for (const a of retired) {
+    if (socketsOf(a) > 0) continue;
+    a.destroy();
+    retired.delete(a);
+  }
+  if (current && sameTls(current.tls, tls)) return current.agent;
+  if (current) retired.add(current.agent);
+  current = { tls, agent: agentFor(tls) };
+  return current.agent;
 }
 
 let nextId = 1;
@@ -120,7 +119,8 @@ port.on('message', (m: ToWorker) => {
     pods?.update(m.records);
   } else if (m.t === 'stop') {
     tail.stop();
-    for (const a of agents) a.agent.destroy();
+    current?.agent.destroy();
+    for (const a of retired) a.destroy();
     post({ t: 'stopped', summary: tail.summary() });
   }
 });

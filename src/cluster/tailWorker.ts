@@ -6,7 +6,8 @@
 import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { LogFilter, LogFilterSummary } from '../core/logs';
+import { LogFilter, LogFilterSummary, formatSummary } from '../core/logs';
+import { redact } from '../core/redact';
 import type { PatternProblem } from '../core/logs/noise';
 import { KubemarkError } from '../core/errors';
 import type { PodRecord } from './records';
@@ -24,17 +25,37 @@ export interface WorkerTailSource {
 
 /** How long a stop waits for the worker's last lines before ending it anyway. */
 const STOP_GRACE_MS = 5_000;
+/** How long a stream waits for its credentials (a hung exec plugin) before it fails and retries. */
+const CREDENTIALS_TIMEOUT_MS = 30_000;
 
-/**
- * dist/logWorker.js: beside this bundle (dist/cluster.js), or, for a test or benchmark bundle
- * under out/, in the dist/ of the package it is built from.
- */
+/** "pod/container" of a log request, as the notes name a source. */
+function sourceOf(path: string, query: Record<string, unknown>): string {
+  const pod = /\/pods\/([^/]+)\/log$/.exec(path)?.[1];
+  return `${pod ? decodeURIComponent(pod) : path}/${String(query.container ?? '')}`;
+}
+
+/** The promise, or a rejection after ms. */
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new KubemarkError(`${what} took more than ${Math.round(ms / 1000)} s (a credential plugin that does not answer?); trying again.`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
+/** dist/logWorker.js: beside this bundle (dist/cluster.js), or the test build's copy. */
 export function logWorkerScript(): string {
   const beside = path.join(__dirname, 'logWorker.js');
   if (existsSync(beside)) return beside;
-  for (let dir = __dirname, i = 0; i < 8; i++, dir = path.dirname(dir)) {
-    const candidate = path.join(dir, 'dist', 'logWorker.js');
-    if (existsSync(candidate)) return candidate;
+  // A test or benchmark bundle (out/test/…, out/bench/…): `npm run compile-tests` puts a copy
+  // in out/dist/, so that it never rewrites the dist/ a running extension uses.
+  const parts = __dirname.split(path.sep);
+  const out = parts.lastIndexOf('out');
+  if (out > 0) {
+    const root = parts.slice(0, out).join(path.sep) || path.sep;
+    for (const candidate of [path.join(root, 'out', 'dist', 'logWorker.js'), path.join(root, 'dist', 'logWorker.js')]) {
+      if (existsSync(candidate)) return candidate;
+    }
   }
   throw new KubemarkError('The log reader (dist/logWorker.js) is missing from the extension: reinstall Kubemark Workbench, or run "npm run build" in its folder.');
 }
@@ -139,12 +160,15 @@ export class WorkerTailSession implements TailRun {
   private received(m: FromWorker): void {
     if (this.finished) return;
     switch (m.t) {
-      case 'request?':
-        void this.session.http.portable('GET', m.path, m.query).then(
+      case 'request?': {
+        if (this.stopping) break;
+        const what = `follow logs of ${sourceOf(m.path, m.query)}`;
+        void within(this.session.http.portable('GET', m.path, m.query), CREDENTIALS_TIMEOUT_MS, `Getting the credentials to ${what}`).then(
           (request) => this.send({ t: 'request', id: m.id, request }),
-          (err) => this.send({ t: 'request', id: m.id, error: toPortableError(this.session.explain(err, `follow logs at ${m.path}`)) }),
+          (err) => this.send({ t: 'request', id: m.id, error: toPortableError(this.session.explain(err, what)) }),
         );
         break;
+      }
       case 'append':
         this.sink.append(m.text);
         break;
@@ -163,11 +187,12 @@ export class WorkerTailSession implements TailRun {
     }
   }
 
-  /** The worker ended without being asked (an exception, a crash): say so, keep the counts. */
+  /** The worker ended without being asked (an exception, a crash) or did not stop in time: say so, with the counts it sent. */
   private ended(why: string): void {
     if (this.finished) return;
-    if (!this.stopping) this.sink.append(`── ${why}. The counts above are kept; run "Kubemark: Tail Logs" again to follow these logs.`);
-    else this.sink.append('── stopped');
+    this.sink.append(`── ${formatSummary(this.last)}`);
+    if (!this.stopping) this.sink.append(`── ${redact(why)}. Run "Kubemark: Tail Logs" again to follow these logs.`);
+    else this.sink.append(`── stopped (${redact(why)})`);
     this.stopping = true;
     this.finish();
   }

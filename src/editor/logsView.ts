@@ -10,6 +10,7 @@ import { LogTarget, PodLookup, TailRun } from '../cluster/tailSession';
 import { WorkerTailSession } from '../cluster/tailWorker';
 import { ClusterSession } from '../cluster/session';
 import { Log } from './log';
+import { CancelledError } from '../core/errors';
 
 export interface WrittenText {
   session: TailRun;
@@ -23,6 +24,10 @@ export class LogsController implements vscode.Disposable {
   /** Everything a session writes to the channel, as it is written (for tests and other extensions). */
   readonly onDidWrite = this.wrote.event;
   private current: TailRun | undefined;
+  /** The latest run, stopped or not: the next one waits for its last lines. */
+  private last: TailRun | undefined;
+  /** Bumped by every stop: a start that waited for the run before it gives up if it changed. */
+  private generation = 0;
   private disposed = false;
   private starting: Promise<unknown> = Promise.resolve();
 
@@ -42,11 +47,14 @@ export class LogsController implements vscode.Disposable {
   }
 
   private async startNow(session: ClusterSession, targets: LogTarget[], extraPatterns: readonly unknown[], pods: PodLookup | undefined, idleTimeoutMs: number): Promise<TailRun> {
-    // The previous run's last lines and summary are written before this one clears the channel.
-    const previous = this.current;
+    // The previous run's last lines and summary are written before this one clears the channel
+    // (also when it was stopped by Stop Tailing Logs just before).
     this.stop();
-    if (previous) await previous.done;
-    if (this.disposed) throw new Error('The Kubemark extension is shutting down.');
+    const generation = this.generation;
+    await this.last?.done;
+    if (this.disposed) throw new CancelledError('The Kubemark extension is shutting down.');
+    // Stop Tailing Logs pressed while this waited: it stops this start too.
+    if (generation !== this.generation) throw new CancelledError('Tail Logs was stopped before it started.');
     const channel = this.channel;
     const wrote = this.wrote;
     let tail!: TailRun;
@@ -69,6 +77,7 @@ export class LogsController implements vscode.Disposable {
     for (const p of tail.problems) this.log.warn(`kubemark.logs.extraNoisePatterns: ${p.message}`);
     tail.start();
     this.current = tail;
+    this.last = tail;
     // A run that ends by itself (its worker failed) leaves the status bar and the Stop command.
     void tail.done.then(() => {
       if (this.current !== tail) return;
@@ -89,6 +98,7 @@ export class LogsController implements vscode.Disposable {
   }
 
   stop(): void {
+    this.generation++;
     const tail = this.current;
     if (!tail) return;
     this.current = undefined;

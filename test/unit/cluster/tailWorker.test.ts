@@ -3,7 +3,7 @@
 // with the extension host's side only answering credential requests and forwarding pod records.
 // What reaches the sink after noise, resets, a replaced pod, a credential failure, a crash of
 // the worker and a stop.
-import { describe, test, after } from 'node:test';
+import { describe, test, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -41,6 +41,10 @@ class LogServer {
     this.port = (this.server.address() as AddressInfo).port;
   }
 
+  connections(): Promise<number> {
+    return new Promise((r, j) => this.server.getConnections((e, n) => (e ? j(e) : r(n))));
+  }
+
   get last(): LogRequest {
     return this.requests[this.requests.length - 1]!;
   }
@@ -56,6 +60,8 @@ class Source implements WorkerTailSource {
   readonly context = 'workers';
   calls = 0;
   fail: Error | undefined;
+  /** Answer with an https request whose client key is not a key (request() throws at once). */
+  badKey = false;
   constructor(private readonly logs: LogServer) {}
   get server(): string {
     return `http://127.0.0.1:${this.logs.port}`;
@@ -66,6 +72,7 @@ class Source implements WorkerTailSource {
       if (this.fail) throw this.fail;
       const q = new URLSearchParams();
       for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) q.set(k, String(v));
+      if (this.badKey) return { protocol: 'https:', hostname: '127.0.0.1', port: this.logs.port, path: `${path}?${q}`, method, headers: {}, tls: { key: Buffer.from('not a key'), cert: Buffer.from('not a cert') } };
       return { protocol: 'http:', hostname: '127.0.0.1', port: this.logs.port, path: `${path}?${q}`, method, headers: { Authorization: `Bearer token-${this.calls}` }, tls: {} };
     },
   };
@@ -111,6 +118,14 @@ const lines = (out: string[]) => out.filter((l) => !l.startsWith('──') && !l
 
 describe('WorkerTailSession (a real worker thread, real HTTP streams)', () => {
   const servers: LogServer[] = [];
+  const runs: WorkerTailSession[] = [];
+  // A failed assertion leaves no worker thread running: every run is stopped at the end.
+  afterEach(async () => {
+    for (const r of runs.splice(0)) {
+      r.stop();
+      await r.done;
+    }
+  });
   after(async () => {
     for (const s of servers) await s.close();
   });
@@ -122,6 +137,7 @@ describe('WorkerTailSession (a real worker thread, real HTTP streams)', () => {
     const source = new Source(logs);
     const out: string[] = [];
     const run = new WorkerTailSession(source, TARGET, { append: (t) => out.push(...t.split('\n')) }, pods, { flushMs: 10, ...options }).start();
+    runs.push(run);
     return { logs, source, out, run };
   }
 
@@ -150,6 +166,7 @@ describe('WorkerTailSession (a real worker thread, real HTTP streams)', () => {
     assert.ok(out.some((l) => /^── .*40 .*suppressed/.test(l) || /^── .*suppressed.*40/.test(l)), `the summary is written: ${out.join(' | ')}`);
     assert.equal(run.openStreams(), 0);
     await until('the server sees the stream end', () => logs.last.res.destroyed || logs.last.res.writableEnded || logs.last.res.closed);
+    assert.ok(!out.join('\n').includes('token-'), 'no credential reaches the output');
   });
 
   test('a reset stream follows again with fresh credentials from the last timestamp: nothing lost, nothing doubled', async () => {
@@ -178,13 +195,13 @@ describe('WorkerTailSession (a real worker thread, real HTTP streams)', () => {
     await until('the old line', () => lines(out).includes('old pod line'));
     pods.set(undefined);
     await until('the note', () => out.some((l) => /pod gone; following again when it runs/.test(l)));
-    assert.equal(logs.requests.length, 1, 'nothing opened while the pod is gone');
     pods.set(running('u2', '2026-12-01T10:01:00Z'));
     await until('the new pod followed', () => logs.requests.length === 2);
     assert.equal(logs.last.query.get('sinceTime'), '2026-12-01T10:01:00Z');
     logs.last.res.write(`${ts(3)} new pod line\n`);
     await until('the new pod line', () => lines(out).includes('new pod line'));
     assert.deepEqual(lines(out), ['old pod line', 'new pod line']);
+    assert.equal(logs.requests.length, 2, 'nothing was opened while the pod was gone');
     run.stop();
     await run.done;
   });
@@ -197,8 +214,9 @@ describe('WorkerTailSession (a real worker thread, real HTTP streams)', () => {
     source.fail = new KubemarkError('The exec credential plugin of context workers failed: token expired. Log in again, then Refresh.');
     const out: string[] = [];
     const run = new WorkerTailSession(source, TARGET, { append: (t) => out.push(...t.split('\n')) }, new Pods(running('u1')), { flushMs: 10 }).start();
-    await until('the message', () => out.some((l) => l.includes('exec credential plugin of context workers failed: token expired')));
-    assert.equal(logs.requests.length, 0);
+    runs.push(run);
+    await until('the message', () => out.some((l) => /hollow-node-0\/hollow-kubelet: The exec credential plugin of context workers failed: token expired.*following again/.test(l)), 15_000);
+    assert.equal(source.calls, 1, 'one attempt, then a retry later');
     source.fail = undefined;
     await until('a request once the credentials work', () => logs.requests.length === 1, 15_000);
     logs.last.res.write(`${ts(1)} back\n`);
@@ -214,17 +232,54 @@ describe('WorkerTailSession (a real worker thread, real HTTP streams)', () => {
     await until('the counts', () => run.summary().suppressed === 1 && lines(out).includes('I1201 alive'));
     await (run as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
     await run.done;
-    assert.ok(out.some((l) => /── the log reader stopped unexpectedly .*run "Kubemark: Tail Logs" again/.test(l)), out.join('\n'));
+    assert.ok(out.some((l) => /── the log reader stopped unexpectedly .*Run "Kubemark: Tail Logs" again/.test(l)), out.join('\n'));
+    assert.ok(out.some((l) => /^── .*1 .*suppressed|^── .*suppressed.*1/.test(l)), `the counts it sent are written: ${out.join(' | ')}`);
     assert.equal(run.summary().suppressed, 1);
     assert.equal(run.openStreams(), 0);
     assert.equal(run.isStopped, true);
   });
 
-  test('stopped before any stream opened: done resolves, nothing is left running', async () => {
-    const { out, run } = await setUp(undefined);
+  test('a client key that is not a key (request() throws in the worker) is said, and the worker lives on', async () => {
+    const { logs, source, out } = await setUp(new Pods(running('u1')));
+    await until('the first request', () => logs.requests.length === 1);
+    source.badKey = true;
+    logs.last.res.socket?.destroy();
+    await until('the bad request attempted', () => source.calls >= 2);
+    await until('the note', () => out.filter((l) => /hollow-node-0\/hollow-kubelet: .*following again/.test(l)).length >= 1);
+    source.badKey = false;
+    await until('a request with good options', () => logs.requests.length === 2, 15_000);
+    logs.last.res.write(`${ts(9)} still here\n`);
+    await until('the line', () => lines(out).includes('still here'));
+    assert.ok(!out.some((l) => /log reader (failed|stopped unexpectedly)/.test(l)), out.join('\n'));
+  });
+
+  test('stopped at once: done resolves, the worker thread exits, no connection stays open', async () => {
+    const { logs, out, run } = await setUp(undefined);
+    const worker = (run as unknown as { worker: { once(e: 'exit', f: (code: number) => void): void } }).worker;
+    const exited = new Promise<number>((r) => worker.once('exit', r));
+    await until('the request', () => logs.requests.length === 1);
     run.stop();
     await run.done;
+    await exited;
     assert.equal(out[out.length - 1], '── stopped');
-    assert.equal((run as unknown as { worker?: unknown }).worker, undefined);
+    const deadline = Date.now() + 5_000;
+    while ((await logs.connections()) > 0) {
+      if (Date.now() > deadline) assert.fail('a connection to the log server stayed open after the stop');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  });
+});
+
+describe('log worker: TLS identity by value', () => {
+  test('a Buffer and the Uint8Array it arrives as in a worker are the same key material', async () => {
+    const { sameValue } = await import('../../../src/cluster/logWorkerTls');
+    const pem = Buffer.from('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n');
+    const posted = structuredClone(pem);
+    assert.equal(Buffer.isBuffer(posted), false, 'what crosses the boundary is no longer a Buffer');
+    assert.ok(sameValue(pem, posted));
+    assert.ok(sameValue([pem, 'x'], [posted, 'x']));
+    assert.ok(!sameValue(pem, Buffer.from('other')));
+    assert.ok(!sameValue(pem, undefined));
+    assert.ok(sameValue(undefined, undefined));
   });
 });
