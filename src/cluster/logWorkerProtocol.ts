@@ -13,6 +13,7 @@ export interface WorkerTailOptions {
   flushMs?: number;
   summaryMs?: number;
   maxLinesPerFlush?: number;
+  maxErrorsPerFlush?: number;
 }
 
 /** workerData of a log worker. */

@@ -62,7 +62,10 @@ export interface TailOptions {
   tailLines?: number;
   flushMs?: number;
   summaryMs?: number;
+  /** Lines shown per flush, beyond which other lines are only counted (default 500: 2,500 a second). */
   maxLinesPerFlush?: number;
+  /** Error lines shown per flush on top of those (default 500): a burst of info never hides an error. */
+  maxErrorsPerFlush?: number;
   /** The counts changed (for a status bar). */
   onCounts?(summary: LogFilterSummary): void;
 }
@@ -370,6 +373,8 @@ export class TailSession implements TailRun {
   private readonly followers: Follower[];
   private buffer: string[] = [];
   private dropped = 0;
+  private shownInFlush = 0;
+  private errorsInFlush = 0;
   private flushTimer: ReturnType<typeof setInterval> | undefined;
   private summaryTimer: ReturnType<typeof setInterval> | undefined;
   private podSub: { dispose(): void } | undefined;
@@ -381,6 +386,7 @@ export class TailSession implements TailRun {
   readonly tailLines: number;
   readonly idleTimeoutMs: number;
   private readonly maxLinesPerFlush: number;
+  private readonly maxErrorsPerFlush: number;
 
   constructor(
     readonly session: TailSource,
@@ -394,7 +400,8 @@ export class TailSession implements TailRun {
     this.followers = targets.map((t) => new Follower(this, t));
     this.tailLines = options.tailLines ?? 200;
     this.idleTimeoutMs = options.idleTimeoutMs ?? 120_000;
-    this.maxLinesPerFlush = options.maxLinesPerFlush ?? 2000;
+    this.maxLinesPerFlush = options.maxLinesPerFlush ?? 500;
+    this.maxErrorsPerFlush = options.maxErrorsPerFlush ?? 500;
   }
 
   get problems(): readonly PatternProblem[] {
@@ -437,11 +444,18 @@ export class TailSession implements TailRun {
     this.filter.write(lines, source, this.onLine);
   }
 
+  /**
+   * Shown lines are capped per flush: beyond maxLinesPerFlush (a burst no one reads: 50 pods at
+   * 1,000 lines/s) lines are only counted, and one line says how many; error lines have a cap
+   * of their own on top, so that a burst of info never hides an error.
+   */
   private readonly onLine = (c: ClassifiedLine): void => {
     const out = this.formatter.format(c);
     if (out === undefined) return;
-    if (this.buffer.length < this.maxLinesPerFlush) this.buffer.push(out);
-    else this.dropped++;
+    if (this.shownInFlush < this.maxLinesPerFlush) this.shownInFlush++;
+    else if (c.kind === 'error' && this.errorsInFlush < this.maxErrorsPerFlush) this.errorsInFlush++;
+    else return void this.dropped++;
+    this.buffer.push(out);
   };
 
   /** A line of the session's own (stream ended, following again…). */
@@ -454,9 +468,11 @@ export class TailSession implements TailRun {
     this.options.onCounts?.(this.filter.summary());
     if (this.buffer.length === 0 && this.dropped === 0) return;
     let text = this.buffer.join('\n');
-    if (this.dropped > 0) text += `${text ? '\n' : ''}… ${this.dropped} lines not shown (burst too large; they were classified and counted)`;
+    if (this.dropped > 0) text += `${text ? '\n' : ''}… ${this.dropped} line${this.dropped === 1 ? '' : 's'} not shown (more than ${this.maxLinesPerFlush} at once; they were classified and counted, and errors are still shown)`;
     this.buffer = [];
     this.dropped = 0;
+    this.shownInFlush = 0;
+    this.errorsInFlush = 0;
     this.sink.append(text);
   }
 

@@ -138,6 +138,7 @@ export class WorkerTailSession implements TailRun {
         ...(o.flushMs !== undefined ? { flushMs: o.flushMs } : {}),
         ...(o.summaryMs !== undefined ? { summaryMs: o.summaryMs } : {}),
         ...(o.maxLinesPerFlush !== undefined ? { maxLinesPerFlush: o.maxLinesPerFlush } : {}),
+        ...(o.maxErrorsPerFlush !== undefined ? { maxErrorsPerFlush: o.maxErrorsPerFlush } : {}),
       },
       pods: this.pods ? (this.podRecords() ?? {}) : null,
     };

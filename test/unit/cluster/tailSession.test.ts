@@ -128,6 +128,28 @@ describe('TailSession', () => {
     t.stop();
   });
 
+  test('a burst beyond the cap is counted, not shown, and its errors are still shown', async () => {
+    const logs = new FakeLogs();
+    const out: string[] = [];
+    // A long flush interval: the whole burst lands in one batch.
+    const t = start(logs, new Pods(running('u1')), out, { flushMs: 50, maxLinesPerFlush: 5, maxErrorsPerFlush: 2 });
+    let text = '';
+    for (let i = 0; i < 20; i++) text += `${ts(1, i + 1)} I1201 info ${i}\n`;
+    text += `${ts(2, 1)} E1201 10:00:02.000000   7 x.go:1] first trouble\n${ts(2, 2)} I1201 info after\n${ts(2, 3)} E1201 10:00:02.000000   7 x.go:1] second trouble\n${ts(2, 4)} E1201 10:00:02.000000   7 x.go:1] third trouble\n`;
+    logs.send(logs.last, text);
+    await until('the batch', () => out.some((l) => l.startsWith('…')));
+    const shown = lines(out);
+    assert.deepEqual(shown.filter((l) => l.startsWith('I1201')), ['I1201 info 0', 'I1201 info 1', 'I1201 info 2', 'I1201 info 3', 'I1201 info 4']);
+    assert.deepEqual(shown.filter((l) => l.startsWith('✖')), ['✖ E1201 10:00:02.000000   7 x.go:1] first trouble', '✖ E1201 10:00:02.000000   7 x.go:1] second trouble'], 'errors past the line cap, up to their own cap of 2');
+    assert.equal(shown.filter((l) => l.includes('↳ klog-error')).length, 1, 'the hint, once per pattern as the formatter does');
+    // 15 info lines of the 20, "info after" and the third error.
+    assert.ok(shown.some((l) => /^… 17 lines not shown \(more than 5 at once; they were classified and counted, and errors are still shown\)$/.test(l)), shown.join('\n'));
+    const s = t.summary();
+    assert.equal(s.errors, 3, 'every error is counted');
+    assert.equal(s.linesSeen, 24);
+    t.stop();
+  });
+
   test('a stream reset mid-line follows again from the last timestamp: no line lost, none doubled', async () => {
     const logs = new FakeLogs();
     const out: string[] = [];
