@@ -51,6 +51,9 @@ func componentSpecs(dir string, ports Ports, p *labPKI, bins, kwokDir string) []
 			// of leaving them open until the supervisor's SIGKILL: the apiserver then exits in well
 			// under a second (lab:stop, lab:down), as a real one does with this flag set.
 			"--shutdown-watch-termination-grace-period=3s",
+			// DeleteCollection (kubectl delete --all, a namespace's cleanup) deletes with this many
+			// workers instead of one at a time.
+			"--delete-collection-workers=8",
 			"--cert-dir=" + filepath.Join(cp.dir, "apiserver-certs"),
 			"--v=1",
 		}
