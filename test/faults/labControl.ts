@@ -7,14 +7,15 @@ import { ClusterSession } from '../../src/cluster/session';
 
 export type LabVerb = 'stop' | 'start' | 'pause' | 'resume';
 
-/** Runs `lab/lab.sh VERB COMPONENT`; rejects with its output when it fails. */
-export function labVerb(verb: LabVerb, component: string): Promise<void> {
+/** Runs `lab/lab.sh VERB COMPONENT...`; rejects with its output when it fails. */
+export function labVerb(verb: LabVerb, component: string | string[]): Promise<void> {
+  const components = typeof component === 'string' ? [component] : component;
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', [join(REPO, 'lab', 'lab.sh'), verb, component], { env: { ...process.env, KUBEMARK_LAB_DIR: LAB_DIR }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', [join(REPO, 'lab', 'lab.sh'), verb, ...components], { env: { ...process.env, KUBEMARK_LAB_DIR: LAB_DIR }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`lab ${verb} ${component} exited ${code}: ${out.trim()}`))));
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`lab ${verb} ${components.join(' ')} exited ${code}: ${out.trim()}`))));
   });
 }
 
