@@ -21,6 +21,7 @@ export interface RequestOptions {
 
 export class ApiHttp {
   private agent: https.Agent | undefined;
+  private applying: Promise<Readonly<https.RequestOptions>> | undefined;
   private readonly server: URL;
 
   constructor(private readonly kc: KubeConfig) {
@@ -36,8 +37,7 @@ export class ApiHttp {
   async portable(method: string, path: string, query?: RequestOptions['query']): Promise<PortableRequest> {
     const url = new URL(this.server.pathname.replace(/\/$/, '') + path, this.server);
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    const opts: https.RequestOptions = {};
-    await this.kc.applyToHTTPSOptions(opts);
+    const opts = await this.credentials();
     const headers: Record<string, string | number | string[]> = { ...((opts.headers ?? {}) as Record<string, string | number | string[]>), Accept: 'application/json' };
     if (opts.auth) headers.Authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
     return {
@@ -55,6 +55,23 @@ export class ApiHttp {
         ...(opts.servername ? { servername: opts.servername } : {}),
       },
     };
+  }
+
+  /**
+   * The kubeconfig's credentials applied to empty options. One application at a time: callers
+   * that come while one is under way share it, so a slow or hung exec plugin runs once, not once
+   * per stream waiting on it. Read only (each caller copies what it uses).
+   */
+  private credentials(): Promise<Readonly<https.RequestOptions>> {
+    if (!this.applying) {
+      const opts: https.RequestOptions = {};
+      this.applying = this.kc.applyToHTTPSOptions(opts).then(() => opts);
+      const clear = () => {
+        this.applying = undefined;
+      };
+      this.applying.then(clear, clear);
+    }
+    return this.applying;
   }
 
   /** Request options with the credentials applied and one keep-alive agent per session. */

@@ -53,7 +53,7 @@ function transport(o: https.RequestOptions): typeof https | typeof http {
 
 export function bodyError(status: number, text: string): HttpError {
   // An empty body is no body (errors.ts then words the status itself).
-  let body: unknown = text || undefined;
+  let body: unknown = text.trim() ? text : undefined;
   try {
     body = JSON.parse(text);
   } catch {

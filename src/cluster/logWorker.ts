@@ -105,6 +105,7 @@ const pods = init.pods ? new PodMirror(init.pods) : undefined;
 const tail = new TailSession(source, init.targets, {
   append: (text) => post({ t: 'append', text }),
   clear: () => post({ t: 'clear' }),
+  replace: (text) => post({ t: 'replace', text }),
 }, pods, {
   ...init.options,
   onCounts: (summary) => post({ t: 'counts', summary, open: tail.openStreams() }),

@@ -14,6 +14,7 @@ export interface WorkerTailOptions {
   summaryMs?: number;
   maxLinesPerFlush?: number;
   maxErrorsPerFlush?: number;
+  scrollbackLines?: number;
 }
 
 /** workerData of a log worker. */
@@ -44,6 +45,7 @@ export type FromWorker =
   | { t: 'request?'; id: number; path: string; query: Record<string, string | number | boolean | undefined> }
   | { t: 'append'; text: string }
   | { t: 'clear' }
+  | { t: 'replace'; text: string }
   | { t: 'counts'; summary: LogFilterSummary; open: number }
   | { t: 'stopped'; summary: LogFilterSummary };
 

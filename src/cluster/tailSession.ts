@@ -6,6 +6,7 @@
 // dropped and read again whole. A pod replaced by a new one (new UID) is followed anew. The pod
 // informer the editor holds says when a pod is gone, replaced or running again: no polling.
 import { ClassifiedLine, LogFilter, LogFormatter, LogFilterSummary, formatSummary } from '../core/logs';
+import { formatCount } from '../core/logs/format';
 import type { PatternProblem } from '../core/logs/noise';
 import type { PodRecord } from './records';
 import type { StreamHandle, StreamHandlers } from './httpStream';
@@ -47,6 +48,8 @@ export function sourceName(t: LogTarget): string {
 export interface TailSink {
   append(text: string): void;
   clear?(): void;
+  /** Replaces everything shown with this text (to keep only the last lines: scrollbackLines). */
+  replace?(text: string): void;
 }
 
 /** What the workers pod informer knows. */
@@ -68,10 +71,23 @@ export interface TailOptions {
   maxErrorsPerFlush?: number;
   /** The counts changed (for a status bar). */
   onCounts?(summary: LogFilterSummary): void;
+  /**
+   * With a sink that can replace its text: the view keeps about this many of the last lines
+   * (between this and twice this); older ones are removed, the counts still cover them. 0: all.
+   */
+  scrollbackLines?: number;
+  /** Worker runs: how long a stream waits for its credentials before it fails and retries (default 30 s). */
+  credentialsTimeoutMs?: number;
 }
 
 const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 5_000;
+
+function countLines(text: string): number {
+  let n = 1;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
 
 /** A session's timers never keep a process alive by themselves (a test, a CLI). */
 function unref<T>(t: T): T {
@@ -373,7 +389,16 @@ export class TailSession implements TailRun {
   private readonly followers: Follower[];
   private buffer: string[] = [];
   private dropped = 0;
+  private droppedErrors = 0;
+  /** Lines passed or flagged but not shown (bursts), over the whole run. */
+  private notShown = 0;
   private shownInFlush = 0;
+  /** Scrollback: the header, the last writes (about scrollbackLines lines), lines in the view below the header, lines removed. */
+  private header: string[] = [];
+  private readonly recent: Array<{ text: string; lines: number }> = [];
+  private recentLines = 0;
+  private contentLines = 0;
+  private removed = 0;
   private errorsInFlush = 0;
   private flushTimer: ReturnType<typeof setInterval> | undefined;
   private summaryTimer: ReturnType<typeof setInterval> | undefined;
@@ -422,13 +447,39 @@ export class TailSession implements TailRun {
   }
 
   summary(): LogFilterSummary {
-    return this.filter.summary();
+    const s = this.filter.summary();
+    return this.notShown > 0 ? { ...s, notShown: this.notShown } : s;
+  }
+
+  /**
+   * Writes text to the sink. With a scrollback limit and a sink that can replace, the view is
+   * cut back to the header and about the last scrollbackLines lines once it holds twice that:
+   * an output view that grows without end slows every reader of it (VS Code hands the whole
+   * text to extensions that read open documents, on every change).
+   */
+  private write(text: string): void {
+    const lines = countLines(text);
+    const limit = this.options.scrollbackLines ?? 0;
+    if (limit <= 0 || !this.sink.replace) return this.sink.append(text);
+    this.recent.push({ text, lines });
+    this.recentLines += lines;
+    while (this.recent.length > 1 && this.recentLines - (this.recent[0] as { lines: number }).lines >= limit) this.recentLines -= (this.recent.shift() as { lines: number }).lines;
+    this.contentLines += lines;
+    if (this.contentLines <= 2 * limit) return this.sink.append(text);
+    this.removed += this.contentLines - this.recentLines;
+    this.contentLines = this.recentLines;
+    const notice = `── ${formatCount(this.removed)} earlier line${this.removed === 1 ? '' : 's'} removed from this view (it keeps about the last ${formatCount(limit)}: setting kubemark.logs.scrollbackLines); the counts cover every line`;
+    this.formatter.resetHints();
+    this.sink.replace([...this.header, notice, ...this.recent.map((r) => r.text)].join('\n'));
   }
 
   start(): this {
     this.sink.clear?.();
-    this.sink.append(`Following ${this.targets.length} container${this.targets.length === 1 ? '' : 's'} in ${this.session.context}: ${this.targets.map(sourceName).join(', ')}`);
-    this.sink.append('Known kubemark noise is suppressed and counted; errors are marked ✖. Stop with "Kubemark: Stop Tailing Logs".');
+    this.header = [
+      `Following ${this.targets.length} container${this.targets.length === 1 ? '' : 's'} in ${this.session.context}: ${this.targets.map(sourceName).join(', ')}`,
+      'Known kubemark noise is suppressed and counted; errors are marked ✖. Stop with "Kubemark: Stop Tailing Logs".',
+    ];
+    for (const h of this.header) this.sink.append(h);
     this.flushTimer = unref(setInterval(() => this.flush(), this.options.flushMs ?? 200));
     this.summaryTimer = unref(setInterval(() => this.writeSummary(), this.options.summaryMs ?? 30_000));
     this.podSub = this.pods?.onChange(() => {
@@ -447,15 +498,21 @@ export class TailSession implements TailRun {
   /**
    * Shown lines are capped per flush: beyond maxLinesPerFlush (a burst no one reads: 50 pods at
    * 1,000 lines/s) lines are only counted, and one line says how many; error lines have a cap
-   * of their own on top, so that a burst of info never hides an error.
+   * of their own on top, so that a burst of info never hides an error. Decided before the line
+   * is formatted, so that a hint is only taken as shown when its line is.
    */
   private readonly onLine = (c: ClassifiedLine): void => {
-    const out = this.formatter.format(c);
-    if (out === undefined) return;
+    if (c.kind === 'noise') return;
     if (this.shownInFlush < this.maxLinesPerFlush) this.shownInFlush++;
     else if (c.kind === 'error' && this.errorsInFlush < this.maxErrorsPerFlush) this.errorsInFlush++;
-    else return void this.dropped++;
-    this.buffer.push(out);
+    else {
+      this.dropped++;
+      if (c.kind === 'error') this.droppedErrors++;
+      this.notShown++;
+      return;
+    }
+    const out = this.formatter.format(c);
+    if (out !== undefined) this.buffer.push(out);
   };
 
   /** A line of the session's own (stream ended, following again…). */
@@ -465,23 +522,27 @@ export class TailSession implements TailRun {
   }
 
   private flush(): void {
-    this.options.onCounts?.(this.filter.summary());
+    this.options.onCounts?.(this.summary());
     if (this.buffer.length === 0 && this.dropped === 0) return;
     let text = this.buffer.join('\n');
-    if (this.dropped > 0) text += `${text ? '\n' : ''}… ${this.dropped} line${this.dropped === 1 ? '' : 's'} not shown (more than ${this.maxLinesPerFlush} at once; they were classified and counted, and errors are still shown)`;
+    if (this.dropped > 0) {
+      const errors = this.droppedErrors > 0 ? `, ${this.droppedErrors} of them error${this.droppedErrors === 1 ? '' : 's'} past the ${this.maxErrorsPerFlush} errors shown at once` : '';
+      text += `${text ? '\n' : ''}… ${this.dropped} line${this.dropped === 1 ? '' : 's'} not shown (more than ${this.maxLinesPerFlush} at once${errors}; all were classified and counted)`;
+    }
     this.buffer = [];
     this.dropped = 0;
+    this.droppedErrors = 0;
     this.shownInFlush = 0;
     this.errorsInFlush = 0;
-    this.sink.append(text);
+    this.write(text);
   }
 
   private writeSummary(): void {
-    const s = formatSummary(this.filter.summary());
+    const s = formatSummary(this.summary());
     if (s === this.lastSummary) return;
     this.lastSummary = s;
     this.flush();
-    this.sink.append(`── ${s}`);
+    this.write(`── ${s}`);
   }
 
   /** Ends every stream and writes the last lines and the summary now, to this session's sink only. */
@@ -497,9 +558,9 @@ export class TailSession implements TailRun {
     this.flush();
     this.lastSummary = '';
     this.writeSummary();
-    this.sink.append('── stopped');
+    this.write('── stopped');
     this.stopped = true;
-    this.options.onCounts?.(this.filter.summary());
+    this.options.onCounts?.(this.summary());
     this.resolveDone();
   }
 }

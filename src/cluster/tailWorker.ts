@@ -4,7 +4,7 @@
 // whose records of the targets it forwards when they change) and writes what the worker posts
 // (text, counts) to the sink. Nothing of the log bytes is read on this thread. No vscode.
 import { Worker } from 'node:worker_threads';
-import { existsSync } from 'node:fs';
+import { access, existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { LogFilter, LogFilterSummary, formatSummary } from '../core/logs';
 import { redact } from '../core/redact';
@@ -34,11 +34,16 @@ function sourceOf(path: string, query: Record<string, unknown>): string {
   return `${pod ? decodeURIComponent(pod) : path}/${String(query.container ?? '')}`;
 }
 
-/** The promise, or a rejection after ms. */
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+/**
+ * The promise, or a rejection after ms. The work itself goes on (a credential plugin is not
+ * killed); ApiHttp shares one application of the credentials among its callers, so a retry
+ * waits on the same plugin run instead of starting another.
+ */
+function within<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new KubemarkError(`${what} took more than ${Math.round(ms / 1000)} s (a credential plugin that does not answer?); trying again.`)), ms);
+    timer = setTimeout(() => reject(new KubemarkError(`Getting the credentials took more than ${Math.round(ms / 1000)} s (a credential plugin that does not answer, or waits for a login?)`)), ms);
+    (timer as { unref?: () => void }).unref?.();
   });
   return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
@@ -62,6 +67,13 @@ export function logWorkerScript(): string {
 
 const keyOf = (t: LogTarget) => `${t.namespace}/${t.pod}`;
 
+let poolWarmed = false;
+function warmThreadPool(file: string): void {
+  if (poolWarmed) return;
+  poolWarmed = true;
+  access(file, () => undefined);
+}
+
 export class WorkerTailSession implements TailRun {
   private worker: Worker | undefined;
   private readonly problemsOf: readonly PatternProblem[];
@@ -72,6 +84,7 @@ export class WorkerTailSession implements TailRun {
   private podSub: { dispose(): void } | undefined;
   private readonly posted = new Map<string, string>();
   private stopTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly credentialsTimeoutMs: number;
   private resolveDone!: () => void;
   readonly done = new Promise<void>((r) => (this.resolveDone = r));
 
@@ -82,6 +95,7 @@ export class WorkerTailSession implements TailRun {
     private readonly pods: PodLookup | undefined,
     private readonly options: TailOptions = {},
   ) {
+    this.credentialsTimeoutMs = options.credentialsTimeoutMs ?? CREDENTIALS_TIMEOUT_MS;
     // The pattern problems (for a warning now) and the zero counts; this filter reads no line.
     const local = new LogFilter({ extraPatterns: options.extraPatterns ?? [], emitNoise: false });
     this.problemsOf = local.problems;
@@ -139,10 +153,16 @@ export class WorkerTailSession implements TailRun {
         ...(o.summaryMs !== undefined ? { summaryMs: o.summaryMs } : {}),
         ...(o.maxLinesPerFlush !== undefined ? { maxLinesPerFlush: o.maxLinesPerFlush } : {}),
         ...(o.maxErrorsPerFlush !== undefined ? { maxErrorsPerFlush: o.maxErrorsPerFlush } : {}),
+        // The worker cuts the view back only if this side can replace the text.
+        ...(o.scrollbackLines !== undefined && this.sink.replace ? { scrollbackLines: o.scrollbackLines } : {}),
       },
       pods: this.pods ? (this.podRecords() ?? {}) : null,
     };
-    const worker = new Worker(logWorkerScript(), { workerData: init, name: 'kubemark-logs' });
+    const script = logWorkerScript();
+    // libuv's thread pool is created by its first user, and new threads inherit the creating
+    // thread's nice value: make sure it is made here (nice 0), not by the worker (nice 10).
+    warmThreadPool(script);
+    const worker = new Worker(script, { workerData: init, name: 'kubemark-logs' });
     this.worker = worker;
     worker.on('message', (m: FromWorker) => this.received(m));
     worker.on('error', (err) => this.ended(`the log reader failed: ${err.message}`));
@@ -164,7 +184,7 @@ export class WorkerTailSession implements TailRun {
       case 'request?': {
         if (this.stopping) break;
         const what = `follow logs of ${sourceOf(m.path, m.query)}`;
-        void within(this.session.http.portable('GET', m.path, m.query), CREDENTIALS_TIMEOUT_MS, `Getting the credentials to ${what}`).then(
+        void within(this.session.http.portable('GET', m.path, m.query), this.credentialsTimeoutMs).then(
           (request) => this.send({ t: 'request', id: m.id, request }),
           (err) => this.send({ t: 'request', id: m.id, error: toPortableError(this.session.explain(err, what)) }),
         );
@@ -175,6 +195,9 @@ export class WorkerTailSession implements TailRun {
         break;
       case 'clear':
         this.sink.clear?.();
+        break;
+      case 'replace':
+        this.sink.replace?.(m.text);
         break;
       case 'counts':
         this.last = m.summary;

@@ -15,6 +15,8 @@ import { CancelledError } from '../core/errors';
 export interface WrittenText {
   session: TailRun;
   text: string;
+  /** The text replaced everything shown (the view was cut back to its last lines). */
+  replaced?: boolean;
 }
 
 export class LogsController implements vscode.Disposable {
@@ -26,8 +28,8 @@ export class LogsController implements vscode.Disposable {
   private current: TailRun | undefined;
   /** The latest run, stopped or not: the next one waits for its last lines. */
   private last: TailRun | undefined;
-  /** Bumped by every stop: a start that waited for the run before it gives up if it changed. */
-  private generation = 0;
+  /** Counts Stop Tailing Logs: a start requested before the latest stop gives up. */
+  private stops = 0;
   private disposed = false;
   private starting: Promise<unknown> = Promise.resolve();
 
@@ -41,20 +43,21 @@ export class LogsController implements vscode.Disposable {
 
   /** Starts one after the other: each waits until the run before it has written its last lines. */
   start(session: ClusterSession, targets: LogTarget[], extraPatterns: readonly unknown[], pods: PodLookup | undefined, idleTimeoutMs: number): Promise<TailRun> {
-    const next = this.starting.then(() => this.startNow(session, targets, extraPatterns, pods, idleTimeoutMs));
+    // A Stop Tailing Logs after this request (while it waits its turn) cancels it.
+    const stops = this.stops;
+    const next = this.starting.then(() => this.startNow(session, targets, extraPatterns, pods, idleTimeoutMs, stops));
     this.starting = next.catch(() => undefined);
     return next;
   }
 
-  private async startNow(session: ClusterSession, targets: LogTarget[], extraPatterns: readonly unknown[], pods: PodLookup | undefined, idleTimeoutMs: number): Promise<TailRun> {
+  private async startNow(session: ClusterSession, targets: LogTarget[], extraPatterns: readonly unknown[], pods: PodLookup | undefined, idleTimeoutMs: number, stops: number): Promise<TailRun> {
+    if (stops !== this.stops) throw new CancelledError('Tail Logs was stopped before it started.');
     // The previous run's last lines and summary are written before this one clears the channel
     // (also when it was stopped by Stop Tailing Logs just before).
-    this.stop();
-    const generation = this.generation;
+    this.stopCurrent();
     await this.last?.done;
     if (this.disposed) throw new CancelledError('The Kubemark extension is shutting down.');
-    // Stop Tailing Logs pressed while this waited: it stops this start too.
-    if (generation !== this.generation) throw new CancelledError('Tail Logs was stopped before it started.');
+    if (stops !== this.stops) throw new CancelledError('Tail Logs was stopped before it started.');
     const channel = this.channel;
     const wrote = this.wrote;
     let tail!: TailRun;
@@ -67,9 +70,15 @@ export class LogsController implements vscode.Disposable {
         channel.appendLine(text);
         wrote.fire({ session: tail, text });
       },
+      replace: (text) => {
+        if (this.disposed) return;
+        channel.replace(`${text}\n`);
+        wrote.fire({ session: tail, text, replaced: true });
+      },
     }, pods, {
       extraPatterns,
       idleTimeoutMs,
+      scrollbackLines: vscode.workspace.getConfiguration('kubemark').get<number>('logs.scrollbackLines', 5000),
       onCounts: (s) => {
         if (this.current === tail) this.updateStatus(s, targets.length);
       },
@@ -97,8 +106,13 @@ export class LogsController implements vscode.Disposable {
     this.status.tooltip = `${formatSummary(s)}\nClick to stop tailing.`;
   }
 
+  /** Stop Tailing Logs: ends the run, and any Tail Logs still waiting to start. */
   stop(): void {
-    this.generation++;
+    this.stops++;
+    this.stopCurrent();
+  }
+
+  private stopCurrent(): void {
     const tail = this.current;
     if (!tail) return;
     this.current = undefined;

@@ -63,6 +63,8 @@ export interface LogFilterSummary extends LineTotals {
   /** Noise and error patterns with a count > 0, most frequent first (noise before errors). */
   byPattern: PatternCount[];
   bySource: SourceSummary[];
+  /** Of the passed and error lines, those a reader did not show (a burst past its caps). */
+  notShown?: number;
 }
 
 export interface LogClassifierOptions {

@@ -85,6 +85,7 @@ export function formatSummary(summary: LogFilterSummary, options: SummaryTextOpt
   text += `; ${plural(summary.errors, 'error')}`;
   if (errors.length > 0) text += ` (${list(errors, max)})`;
   text += `; ${plural(summary.passed, 'line')} shown`;
+  if (summary.notShown) text += ` (${formatCount(summary.notShown)} of the lines and errors only counted: bursts)`;
   if (summary.truncatedLines > 0) text += `; ${plural(summary.truncatedLines, 'line')} truncated`;
   return text;
 }

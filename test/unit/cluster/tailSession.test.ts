@@ -143,10 +143,65 @@ describe('TailSession', () => {
     assert.deepEqual(shown.filter((l) => l.startsWith('✖')), ['✖ E1201 10:00:02.000000   7 x.go:1] first trouble', '✖ E1201 10:00:02.000000   7 x.go:1] second trouble'], 'errors past the line cap, up to their own cap of 2');
     assert.equal(shown.filter((l) => l.includes('↳ klog-error')).length, 1, 'the hint, once per pattern as the formatter does');
     // 15 info lines of the 20, "info after" and the third error.
-    assert.ok(shown.some((l) => /^… 17 lines not shown \(more than 5 at once; they were classified and counted, and errors are still shown\)$/.test(l)), shown.join('\n'));
+    assert.ok(shown.some((l) => l === '… 17 lines not shown (more than 5 at once, 1 of them error past the 2 errors shown at once; all were classified and counted)'), shown.join('\n'));
     const s = t.summary();
     assert.equal(s.errors, 3, 'every error is counted');
     assert.equal(s.linesSeen, 24);
+    assert.equal(s.notShown, 17);
+    t.stop();
+    assert.ok(out.some((l) => /^── .*24 lines shown \(17 of the lines and errors only counted: bursts\)|17 of the lines and errors only counted/.test(l)), out.join('\n'));
+  });
+
+  test('a hint whose error line was not shown is shown with the next one', async () => {
+    const logs = new FakeLogs();
+    const out: string[] = [];
+    const t = start(logs, new Pods(running('u1')), out, { flushMs: 50, maxLinesPerFlush: 1, maxErrorsPerFlush: 0 });
+    logs.send(logs.last, `${ts(1)} I1201 info\n${ts(2)} E1201 10:00:02.000000   7 x.go:1] dropped trouble\n`);
+    await until('the first batch', () => out.some((l) => l.startsWith('…')));
+    logs.send(logs.last, `${ts(3)} E1201 10:00:03.000000   7 x.go:1] shown trouble\n`);
+    await until('the second error', () => lines(out).some((l) => l.includes('shown trouble')));
+    const i = out.findIndex((l) => l.includes('shown trouble'));
+    assert.match(out[i + 1] ?? '', /↳ klog-error/, 'its hint comes with the first error shown');
+    t.stop();
+  });
+
+  test('the view keeps its header and about the last scrollbackLines lines; the counts cover all', async () => {
+    const logs = new FakeLogs();
+    let view: string[] = [];
+    let replaced = 0;
+    const sink = {
+      append: (t: string) => void view.push(...t.split('\n')),
+      clear: () => void (view = []),
+      replace: (t: string) => {
+        replaced++;
+        view = t.split('\n');
+      },
+    };
+    const t = new TailSession(logs.session(), TARGET, sink, new Pods(running('u1')), { flushMs: 1, scrollbackLines: 10 }).start();
+    for (let i = 0; i < 60; i++) {
+      logs.send(logs.last, `${ts(1, i + 1)} I1201 line ${i}\n`);
+      await until(`line ${i}`, () => view.includes(`I1201 line ${i}`));
+    }
+    assert.ok(replaced >= 2, `cut back ${replaced} times`);
+    assert.ok(view.length <= 2 + 1 + 20, `the view holds ${view.length} lines`);
+    assert.match(view[0] ?? '', /^Following 1 container in workers/);
+    const notice = view[2] ?? '';
+    const removed = Number(/── (\d+) earlier lines? removed from this view \(it keeps about the last 10: setting kubemark.logs.scrollbackLines\); the counts cover every line/.exec(notice)?.[1]);
+    const kept = view.filter((l) => l.startsWith('I1201 line '));
+    assert.ok(kept.length >= 10, `at least the last 10 kept: ${kept.length}`);
+    assert.deepEqual(kept, Array.from({ length: kept.length }, (_, k) => `I1201 line ${60 - kept.length + k}`), 'the last lines, in order');
+    assert.equal(removed + kept.length, 60, `removed ${removed} + kept ${kept.length} are every line`);
+    assert.equal(t.summary().passed, 60);
+    t.stop();
+  });
+
+  test('a sink that cannot replace keeps every line', async () => {
+    const logs = new FakeLogs();
+    const out: string[] = [];
+    const t = start(logs, new Pods(running('u1')), out, { scrollbackLines: 5 });
+    for (let i = 0; i < 30; i++) logs.send(logs.last, `${ts(1, i + 1)} I1201 line ${i}\n`);
+    await until('the last line', () => lines(out).includes('I1201 line 29'));
+    assert.equal(lines(out).filter((l) => l.startsWith('I1201 line')).length, 30);
     t.stop();
   });
 

@@ -283,3 +283,63 @@ describe('log worker: TLS identity by value', () => {
     assert.ok(sameValue(undefined, undefined));
   });
 });
+
+describe('credentials for the log worker', () => {
+  test('one application of the kubeconfig at a time: streams waiting on a slow exec plugin share it', async () => {
+    const { ApiHttp } = await import('../../../src/cluster/http');
+    let applied = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const kc = {
+      getCurrentCluster: () => ({ server: 'https://127.0.0.1:6443' }),
+      applyToHTTPSOptions: async (o: { headers?: Record<string, string> }) => {
+        applied++;
+        await gate;
+        o.headers = { Authorization: `Bearer token-${applied}` };
+      },
+    };
+    const http = new ApiHttp(kc as never);
+    const waiting = [1, 2, 3].map((i) => http.portable('GET', `/api/v1/namespaces/ns/pods/p${i}/log`, { follow: 'true' }));
+    assert.equal(applied, 1, 'three streams, one plugin run');
+    release();
+    const requests = await Promise.all(waiting);
+    assert.deepEqual(requests.map((r) => r.headers.Authorization), ['Bearer token-1', 'Bearer token-1', 'Bearer token-1']);
+    assert.deepEqual(requests.map((r) => r.path), ['/api/v1/namespaces/ns/pods/p1/log?follow=true', '/api/v1/namespaces/ns/pods/p2/log?follow=true', '/api/v1/namespaces/ns/pods/p3/log?follow=true']);
+    const later = await http.portable('GET', '/api/v1/nodes');
+    assert.equal(applied, 2, 'a later request applies the kubeconfig again (a fresh token)');
+    assert.equal(later.headers.Authorization, 'Bearer token-2');
+    http.dispose();
+  });
+
+  test('a credential plugin that does not answer: the stream says so after the timeout and tries again', async () => {
+    const logs = new LogServer();
+    await logs.listen();
+    const source = new Source(logs);
+    let hang = true;
+    const portable = source.http.portable;
+    (source.http as { portable: typeof portable }).portable = (...a) => (hang ? new Promise<never>(() => undefined) : portable(...a));
+    const out: string[] = [];
+    const run = new WorkerTailSession(source, TARGET, { append: (t) => out.push(...t.split('\n')) }, new Pods(running('u1')), { flushMs: 10, credentialsTimeoutMs: 1000 }).start();
+    try {
+      await until('the note', () => out.some((l) => l === '── hollow-node-0/hollow-kubelet: Getting the credentials took more than 1 s (a credential plugin that does not answer, or waits for a login?); following again'), 15_000);
+      hang = false;
+      await until('a request once the plugin answers', () => logs.requests.length === 1, 15_000);
+      logs.last.res.write(`${ts(1)} answered\n`);
+      await until('the line', () => lines(out).includes('answered'));
+    } finally {
+      run.stop();
+      await run.done;
+      await logs.close();
+    }
+  });
+
+  test('an error answer with an empty or blank body is worded by its status', async () => {
+    const { bodyError } = await import('../../../src/cluster/httpStream');
+    const { classify } = await import('../../../src/cluster/errors');
+    for (const body of ['', ' \n']) {
+      const msg = classify(bodyError(503, body), { context: 'workers', action: 'list pods' }).message;
+      assert.doesNotMatch(msg, /: \s*\./, JSON.stringify(msg));
+      assert.match(msg, /503/);
+    }
+  });
+});
