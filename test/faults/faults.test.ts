@@ -15,13 +15,15 @@ import { HttpError } from '../../src/cluster/http';
 import { exportStandaloneKubeconfig } from '../../src/core/kubeconfig';
 import { withDefaults } from '../../src/core/manifest';
 import { LAB_DIR, MASTERS, WORKERS, describeWithLab, labKubeConfig, waitFor } from '../cluster/lab';
-import { labVerb, masterNodeWatches } from './labControl';
+import { labComponent, labVerb, masterNodeWatches } from './labControl';
 import { SecretScanner, labSecrets } from '../common/secretScan';
 
 const NS = 'kubemark-faults';
 const NAME = 'fault-node';
 const REPLICAS = 3;
 const RECOVERY_MS = 5_000;
+/** How long the apiserver's count of node watches must hold after a restart (see apiserverCountsOneWatchOfOurs). */
+const WATCH_COUNT_HOLD_MS = 5_000;
 
 interface Row { fault: string; run: number; recoveryMs: number; detail: string }
 const table: Row[] = [];
@@ -52,19 +54,61 @@ describeWithLab('faults: the live layer heals', () => {
    * Waits until the masters apiserver holds exactly the controllers' node watches plus ours.
    * Other clients (controller-manager, scheduler, garbage collector) reconnect on their own
    * back-off after an outage, so this may take a while; a leaked watch of ours never settles.
+   * With holdMs the count must stay there that long (polled every 500 ms): while restarted
+   * controllers' informers are still coming up, a late extra watch of ours could make the count
+   * match for a moment.
    */
-  const apiserverCountsOneWatchOfOurs = async () => {
+  const apiserverCountsOneWatchOfOurs = async (holdMs = 0) => {
     let seen = -1;
+    let since = 0; // when the count was last seen to become baseline + 1
     try {
-      await waitFor('the apiserver to count baseline + 1 node watches', async () => (seen = await masterNodeWatches(masters)) === baseline + 1, 120_000, 500);
+      await waitFor(`the apiserver to count baseline + 1 node watches${holdMs ? ` for ${holdMs} ms` : ''}`, async () => {
+        try {
+          seen = await masterNodeWatches(masters);
+        } catch (e) {
+          since = 0;
+          throw e;
+        }
+        if (seen !== baseline + 1) {
+          since = 0;
+          return false;
+        }
+        since ||= Date.now();
+        return Date.now() - since >= holdMs;
+      }, 120_000, 500);
     } catch {
-      assert.fail(`the masters apiserver holds ${seen} cluster-wide node watches; expected the controllers' ${baseline} plus ours (1)`);
+      assert.fail(`the masters apiserver holds ${seen} cluster-wide node watches${holdMs ? ` (or did not hold the count for ${holdMs} ms)` : ''}; expected the controllers' ${baseline} plus ours (1)`);
     }
   };
-  /** The apiserver's own etcd check (/livez/etcd) fails: it has seen etcd go. */
-  const etcdCheckFails = (s: ClusterSession) => s.http.request('GET', '/livez/etcd', { timeoutMs: 10_000 }).then(() => false, (e: unknown) => e instanceof HttpError && e.statusCode >= 500);
-  const createNode = (name: string) => masters.http.request('POST', '/api/v1/nodes', { body: { apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { 'kubemark-workbench/test': 'faults' } } }, timeoutMs: 10_000 });
-  const patchConfigMap = (key: string) => workers.http.request('PATCH', `/api/v1/namespaces/${NS}/configmaps/node-configmap`, { body: { data: { [key]: 'x' } }, contentType: 'application/merge-patch+json', timeoutMs: 10_000 });
+  /**
+   * The apiserver's own etcd check fails: it has seen etcd go. /livez/etcd, or /readyz/etcd when
+   * that answers 404 (the check may leave livez upstream); when both are 404, the check cannot
+   * tell and a write that fails (5xx or no answer in 5 s) says it instead.
+   */
+  const etcdCheckPaths = new Map<ClusterSession, string | null>();
+  const etcdCheckFails = async (s: ClusterSession, write: () => Promise<unknown>): Promise<boolean> => {
+    const is404 = (e: unknown) => e instanceof HttpError && e.statusCode === 404;
+    const failed = (e: unknown) => !(e instanceof HttpError) || e.statusCode >= 500;
+    if (!etcdCheckPaths.has(s)) {
+      for (const path of ['/livez/etcd', '/readyz/etcd']) {
+        try {
+          await s.http.request('GET', path, { timeoutMs: 10_000 });
+          etcdCheckPaths.set(s, path);
+          return false;
+        } catch (e) {
+          if (is404(e)) continue;
+          etcdCheckPaths.set(s, path);
+          return failed(e);
+        }
+      }
+      etcdCheckPaths.set(s, null);
+    }
+    const path = etcdCheckPaths.get(s);
+    if (path) return s.http.request('GET', path, { timeoutMs: 10_000 }).then(() => false, failed);
+    return write().then(() => false, failed);
+  };
+  const createNode = (name: string, timeoutMs = 10_000) => masters.http.request('POST', '/api/v1/nodes', { body: { apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { 'kubemark-workbench/test': 'faults' } } }, timeoutMs });
+  const patchConfigMap = (key: string, timeoutMs = 10_000) => workers.http.request('PATCH', `/api/v1/namespaces/${NS}/configmaps/node-configmap`, { body: { data: { [key]: 'x' } }, contentType: 'application/merge-patch+json', timeoutMs });
 
   before(async () => {
     const mastersKubeconfig = exportStandaloneKubeconfig(kc, MASTERS).yaml;
@@ -143,8 +187,27 @@ describeWithLab('faults: the live layer heals', () => {
   });
 
   test('(a) masters apiserver stopped and started 5 times: the exact node set within 5 s, one watch', async () => {
+    // lab:stop (SIGTERM) lets the apiserver end its watches cleanly
+    // (--shutdown-watch-termination-grace-period): one of the runs is a crash instead, SIGKILL
+    // to its process group, so that watches cut with no clean end are exercised too.
+    const KILLED_RUN = 3;
+    let killedThen = '';
     for (let run = 1; run <= 5; run++) {
-      await labVerb('stop', 'masters-apiserver');
+      if (run === KILLED_RUN) {
+        const { pid } = await labComponent('masters-apiserver');
+        assert.ok(pid > 0, 'the masters apiserver runs');
+        process.kill(-pid, 'SIGKILL');
+        // Until the supervisor has seen the exit, status says "stopped" (no such process) and a
+        // lab:start would find it still running. Once it is "crashed", lab:start starts it now;
+        // if the supervisor already restarted it (its 1 s back-off), lab:start waits for its health.
+        const after = (await waitFor('the supervisor to see the kill', async () => {
+          const c = await labComponent('masters-apiserver');
+          return c.state === 'crashed' || (c.state === 'running' && c.pid !== pid) ? c : undefined;
+        }, 30_000, 100))!;
+        killedThen = after.state === 'crashed' ? ', crashed: started by lab:start' : ', restarted by the supervisor';
+      } else {
+        await labVerb('stop', 'masters-apiserver');
+      }
       await waitFor('the masters state to notice', () => m.reach.state === 'error', 30_000, 100);
       written.push((m.reach as { error: Error }).error.message, m.nodes.error?.message ?? '');
       await labVerb('start', 'masters-apiserver');
@@ -153,7 +216,7 @@ describeWithLab('faults: the live layer heals', () => {
       const truth = await serverNodes();
       await waitFor(`the exact node set (${truth.length} nodes)`, () => JSON.stringify(stateNodes()) === JSON.stringify(truth), 30_000, 50);
       const recoveryMs = Date.now() - back;
-      table.push({ fault: 'masters apiserver stop/start', run, recoveryMs, detail: `${truth.length} nodes, ${m.openWatches()} watch` });
+      table.push({ fault: run === KILLED_RUN ? 'masters apiserver SIGKILL/start' : 'masters apiserver stop/start', run, recoveryMs, detail: `${truth.length} nodes, ${m.openWatches()} watch${run === KILLED_RUN ? killedThen : ''}` });
       assert.ok(recoveryMs <= RECOVERY_MS, `run ${run}: the node set took ${recoveryMs} ms after the apiserver was ready`);
       assert.equal(m.openWatches(), 1, 'one node watch, by the state');
       // The masters controller-manager and scheduler hold the other node watches of the
@@ -163,7 +226,7 @@ describeWithLab('faults: the live layer heals', () => {
       // they watch again at once; the count below still requires exactly their watches plus ours.
       await labVerb('stop', ['masters-controller-manager', 'masters-scheduler']);
       await labVerb('start', ['masters-controller-manager', 'masters-scheduler']);
-      await apiserverCountsOneWatchOfOurs();
+      await apiserverCountsOneWatchOfOurs(WATCH_COUNT_HOLD_MS);
     }
   });
 
@@ -192,30 +255,57 @@ describeWithLab('faults: the live layer heals', () => {
   });
 
   test('(c) etcd stopped and started: both clusters recover', async () => {
-    await labVerb('stop', 'etcd');
-    // The outage is under way once either state shows an error or, as is usual (their probes
-    // and watches are served without etcd, from the apiservers' caches), both apiservers fail
-    // their own etcd check. Waiting on that event replaces a 60 s wait for a state error that
-    // never came: etcd then stayed down for a minute, and the apiservers' etcd clients backed
-    // off for 45 s more before accepting writes. What is measured below (the states, from the
-    // apiservers accepting writes again) does not depend on how long etcd was down.
-    await waitFor('the outage seen: an error in either state, or both apiservers failing their etcd check', async () =>
-      w.reach.state === 'error' || m.reach.state === 'error' || m.nodes.state === 'error' || w.pods.state === 'error' ||
-      ((await etcdCheckFails(masters)) && (await etcdCheckFails(workers))), 60_000, 200);
-    await labVerb('start', 'etcd');
-    const etcdBack = Date.now();
-    // The apiservers reconnect to etcd on their own back-off; the states are measured from there.
-    await waitFor('masters accepts writes', async () => { await createNode('fault-probe-etcd'); return true; }, 120_000, 200);
-    await waitFor('workers accepts writes', async () => { await patchConfigMap('after-etcd'); return true; }, 120_000, 200);
-    const back = Date.now();
-    const truth = await serverNodes();
-    await waitFor('masters node set', () => JSON.stringify(stateNodes()) === JSON.stringify(truth), 30_000, 50);
-    await waitFor('workers ConfigMap change', () => w.configMaps.items.get(`${NS}/node-configmap`)?.keys.includes('after-etcd'), 30_000, 50);
-    const recoveryMs = Date.now() - back;
-    table.push({ fault: 'etcd stop/start', run: 1, recoveryMs, detail: `both clusters; the apiservers took ${((back - etcdBack) / 1000).toFixed(1)} s to accept writes` });
-    assert.ok(recoveryMs <= RECOVERY_MS, `the states took ${recoveryMs} ms after the apiservers accepted writes`);
-    assert.equal(m.openWatches(), 1);
-    assert.equal(w.openWatches(), w.expectedWatches());
+    // What the states went through from the stop until their recovery was measured, sampled on
+    // each of their changes and every 100 ms (a closed watch is no change): an error, or a watch
+    // that ended and was opened again. Without either, the apiservers served the states from
+    // their caches all along and the row says so, instead of claiming a recovery.
+    const seen = new Set<string>();
+    const sample = () => {
+      for (const [k, x] of Object.entries({ 'masters reach': m.reach, 'workers reach': w.reach, 'masters nodes': m.nodes, 'workers pods': w.pods, 'workers ConfigMaps': w.configMaps })) {
+        if (x.state === 'error') seen.add(`${k} error`);
+      }
+      if (m.openWatches() < 1) seen.add('masters re-watch');
+      if (w.openWatches() < w.expectedWatches()) seen.add('workers re-watch');
+    };
+    const subs = [m.onChange(sample), w.onChange(sample)];
+    const timer = setInterval(sample, 100);
+    let outageSeenBy = '';
+    try {
+      await labVerb('stop', 'etcd');
+      // The outage is under way once either state shows an error or, as is usual (their probes
+      // and watches are served without etcd, from the apiservers' caches), both apiservers fail
+      // their own etcd check. Waiting on that event replaces a 60 s wait for a state error that
+      // never came: etcd then stayed down for a minute, and the apiservers' etcd clients backed
+      // off for 45 s more before accepting writes. What is measured below (the states, from the
+      // apiservers accepting writes again) does not depend on how long etcd was down. etcd is
+      // started again whatever happens here: the suite's other tests share the lab.
+      try {
+        await waitFor('the outage seen: an error in either state, or both apiservers failing their etcd check', async () =>
+          w.reach.state === 'error' || m.reach.state === 'error' || m.nodes.state === 'error' || w.pods.state === 'error' ||
+          ((await etcdCheckFails(masters, () => createNode('fault-probe-etcd-outage', 5_000))) && (await etcdCheckFails(workers, () => patchConfigMap('during-etcd-outage', 5_000)))), 60_000, 200);
+        outageSeenBy = seen.size ? 'a state' : [masters, workers].map((x) => etcdCheckPaths.get(x) ?? 'a failed write').join(' and ');
+      } finally {
+        await labVerb('start', 'etcd');
+      }
+      const etcdBack = Date.now();
+      // The apiservers reconnect to etcd on their own back-off; the states are measured from there.
+      await waitFor('masters accepts writes', async () => { await createNode('fault-probe-etcd'); return true; }, 120_000, 200);
+      await waitFor('workers accepts writes', async () => { await patchConfigMap('after-etcd'); return true; }, 120_000, 200);
+      const back = Date.now();
+      const truth = await serverNodes();
+      await waitFor('masters node set', () => JSON.stringify(stateNodes()) === JSON.stringify(truth), 30_000, 50);
+      await waitFor('workers ConfigMap change', () => w.configMaps.items.get(`${NS}/node-configmap`)?.keys.includes('after-etcd'), 30_000, 50);
+      const recoveryMs = Date.now() - back;
+      sample();
+      const states = seen.size ? `the states saw: ${[...seen].join(', ')}` : 'the states saw no error and no re-watch (served from the apiservers\' caches)';
+      table.push({ fault: 'etcd stop/start', run: 1, recoveryMs, detail: `both clusters; outage seen by ${outageSeenBy}; the apiservers took ${((back - etcdBack) / 1000).toFixed(1)} s to accept writes; ${states}` });
+      assert.ok(recoveryMs <= RECOVERY_MS, `the states took ${recoveryMs} ms after the apiservers accepted writes`);
+      assert.equal(m.openWatches(), 1);
+      assert.equal(w.openWatches(), w.expectedWatches());
+    } finally {
+      clearInterval(timer);
+      for (const x of subs) x.dispose();
+    }
   });
 
   test('(f) Refresh pressed 20 times in a second: one watch per kind afterwards', async () => {
@@ -239,7 +329,7 @@ describeWithLab('faults: the live layer heals', () => {
     }, 30_000, 50);
     assert.equal(m.openWatches(), 1);
     assert.equal(w.openWatches(), w.expectedWatches());
-    await apiserverCountsOneWatchOfOurs();
+    await apiserverCountsOneWatchOfOurs(WATCH_COUNT_HOLD_MS);
     table.push({ fault: '20 refreshes in 1 s', run: 1, recoveryMs: Date.now() - started, detail: `${m.openWatches()} + ${w.openWatches()} watches` });
     assert.deepEqual(stateNodes(), await serverNodes());
   });

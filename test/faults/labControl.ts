@@ -19,6 +19,27 @@ export function labVerb(verb: LabVerb, component: string | string[]): Promise<vo
   });
 }
 
+/** The pid of a lab component now (`lab/lab.sh status --json`; 0 when no process runs), and its supervisor state. */
+export function labComponent(name: string): Promise<{ pid: number; state: string; restarts: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [join(REPO, 'lab', 'lab.sh'), 'status', '--json'], { env: { ...process.env, KUBEMARK_LAB_DIR: LAB_DIR }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    // Exit 1 (degraded: a component not running or not healthy) still prints the status.
+    child.on('close', (code) => {
+      try {
+        const c = (JSON.parse(out) as { components: Array<{ name: string; pid: number; state: string; restarts: number }> }).components.find((x) => x.name === name);
+        if (!c) throw new Error(`no component ${name}`);
+        resolve({ pid: c.pid, state: c.state, restarts: c.restarts });
+      } catch (e) {
+        reject(new Error(`lab status --json exited ${code}: ${(e as Error).message}; ${err.trim()}`));
+      }
+    });
+  });
+}
+
 /**
  * Cluster-wide WATCH requests on nodes that the masters apiserver holds open now
  * (apiserver_longrunning_requests, scope="cluster": the controllers' and ours; a kubelet's
