@@ -4,18 +4,10 @@ import type { LogFilterSummary } from '../core/logs';
 import { KubemarkError } from '../core/errors';
 import type { PodRecord } from './records';
 import type { PortableRequest } from './httpStream';
-import type { LogTarget } from './tailSession';
+import type { LogTarget, TailOptions } from './tailSession';
 
-export interface WorkerTailOptions {
-  extraPatterns: readonly unknown[];
-  idleTimeoutMs?: number;
-  tailLines?: number;
-  flushMs?: number;
-  summaryMs?: number;
-  maxLinesPerFlush?: number;
-  maxErrorsPerFlush?: number;
-  scrollbackLines?: number;
-}
+/** The TailOptions that are plain data (no callbacks), as the worker gets them. */
+export type WorkerTailOptions = Omit<TailOptions, 'onCounts' | 'credentialsTimeoutMs' | 'extraPatterns'> & { extraPatterns: readonly unknown[] };
 
 /** workerData of a log worker. */
 export interface LogWorkerInit {

@@ -2,9 +2,9 @@
 // replaced pods and a stop. The sink is the test's array; nothing in the session keeps lines.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PodLookup, TailSession, normalizeTimestamp } from '../../../src/cluster/tailSession';
+import { TailSession, normalizeTimestamp } from '../../../src/cluster/tailSession';
 import { ClusterSession } from '../../../src/cluster/session';
-import { PodRecord } from '../../../src/cluster/records';
+import { Pods, TARGET, lines, running, ts } from './tailFixtures';
 import { StreamHandlers } from '../../../src/cluster/http';
 import { KubemarkError } from '../../../src/core/errors';
 
@@ -48,30 +48,6 @@ class FakeLogs {
   }
 }
 
-class Pods implements PodLookup {
-  private readonly listeners = new Set<() => void>();
-  constructor(public pod: PodRecord | undefined) {}
-  get(): PodRecord | undefined {
-    return this.pod;
-  }
-  onChange(l: () => void) {
-    this.listeners.add(l);
-    return { dispose: () => this.listeners.delete(l) };
-  }
-  set(p: PodRecord | undefined): void {
-    this.pod = p;
-    for (const l of this.listeners) l();
-  }
-}
-
-const running = (uid: string, created = '2026-12-01T10:00:00Z'): PodRecord => ({
-  name: 'hollow-node-0', uid, namespace: 'kubemark', phase: 'Running', status: 'Running', readyContainers: 1,
-  containers: [{ name: 'hollow-kubelet', ready: true, restarts: 0, state: 'Running' }], restarts: 0, created, deleting: false,
-});
-
-const TARGET = [{ namespace: 'kubemark', pod: 'hollow-node-0', container: 'hollow-kubelet' }];
-const ts = (s: number, ns = 0) => `2026-12-01T10:00:${String(s).padStart(2, '0')}.${String(ns).padStart(9, '0')}Z`;
-
 async function until(what: string, f: () => boolean, ms = 3000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!f()) {
@@ -83,8 +59,6 @@ async function until(what: string, f: () => boolean, ms = 3000): Promise<void> {
 function start(logs: FakeLogs, pods: Pods | undefined, out: string[], options = {}) {
   return new TailSession(logs.session(), TARGET, { append: (t) => out.push(...t.split('\n')) }, pods, { flushMs: 1, ...options }).start();
 }
-
-const lines = (out: string[]) => out.filter((l) => !l.startsWith('──') && !l.startsWith('Following') && !l.startsWith('Known'));
 
 describe('TailSession', () => {
   test('asks for timestamps, strips them, filters noise and counts it', async () => {

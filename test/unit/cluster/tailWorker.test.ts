@@ -8,8 +8,7 @@ import assert from 'node:assert/strict';
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { WorkerTailSession, WorkerTailSource } from '../../../src/cluster/tailWorker';
-import { PodLookup } from '../../../src/cluster/tailSession';
-import { PodRecord } from '../../../src/cluster/records';
+import { Pods, TARGET, lines, running, ts } from './tailFixtures';
 import { PortableRequest } from '../../../src/cluster/httpStream';
 import { KubemarkError } from '../../../src/core/errors';
 
@@ -81,29 +80,6 @@ class Source implements WorkerTailSource {
   }
 }
 
-class Pods implements PodLookup {
-  private readonly listeners = new Set<() => void>();
-  constructor(public pod: PodRecord | undefined) {}
-  get(): PodRecord | undefined {
-    return this.pod;
-  }
-  onChange(l: () => void) {
-    this.listeners.add(l);
-    return { dispose: () => void this.listeners.delete(l) };
-  }
-  set(p: PodRecord | undefined): void {
-    this.pod = p;
-    for (const l of this.listeners) l();
-  }
-}
-
-const running = (uid: string, created = '2026-12-01T10:00:00Z'): PodRecord => ({
-  name: 'hollow-node-0', uid, namespace: 'kubemark', phase: 'Running', status: 'Running', readyContainers: 1,
-  containers: [{ name: 'hollow-kubelet', ready: true, restarts: 0, state: 'Running' }], restarts: 0, created, deleting: false,
-});
-
-const TARGET = [{ namespace: 'kubemark', pod: 'hollow-node-0', container: 'hollow-kubelet' }];
-const ts = (s: number, ns = 0) => `2026-12-01T10:00:${String(s).padStart(2, '0')}.${String(ns).padStart(9, '0')}Z`;
 const NOISE = 'E1201 10:00:01.000000   7 eviction_manager.go:282] "Eviction manager: failed to get summary stats" err="x"';
 
 async function until(what: string, f: () => boolean, ms = 10_000): Promise<void> {
@@ -113,8 +89,6 @@ async function until(what: string, f: () => boolean, ms = 10_000): Promise<void>
     await new Promise((r) => setTimeout(r, 5));
   }
 }
-
-const lines = (out: string[]) => out.filter((l) => !l.startsWith('──') && !l.startsWith('Following') && !l.startsWith('Known'));
 
 describe('WorkerTailSession (a real worker thread, real HTTP streams)', () => {
   const servers: LogServer[] = [];
