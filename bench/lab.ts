@@ -186,7 +186,7 @@ function runEditorBench(env: NodeJS.ProcessEnv, out: string): EditorResults {
   return res;
 }
 
-interface Delay { p50: number; p99: number; max: number; samples: number }
+interface Delay { p50: number; p99: number; max: number; samples: number; utilization?: number | null; cpuMsPerSecond?: number | null }
 interface Stats { n: number; max: number; p95: number; p50: number }
 interface EditorResults {
   loadBefore?: number[];
@@ -203,18 +203,33 @@ interface EditorResults {
 function editorRows(e: EditorResults, krawMs: number | undefined): Row[] {
   const rows: Row[] = [];
   const idle = e.idle ? { anchor: 'idle extension host, p99 (same run)', anchorMs: e.idle.p99 } : {};
+  // What the thread did, where the p99 says how it was spread (and moves with the machine's load
+  // more): its CPU time (process.threadCpuUsage, Node 23.9+), and the event-loop utilization,
+  // which also counts the time it waited for a core. Both in milliseconds per second of the window.
+  const busy = (d: Delay | undefined): void => {
+    const per = (x: number | null | undefined) => (typeof x === 'number' && Number.isFinite(x) ? x : undefined);
+    const cpu = per(d?.cpuMsPerSecond);
+    const idleCpu = per(e.idle?.cpuMsPerSecond);
+    if (cpu !== undefined) rows.push({ what: '  … thread CPU, ms per second', ms: cpu, ...(idleCpu !== undefined ? { anchor: 'idle extension host, thread CPU ms/s', anchorMs: idleCpu } : {}) });
+    const u = per(d?.utilization);
+    const idleU = per(e.idle?.utilization);
+    if (u !== undefined) rows.push({ what: '  … thread busy or waiting for a core, ms/s', ms: u * 1000, ...(idleU !== undefined ? { anchor: 'idle extension host, same', anchorMs: idleU * 1000 } : {}) });
+  };
   if (e.initialSync) {
     rows.push({ what: `event-loop delay p99: initial sync of ${e.initialSync.hollow} nodes`, ms: e.initialSync.p99, ...idle, goal: '≤ 50 ms' });
     rows.push({ what: '  … max', ms: e.initialSync.max });
+    busy(e.initialSync);
     rows.push({ what: `code-server: select masters → tree shows ${e.initialSync.hollow} nodes`, ms: e.initialSync.ms, ...(krawMs ? { anchor: 'kubectl get --raw /api/v1/nodes', anchorMs: krawMs } : {}) });
   }
   if (e.wave?.loop) {
     rows.push({ what: `event-loop delay p99: ${N} nodes turn Unknown (${(e.wave.ms / 1000).toFixed(1)} s)`, ms: e.wave.loop.p99, ...idle, goal: '≤ 50 ms' });
     rows.push({ what: '  … max', ms: e.wave.loop.max });
+    busy(e.wave.loop);
   }
   if (e.logs) {
     rows.push({ what: `event-loop delay p99: Tail Logs, 50 pods, ${Math.round(e.logs.linesPerSecond).toLocaleString('en-US')} lines/s`, ms: e.logs.loop.p99, ...idle, goal: '≤ 50 ms' });
     rows.push({ what: '  … max', ms: e.logs.loop.max });
+    busy(e.logs.loop);
   }
   if (e.wave) {
     const f = e.wave.freshness;

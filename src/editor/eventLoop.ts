@@ -1,6 +1,6 @@
 // How long the extension host's event loop is held up (perf_hooks.monitorEventLoopDelay), so a
 // stall shows: reported at debug level every minute and read through the extension API.
-import { monitorEventLoopDelay, IntervalHistogram } from 'node:perf_hooks';
+import { monitorEventLoopDelay, IntervalHistogram, performance, EventLoopUtilization } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { Log } from './log';
 
@@ -10,6 +10,22 @@ export interface EventLoopDelay {
   p99: number;
   max: number;
   samples: number;
+  /** Share of the time the thread was busy (not waiting for I/O or timers), 0..1. */
+  utilization: number;
+  /**
+   * CPU time this thread used, in milliseconds per second of the window (NaN where Node lacks
+   * process.threadCpuUsage, before 23.9). Unlike utilization, time spent waiting for a core does
+   * not count: it is the thread's own work.
+   */
+  cpuMsPerSecond: number;
+}
+
+/** This thread's CPU time in microseconds and the time it was read, or undefined (older Node). */
+function threadCpu(): { us: number; at: number } | undefined {
+  const f = (process as { threadCpuUsage?: () => { user: number; system: number } }).threadCpuUsage;
+  if (typeof f !== 'function') return undefined;
+  const u = f.call(process);
+  return { us: u.user + u.system, at: performance.now() };
 }
 
 /**
@@ -22,12 +38,14 @@ export class EventLoopMonitor implements vscode.Disposable {
   private readonly minute: IntervalHistogram = monitorEventLoopDelay({ resolution: EventLoopMonitor.RESOLUTION_MS });
   private readonly window: IntervalHistogram = monitorEventLoopDelay({ resolution: EventLoopMonitor.RESOLUTION_MS });
   private readonly timer: ReturnType<typeof setInterval>;
+  private since: EventLoopUtilization = performance.eventLoopUtilization();
+  private cpuSince = threadCpu();
 
   constructor(private readonly log: Log, reportMs = 60_000) {
     this.minute.enable();
     this.window.enable();
     this.timer = setInterval(() => {
-      const d = summarize(this.minute);
+      const d = summarize(this.minute, undefined);
       this.log.debug(`event-loop delay over the last minute: p50 ${d.p50.toFixed(1)} ms, p99 ${d.p99.toFixed(1)} ms, max ${d.max.toFixed(1)} ms (${d.samples} samples of ${EventLoopMonitor.RESOLUTION_MS} ms ticks)`);
       this.minute.reset();
     }, reportMs);
@@ -35,11 +53,17 @@ export class EventLoopMonitor implements vscode.Disposable {
 
   /** The delay since the last `reset()` (or since activation). */
   read(): EventLoopDelay {
-    return summarize(this.window);
+    const d = summarize(this.window, this.since);
+    const now = threadCpu();
+    const was = this.cpuSince;
+    d.cpuMsPerSecond = now && was && now.at > was.at ? (now.us - was.us) / (now.at - was.at) : NaN;
+    return d;
   }
 
   reset(): void {
     this.window.reset();
+    this.since = performance.eventLoopUtilization();
+    this.cpuSince = threadCpu();
   }
 
   dispose(): void {
@@ -49,7 +73,8 @@ export class EventLoopMonitor implements vscode.Disposable {
   }
 }
 
-function summarize(h: IntervalHistogram): EventLoopDelay {
+function summarize(h: IntervalHistogram, since: EventLoopUtilization | undefined): EventLoopDelay {
   const ms = (ns: number) => (Number.isFinite(ns) ? ns / 1e6 : 0);
-  return { p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max), samples: h.count };
+  const utilization = since ? performance.eventLoopUtilization(since).utilization : NaN;
+  return { p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max), samples: h.count, utilization, cpuMsPerSecond: NaN };
 }

@@ -132,6 +132,51 @@ describe('ListWatch: a small informer', () => {
     lw.dispose();
   });
 
+  test('a big page is slimmed over several turns: timers run between its slices, and a restart meanwhile drops it', async () => {
+    const s = new FakeServer();
+    let slims = 0;
+    const lw = new ListWatch<{ name: string }>({
+      path: '/api/v1/nodes',
+      list: s.list,
+      watch: s.watch,
+      slim: (o) => (slims++, { name: o.metadata.name }),
+      explain: (err) => new KubemarkError(String(err)),
+    });
+    const slimmed: number[] = [];
+    // A callback queued in each turn records how many objects were slimmed by then.
+    let ticking = true;
+    const tick = () => {
+      slimmed.push(slims);
+      if (ticking) setImmediate(tick);
+    };
+    lw.start();
+    const big = Array.from({ length: 250 }, (_, i) => node(`n${i}`, String(i)));
+    setImmediate(tick);
+    s.lists[0]!.resolve(page('300', ...big));
+    await until('the list is in', () => lw.state === 'ready');
+    ticking = false;
+    assert.equal(lw.items.size, 250);
+    assert.equal(slims, 250);
+    const between = slimmed.filter((n) => n > 0 && n < 250);
+    assert.ok(between.length >= 2, `other callbacks ran between the slices (seen at ${slimmed.join(', ')})`);
+    assert.ok(between.every((n) => n % 100 === 0), `the page is cut in slices of 100 (seen at ${slimmed.join(', ')})`);
+    assert.equal(s.watches.length, 1);
+
+    // A restart while a big page is being slimmed: that list never fills the store or watches.
+    lw.restart();
+    s.lists[1]!.resolve(page('400', ...big.map((n) => node(`old-${n.metadata.name}`, '400'))));
+    await settle();
+    lw.restart();
+    s.lists[2]!.resolve(page('500', node('fresh', '500')));
+    await until('the last list is in', () => lw.state === 'ready' && lw.items.has('fresh'));
+    await new Promise((r) => setTimeout(r, 0));
+    for (let i = 0; i < 5; i++) await settle();
+    assert.deepEqual([...lw.items.keys()], ['fresh']);
+    assert.equal(s.watches.length, 2, 'the first list opened a watch, then only the last list did');
+    assert.equal(s.open, 1);
+    lw.dispose();
+  });
+
   test('refresh during the watch: the old watch is aborted, its late callbacks are ignored', async () => {
     const s = new FakeServer();
     const lw = informer(s);

@@ -18,7 +18,7 @@ import * as vscode from 'vscode';
 import { activeExtension, eventually, log } from './helpers';
 
 interface SnapshotNode { label: string; description?: string; contextValue?: string; children?: SnapshotNode[] }
-interface Delay { p50: number; p99: number; max: number; samples: number }
+interface Delay { p50: number; p99: number; max: number; samples: number; utilization?: number | null; cpuMsPerSecond?: number | null }
 interface TailSession { summary(): { linesSeen: number; suppressed: number; errors: number; passed: number }; openStreams(): number }
 interface Api {
   tree(depth?: number, expand?: (row: SnapshotNode) => boolean): SnapshotNode[];

@@ -15,6 +15,7 @@ interface Api {
   onDidRefreshTree: vscode.Event<void>;
   statusBarText(): string | undefined;
   model: { contexts(): Array<{ name: string }>; loadError: string | undefined };
+  eventLoop: { reset(): void; read(): { p99: number; max: number; samples: number; utilization: number; cpuMsPerSecond: number } };
 }
 
 async function api(): Promise<Api> {
@@ -34,6 +35,37 @@ async function rejection(command: string, options: object): Promise<string> {
 }
 
 const flat = (nodes: SnapshotNode[] | undefined): SnapshotNode[] => (nodes ?? []).flatMap((n) => [n, ...flat(n.children)]);
+
+
+suite('Event-loop monitor (extension API)', () => {
+  test('a stall of the extension host shows in the delay, the utilization and the thread CPU time', async () => {
+    const { eventLoop } = await api();
+    eventLoop.reset();
+    const t0 = Date.now();
+    // A 150 ms stall of this thread, on purpose (the extension host's thread runs this test).
+    const end = performance.now() + 150;
+    while (performance.now() < end) {
+      /* busy */
+    }
+    // The histogram records the stall when its timer next runs.
+    const deadline = Date.now() + 5_000;
+    let d = eventLoop.read();
+    while (d.max < 140) {
+      if (Date.now() > deadline) assert.fail(`the monitor did not record the 150 ms stall in 5 s (max ${d.max} ms)`);
+      await new Promise((r) => setTimeout(r, 10));
+      d = eventLoop.read();
+    }
+    const windowMs = Date.now() - t0;
+    assert.ok(d.samples >= 1);
+    assert.ok(d.utilization > 0.3 && d.utilization <= 1, `utilization ${d.utilization} over ${windowMs} ms with a 150 ms stall`);
+    if (typeof (process as { threadCpuUsage?: unknown }).threadCpuUsage === 'function') {
+      const cpuMs = (d.cpuMsPerSecond * windowMs) / 1000;
+      assert.ok(cpuMs >= 30 && cpuMs <= windowMs * 1.2, `thread CPU ${cpuMs.toFixed(1)} ms over ${windowMs} ms with a 150 ms busy loop`);
+    } else {
+      assert.ok(Number.isNaN(d.cpuMsPerSecond), 'without process.threadCpuUsage the CPU figure is NaN, not made up');
+    }
+  });
+});
 
 suite('Commands', () => {
   suiteSetup(async () => {
