@@ -5,7 +5,8 @@
 import * as https from 'node:https';
 import * as http from 'node:http';
 import { KubeConfig } from '@kubernetes/client-node';
-import { PortableRequest, StreamHandle, StreamHandlers, agentFor, bodyError, openStream, requestOptions } from './httpStream';
+import { PortableRequest, StreamHandle, StreamHandlers, bodyError, openStream, requestOptions } from './httpStream';
+import { TlsAgents } from './logWorkerTls';
 
 export { HttpError, StreamHandle, StreamHandlers } from './httpStream';
 export type { PortableRequest } from './httpStream';
@@ -20,7 +21,7 @@ export interface RequestOptions {
 }
 
 export class ApiHttp {
-  private agent: https.Agent | undefined;
+  private readonly agents = new TlsAgents();
   private applying: Promise<Readonly<https.RequestOptions>> | undefined;
   private readonly server: URL;
 
@@ -74,11 +75,19 @@ export class ApiHttp {
     return this.applying;
   }
 
-  /** Request options with the credentials applied and one keep-alive agent per session. */
+  /**
+   * Request options with the credentials applied, on the session's keep-alive agent for their TLS
+   * identity: a client certificate rotated on disk or by an exec plugin gets a new agent (and new
+   * connections); the old one goes once its watches and streams have ended.
+   */
   private async options(method: string, path: string, query?: RequestOptions['query']): Promise<https.RequestOptions> {
     const p = await this.portable(method, path, query);
-    if (!this.agent) this.agent = agentFor(p.tls);
-    return requestOptions(p, this.agent);
+    return requestOptions(p, p.protocol === 'https:' ? this.agents.for(p.tls) : undefined);
+  }
+
+  /** Keep-alive agents alive (the current one, and old ones still carrying requests). For tests. */
+  get liveAgents(): number {
+    return this.agents.live;
   }
 
   private transport(o: https.RequestOptions): typeof https | typeof http {
@@ -144,7 +153,6 @@ export class ApiHttp {
   }
 
   dispose(): void {
-    this.agent?.destroy();
-    this.agent = undefined;
+    this.agents.dispose();
   }
 }

@@ -6,11 +6,10 @@
 // to show and the counts. Built as dist/logWorker.js; no vscode, no @kubernetes/client-node.
 import { parentPort, workerData } from 'node:worker_threads';
 import * as os from 'node:os';
-import type * as https from 'node:https';
 import { PodLookup, TailSession, TailSource } from './tailSession';
 import { PodRecord } from './records';
-import { StreamHandle, StreamHandlers, agentFor, openStream, requestOptions, PortableTls } from './httpStream';
-import { sameTls } from './logWorkerTls';
+import { StreamHandle, StreamHandlers, openStream, requestOptions } from './httpStream';
+import { TlsAgents } from './logWorkerTls';
 import { classify } from './errors';
 import { FromWorker, LogWorkerInit, ToWorker, fromPortableError } from './logWorkerProtocol';
 
@@ -51,27 +50,8 @@ class PodMirror implements PodLookup {
   }
 }
 
-/**
- * One keep-alive agent per TLS identity, compared by value (what crossed the thread boundary is
- * a new object each time). A rotated client certificate gets a new agent; the one before is
- * destroyed once the streams it carries have ended.
- */
-let current: { tls: PortableTls; agent: https.Agent } | undefined;
-const retired = new Set<https.Agent>();
-function socketsOf(a: https.Agent): number {
-  return Object.values(a.sockets).reduce((n, list) => n + (list?.length ?? 0), 0);
-}
-function agentOf(tls: PortableTls): https.Agent {
-  for (const a of retired) {
-    if (socketsOf(a) > 0) continue;
-    a.destroy();
-    retired.delete(a);
-  }
-  if (current && sameTls(current.tls, tls)) return current.agent;
-  if (current) retired.add(current.agent);
-  current = { tls, agent: agentFor(tls) };
-  return current.agent;
-}
+/** One keep-alive agent per TLS identity: a rotated client certificate gets a new one. */
+const agents = new TlsAgents();
 
 let nextId = 1;
 const waiting = new Map<number, (m: Extract<ToWorker, { t: 'request' }>) => void>();
@@ -86,7 +66,7 @@ const source: TailSource = {
       waiting.set(id, (m) => {
         if (aborted) return;
         if (!m.request) return h.onClose(fromPortableError(m.error ?? { message: 'no request options' }));
-        inner = openStream(requestOptions(m.request, m.request.protocol === 'https:' ? agentOf(m.request.tls) : undefined), h);
+        inner = openStream(requestOptions(m.request, m.request.protocol === 'https:' ? agents.for(m.request.tls) : undefined), h);
       });
       post({ t: 'request?', id, path, query });
       return {
@@ -120,8 +100,7 @@ port.on('message', (m: ToWorker) => {
     pods?.update(m.records);
   } else if (m.t === 'stop') {
     tail.stop();
-    current?.agent.destroy();
-    for (const a of retired) a.destroy();
+    agents.dispose();
     post({ t: 'stopped', summary: tail.summary() });
   }
 });
