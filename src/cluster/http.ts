@@ -6,7 +6,7 @@ import * as https from 'node:https';
 import * as http from 'node:http';
 import { KubeConfig } from '@kubernetes/client-node';
 import { PortableRequest, StreamHandle, StreamHandlers, bodyError, openStream, requestOptions } from './httpStream';
-import { TlsAgents } from './logWorkerTls';
+import { TlsAgents } from './tlsAgents';
 
 export { HttpError, StreamHandle, StreamHandlers } from './httpStream';
 export type { PortableRequest } from './httpStream';

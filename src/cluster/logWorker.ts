@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import { PodLookup, TailSession, TailSource } from './tailSession';
 import { PodRecord } from './records';
 import { StreamHandle, StreamHandlers, openStream, requestOptions } from './httpStream';
-import { TlsAgents } from './logWorkerTls';
+import { TlsAgents } from './tlsAgents';
 import { classify } from './errors';
 import { FromWorker, LogWorkerInit, ToWorker, fromPortableError } from './logWorkerProtocol';
 
@@ -66,7 +66,13 @@ const source: TailSource = {
       waiting.set(id, (m) => {
         if (aborted) return;
         if (!m.request) return h.onClose(fromPortableError(m.error ?? { message: 'no request options' }));
-        inner = openStream(requestOptions(m.request, m.request.protocol === 'https:' ? agents.for(m.request.tls) : undefined), h);
+        let agent;
+        try {
+          agent = m.request.protocol === 'https:' ? agents.for(m.request.tls) : undefined;
+        } catch (err) {
+          return h.onClose(err); // the run is stopping: its agents are gone
+        }
+        inner = openStream(requestOptions(m.request, agent), h);
       });
       post({ t: 'request?', id, path, query });
       return {

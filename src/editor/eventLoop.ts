@@ -14,13 +14,13 @@ export interface EventLoopDelay {
   utilization: number;
   /**
    * CPU time this thread used, in milliseconds per second of the window (NaN where Node lacks
-   * process.threadCpuUsage, before 23.9). Unlike utilization, time spent waiting for a core does
-   * not count: it is the thread's own work.
+   * process.threadCpuUsage). Unlike utilization, time spent waiting for a core does not count:
+   * it is the thread's own work.
    */
   cpuMsPerSecond: number;
 }
 
-/** This thread's CPU time in microseconds and the time it was read, or undefined (older Node). */
+/** This thread's CPU time in microseconds and the time it was read, or undefined (a Node without process.threadCpuUsage). */
 function threadCpu(): { us: number; at: number } | undefined {
   const f = (process as { threadCpuUsage?: () => { user: number; system: number } }).threadCpuUsage;
   if (typeof f !== 'function') return undefined;

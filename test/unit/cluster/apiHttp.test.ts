@@ -13,20 +13,13 @@ import * as path from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ApiHttp } from '../../../src/cluster/http';
+import { until } from './until';
 
 function genCert(dir: string, name: string): { cert: string; key: string } {
   const key = path.join(dir, `${name}.key`);
   const cert = path.join(dir, `${name}.crt`);
   execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', `/CN=${name}`, '-addext', 'subjectAltName=IP:127.0.0.1', '-days', '1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
   return { cert: fs.readFileSync(cert, 'utf8'), key: fs.readFileSync(key, 'utf8') };
-}
-
-async function until(what: string, f: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!f()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 describe('ApiHttp: a rotated client certificate', () => {
@@ -102,6 +95,9 @@ describe('ApiHttp: a rotated client certificate', () => {
       });
       await until('the watch event', () => events.length > 0);
       assert.match(events[0] ?? '', /client-a/);
+      // The watch holds the first connection: this request opens a second one, idle afterwards.
+      assert.deepEqual(await api.request('GET', '/two-b'), { cn: 'client-a' });
+      assert.equal(open.size, 2);
 
       fs.writeFileSync(certFile, b.cert);
       fs.writeFileSync(keyFile, b.key);
@@ -109,17 +105,24 @@ describe('ApiHttp: a rotated client certificate', () => {
       assert.equal(api.liveAgents, 2, 'the old agent stays while its watch runs');
       assert.equal(watchClosed, false, 'the rotation does not cut the watch');
 
+      // Three connections for a moment (the watch's, the idle one, the new identity's): the idle
+      // one of the old identity is closed at the rotation.
+      await until('the old identity\'s idle connection to close', () => open.size === 2);
+
       held?.end();
       held = undefined;
       await until('the watch to end', () => watchClosed);
       assert.equal(watchError, undefined);
+      // No further request is needed: the watch's connection closes when the watch ends.
+      await until('the old agent to go once nothing runs on it', () => api.liveAgents === 1);
+      await until('only the new identity\'s connection to be left', () => open.size === 1);
       watch.abort();
       assert.deepEqual(await api.request('GET', '/four'), { cn: 'client-b' });
-      assert.equal(api.liveAgents, 1, 'the old agent is destroyed once nothing runs on it');
-      await until('only the new identity\'s connection to be left', () => open.size === 1);
     } finally {
       api.dispose();
     }
     await until('no connection after dispose', () => open.size === 0);
+    await assert.rejects(api.request('GET', '/five'), /closed/, 'a disposed session makes no new connection');
+    assert.equal(open.size, 0);
   });
 });

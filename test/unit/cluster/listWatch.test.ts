@@ -6,6 +6,7 @@ import { ListWatch, ListPage, WatchHandlers } from '../../../src/cluster/listWat
 import { MastersState } from '../../../src/cluster/state';
 import { ClusterSession } from '../../../src/cluster/session';
 import { KubemarkError } from '../../../src/core/errors';
+import { until } from './until';
 
 interface PendingList {
   params: { limit: number; _continue?: string };
@@ -67,14 +68,6 @@ function informer(server: FakeServer, options: { initialBackoffMs?: number } = {
 /** Lets promise callbacks run. */
 const settle = () => new Promise((r) => setImmediate(r));
 
-async function until(what: string, f: () => boolean, ms = 2000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!f()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
-
 describe('ListWatch: a small informer', () => {
   test('list then watch from the list resourceVersion; events change the store', async () => {
     const s = new FakeServer();
@@ -132,7 +125,7 @@ describe('ListWatch: a small informer', () => {
     lw.dispose();
   });
 
-  test('a big page is slimmed over several turns: timers run between its slices, and a restart meanwhile drops it', async () => {
+  test('a big page is slimmed over several turns: other callbacks run between its slices, and a restart meanwhile stops it', async () => {
     const s = new FakeServer();
     let slims = 0;
     const lw = new ListWatch<{ name: string }>({
@@ -162,15 +155,19 @@ describe('ListWatch: a small informer', () => {
     assert.ok(between.every((n) => n % 100 === 0), `the page is cut in slices of 100 (seen at ${slimmed.join(', ')})`);
     assert.equal(s.watches.length, 1);
 
-    // A restart while a big page is being slimmed: that list never fills the store or watches.
+    // A restart while a big page is being slimmed: that list stops at its next slice; it never
+    // fills the store or opens a watch.
     lw.restart();
     s.lists[1]!.resolve(page('400', ...big.map((n) => node(`old-${n.metadata.name}`, '400'))));
-    await settle();
+    await settle(); // the stale page has arrived; its first slice waits for the next turn
+    const slimsAtRestart = slims;
     lw.restart();
     s.lists[2]!.resolve(page('500', node('fresh', '500')));
     await until('the last list is in', () => lw.state === 'ready' && lw.items.has('fresh'));
-    await new Promise((r) => setTimeout(r, 0));
-    for (let i = 0; i < 5; i++) await settle();
+    // Had the stale list gone on, its three slices would have run in the next three turns
+    // (turns of the event loop, not a time).
+    for (let i = 0; i < 3; i++) await settle();
+    assert.equal(slims, slimsAtRestart + 1, 'after the restart only the fresh page is slimmed');
     assert.deepEqual([...lw.items.keys()], ['fresh']);
     assert.equal(s.watches.length, 2, 'the first list opened a watch, then only the last list did');
     assert.equal(s.open, 1);

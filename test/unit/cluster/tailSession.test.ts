@@ -7,6 +7,7 @@ import { ClusterSession } from '../../../src/cluster/session';
 import { Pods, TARGET, lines, running, ts } from './tailFixtures';
 import { StreamHandlers } from '../../../src/cluster/http';
 import { KubemarkError } from '../../../src/core/errors';
+import { until } from './until';
 
 interface FakeStream {
   path: string;
@@ -45,14 +46,6 @@ class FakeLogs {
   close(s: FakeStream, err?: unknown): void {
     (s as { closed?: boolean }).closed = true;
     s.h.onClose(err);
-  }
-}
-
-async function until(what: string, f: () => boolean, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!f()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
   }
 }
 

@@ -11,6 +11,10 @@ import { WorkerTailSession, WorkerTailSource } from '../../../src/cluster/tailWo
 import { Pods, TARGET, lines, running, ts } from './tailFixtures';
 import { PortableRequest } from '../../../src/cluster/httpStream';
 import { KubemarkError } from '../../../src/core/errors';
+import { until as untilWithin } from './until';
+
+/** Worker threads start and stop here: a longer deadline. */
+const until = (what: string, f: () => boolean, ms = 10_000): Promise<void> => untilWithin(what, f, ms, 5);
 
 interface LogRequest {
   pod: string;
@@ -81,14 +85,6 @@ class Source implements WorkerTailSource {
 }
 
 const NOISE = 'E1201 10:00:01.000000   7 eviction_manager.go:282] "Eviction manager: failed to get summary stats" err="x"';
-
-async function until(what: string, f: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!f()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe('WorkerTailSession (a real worker thread, real HTTP streams)', () => {
   const servers: LogServer[] = [];
@@ -246,7 +242,7 @@ describe('WorkerTailSession (a real worker thread, real HTTP streams)', () => {
 
 describe('log worker: TLS identity by value', () => {
   test('a Buffer and the Uint8Array it arrives as in a worker are the same key material', async () => {
-    const { sameValue } = await import('../../../src/cluster/logWorkerTls');
+    const { sameValue } = await import('../../../src/cluster/tlsAgents');
     const pem = Buffer.from('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n');
     const posted = structuredClone(pem);
     assert.equal(Buffer.isBuffer(posted), false, 'what crosses the boundary is no longer a Buffer');
