@@ -426,9 +426,10 @@ export class TailSession implements TailRun {
     this.tailLines = options.tailLines ?? 200;
     this.idleTimeoutMs = options.idleTimeoutMs ?? 120_000;
     // 500 lines a second (plus as many errors) is more than anyone reads, and the default
-    // scrollback (5,000 lines) then holds at least five seconds of a burst. Each line shown costs the extension host: VS Code writes it
-    // to the channel's file, syncs the visible output back as a document, and hands that to other
-    // extensions (a CPU profile at 50 pods: about 10 % less host time than at 500 per flush).
+    // scrollback (5,000 lines) then holds at least five seconds of a burst. Each line shown costs
+    // the extension host: VS Code writes it to the channel's file, syncs the visible output back
+    // as a document and hands that to other extensions (a CPU profile at 50 pods: about 10 %
+    // less host time than at 500 per flush).
     this.maxLinesPerFlush = options.maxLinesPerFlush ?? 100;
     this.maxErrorsPerFlush = options.maxErrorsPerFlush ?? 100;
   }
