@@ -54,14 +54,30 @@ function bytesAt(b: Uint8Array, at: number, x: Uint8Array): boolean {
   return true;
 }
 
+/**
+ * Start of the last occurrence of x that lies in [ls, pos), or -1. A plain backward loop: the
+ * text looked for sits a few bytes before the literal (in the same line), where a native
+ * lastIndexOf costs more to call than the bytes it reads, and would search past the line start.
+ */
+function lastInLine(b: Uint8Array, x: Uint8Array, ls: number, pos: number): number {
+  const n = x.length;
+  const x0 = x[0];
+  for (let i = pos - n; i >= ls; i--) {
+    if (b[i] !== x0) continue;
+    let j = 1;
+    while (j < n && b[i + j] === x[j]) j++;
+    if (j === n) return i;
+  }
+  return -1;
+}
+
 /** `around` of the entry holds at the occurrence [pos, pos + len) of line [ls, le). */
 function aroundHolds(b: Buffer, x: LitEntry, pos: number, ls: number, le: number): boolean {
   const earlier = x.earlier;
   if (earlier !== undefined) {
     // The last `earlier` that ends by pos, and no line terminator (. in a regex) up to pos.
-    if (pos - earlier.length < ls) return false;
-    const from = b.lastIndexOf(earlier, pos - earlier.length);
-    if (from < ls) return false;
+    const from = lastInLine(b, earlier, ls, pos);
+    if (from < 0) return false;
     for (let i = from + earlier.length; i < pos; i++) {
       const c = b[i] as number;
       if (c === 13 || (c === 0xe2 && b[i + 1] === 0x80 && (b[i + 2] === 0xa8 || b[i + 2] === 0xa9))) return false;
@@ -206,8 +222,9 @@ export class FastLineClassifier {
       if (s.trace === -1 && (le - ls <= maxLineLength || (line ??= lineAt(ascii, region, ls, le)).length <= maxLineLength)) {
         if (kEnd === k) {
           code = NO_NOISE;
-        } else if (kEnd === k + 1) {
-          // One literal in the line (most noise lines): its entries in catalogue order.
+        } else if (kEnd === k + 1 || sameIds(ids, k, kEnd)) {
+          // One literal in the line, once or more (most noise lines): its entries in catalogue
+          // order, the first confirmed one wins; `around` may hold at any of its occurrences.
           const lit = ids[k] as number;
           if (!(info[lit] as LiteralInfo).error) {
             code = NO_NOISE;
@@ -215,10 +232,13 @@ export class FastLineClassifier {
             for (let e = 0; e < list.length; e++) {
               const x = list[e] as LitEntry;
               const f = x.f;
-              if (
-                f.confirm === undefined ||
-                (x.before !== undefined || x.after !== undefined || x.earlier !== undefined ? aroundHolds(region, x, starts[k] as number, ls, le) : confirmed(f, (line ??= lineAt(ascii, region, ls, le))))
-              ) {
+              let ok = f.confirm === undefined;
+              if (!ok && (x.before !== undefined || x.after !== undefined || x.earlier !== undefined)) {
+                for (let q = k; q < kEnd && !ok; q++) ok = aroundHolds(region, x, starts[q] as number, ls, le);
+              } else if (!ok) {
+                ok = confirmed(f, (line ??= lineAt(ascii, region, ls, le)));
+              }
+              if (ok) {
                 code = f.idx;
                 break;
               }
@@ -327,6 +347,13 @@ export class FastLineClassifier {
     }
     return found;
   }
+}
+
+/** ids[k, kEnd) are all the same literal. */
+function sameIds(ids: Int32Array, k: number, kEnd: number): boolean {
+  const first = ids[k];
+  for (let q = k + 1; q < kEnd; q++) if (ids[q] !== first) return false;
+  return true;
 }
 
 /** Cuts to at most `max` code units without splitting a surrogate pair (as LineSplitter). */
