@@ -192,12 +192,13 @@ interface EditorResults {
   loadBefore?: number[];
   loadAfter?: number[];
   idle?: Delay;
-  initialSync?: Delay & { ms: number; hollow: number };
+  idleBareNode?: Delay;
+  initialSync?: Delay & { ms: number; hollow: number; bareNode?: Delay };
   wave?: {
-    loop?: Delay; ms: number; treeLagAtEndMs: number; freshness: Stats & { underChurn: number }; watchAnchor: Stats; treeReads: { n: number; maxMs: number };
+    loop?: Delay; bareNode?: Delay; ms: number; treeLagAtEndMs: number; freshness: Stats & { underChurn: number }; watchAnchor: Stats; treeReads: { n: number; maxMs: number };
     changes: Array<{ id: string; kind: string; treeMs: number; watchMs: number }>;
   };
-  logs?: { loop: Delay; seconds: number; linesPerSecond: number; target: number; openStreams: number };
+  logs?: { loop: Delay; bareNode?: Delay; seconds: number; linesPerSecond: number; target: number; openStreams: number };
 }
 
 function editorRows(e: EditorResults, krawMs: number | undefined): Row[] {
@@ -206,6 +207,12 @@ function editorRows(e: EditorResults, krawMs: number | undefined): Row[] {
   // What the thread did, where the p99 says how it was spread (and moves with the machine's load
   // more): its CPU time (process.threadCpuUsage, Node 23.9+), and the event-loop utilization,
   // which also counts the time it waited for a core. Both in milliseconds per second of the window.
+  // The machine's anchor: a bare Node process (no VS Code) measuring its own delay over the same
+  // window: on a loaded machine, the wait for a core that any thread sees.
+  const beside = (d: Delay, bare: Delay | undefined): void => {
+    if (bare) rows.push({ what: '  … p99 beside a bare Node process, same window', ms: d.p99, anchor: 'bare Node process, same window, p99', anchorMs: bare.p99 });
+  };
+  if (e.idle && e.idleBareNode) rows.push({ what: 'idle extension host, p99', ms: e.idle.p99, anchor: 'bare Node process, same window, p99', anchorMs: e.idleBareNode.p99 });
   const busy = (d: Delay | undefined): void => {
     const per = (x: number | null | undefined) => (typeof x === 'number' && Number.isFinite(x) ? x : undefined);
     const cpu = per(d?.cpuMsPerSecond);
@@ -218,17 +225,20 @@ function editorRows(e: EditorResults, krawMs: number | undefined): Row[] {
   if (e.initialSync) {
     rows.push({ what: `event-loop delay p99: initial sync of ${e.initialSync.hollow} nodes`, ms: e.initialSync.p99, ...idle, goal: '≤ 50 ms' });
     rows.push({ what: '  … max', ms: e.initialSync.max });
+    beside(e.initialSync, e.initialSync.bareNode);
     busy(e.initialSync);
     rows.push({ what: `code-server: select masters → tree shows ${e.initialSync.hollow} nodes`, ms: e.initialSync.ms, ...(krawMs ? { anchor: 'kubectl get --raw /api/v1/nodes', anchorMs: krawMs } : {}) });
   }
   if (e.wave?.loop) {
     rows.push({ what: `event-loop delay p99: ${N} nodes turn Unknown (${(e.wave.ms / 1000).toFixed(1)} s)`, ms: e.wave.loop.p99, ...idle, goal: '≤ 50 ms' });
     rows.push({ what: '  … max', ms: e.wave.loop.max });
+    beside(e.wave.loop, e.wave.bareNode);
     busy(e.wave.loop);
   }
   if (e.logs) {
     rows.push({ what: `event-loop delay p99: Tail Logs, 50 pods, ${Math.round(e.logs.linesPerSecond).toLocaleString('en-US')} lines/s`, ms: e.logs.loop.p99, ...idle, goal: '≤ 50 ms' });
     rows.push({ what: '  … max', ms: e.logs.loop.max });
+    beside(e.logs.loop, e.logs.bareNode);
     busy(e.logs.loop);
   }
   if (e.wave) {

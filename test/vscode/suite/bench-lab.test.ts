@@ -74,6 +74,52 @@ async function profiled<T>(name: string, f: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * The machine's own anchor for a window: a bare Node process (no VS Code, no extension, the
+ * extension host's niceness) measuring its event-loop delay the same way (10 ms ticks), started
+ * just before the window and stopped at its end. On a loaded machine its p99 is the wait for a
+ * core that any thread sees, the extension host's too.
+ */
+const BARE_NODE = `const h = require('perf_hooks').monitorEventLoopDelay({ resolution: 10 }); h.enable();
+const keep = setInterval(() => {}, 1000);
+require('readline').createInterface({ input: process.stdin }).on('line', (l) => { if (l === 'reset') h.reset(); });
+process.stdin.on('end', () => { h.disable(); clearInterval(keep); const ms = (ns) => (Number.isFinite(ns) ? ns / 1e6 : 0);
+  process.stdout.write(JSON.stringify({ p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max), samples: h.count }) + '\\n'); });
+process.stdout.write('ready\\n');`;
+
+async function bareNode(children: ChildProcess[]): Promise<{ reset(): void; stop(): Promise<Delay | undefined> }> {
+  const child = spawn(process.execPath, ['-e', BARE_NODE], { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, stdio: ['pipe', 'pipe', 'pipe'] });
+  children.push(child);
+  const lines: string[] = [];
+  const rl = readline.createInterface({ input: child.stdout! });
+  const ready = new Promise<void>((resolve, reject) => {
+    rl.on('line', (l) => {
+      lines.push(l);
+      if (l === 'ready') resolve();
+    });
+    child.on('error', reject);
+    child.on('exit', () => reject(new Error('the bare Node probe exited before it was ready')));
+  });
+  readline.createInterface({ input: child.stderr! }).on('line', (l) => log(`bare node: ${l}`));
+  const exited = new Promise<void>((r) => child.on('exit', () => r()));
+  await ready;
+  let stopped: Promise<Delay | undefined> | undefined;
+  return {
+    /** Starts its window again (what it measured so far is dropped). */
+    reset: () => void child.stdin!.write('reset\n'),
+    stop: () => (stopped ??= (async () => {
+      child.stdin!.end();
+      await exited;
+      const last = lines[lines.length - 1];
+      try {
+        return last && last !== 'ready' ? (JSON.parse(last) as Delay) : undefined;
+      } catch {
+        return undefined;
+      }
+    })()),
+  };
+}
+
 const count = (label: string | undefined) => Number(/\(([\d,]+)\)/.exec(label ?? '')?.[1]?.replace(/,/g, '') ?? NaN);
 
 /** What the tree shows of the objects the freshness changes touch (a targeted walk, not the 5,000 rows). */
@@ -168,25 +214,32 @@ suite('Bench lab: event-loop delay and tree freshness at 5,000 nodes (bench/lab.
       const ns = api.tree(2, (r) => r.label.startsWith('Workers'))[0]?.children?.find((r) => r.label === LOG_NS);
       return ns && /^50 hollow-node pods/.test(ns.description ?? '');
     }, 90_000);
+    const bare = await bareNode(children);
     api.eventLoop.reset();
+    bare.reset();
     await new Promise((r) => setTimeout(r, IDLE_WINDOW_MS)); // a measurement window, not a wait for state
     results.idle = api.eventLoop.read();
-    log(`idle: ${JSON.stringify(results.idle)}`);
+    results.idleBareNode = await bare.stop();
+    log(`idle: ${JSON.stringify(results.idle)}, a bare Node process: ${JSON.stringify(results.idleBareNode)}`);
   });
 
   test('1. initial sync of 5,000 nodes: select the masters cluster', async function () {
     this.timeout(180_000);
+    const bare = await bareNode(children);
     const { hollow, syncMs, loop } = await profiled('initial-sync', async () => {
       api.eventLoop.reset();
+      bare.reset();
       const t0 = Date.now();
       assert.strictEqual(await vscode.commands.executeCommand('kubemark.selectMastersCluster', { context: MASTERS, throwOnError: true }), MASTERS);
       const n = await eventually(`the tree to show ${NODES} hollow nodes`, [api.onDidRefreshTree], () => {
         const h = readTree(api).hollow;
         return h >= NODES ? h : undefined;
       }, 150_000);
-      return { hollow: n, syncMs: Date.now() - t0, loop: api.eventLoop.read() };
+      const loop = api.eventLoop.read();
+      void bare.stop();
+      return { hollow: n, syncMs: Date.now() - t0, loop };
     });
-    results.initialSync = { ...loop, ms: syncMs, hollow };
+    results.initialSync = { ...loop, ms: syncMs, hollow, bareNode: await bare.stop() };
     log(`initial sync: ${JSON.stringify(results.initialSync)}`);
   });
 
@@ -219,17 +272,20 @@ suite('Bench lab: event-loop delay and tree freshness at 5,000 nodes (bench/lab.
       if (waveStart && !waveEndTree && v.unknown >= NODES - nodeChanges) {
         waveEndTree = now;
         loopDuringWave = api.eventLoop.read();
+        void bare.stop();
       }
     };
     // Rows shown before their change was made (a node NotReady from the start) do not count.
     const before = readTree(api);
     const preexisting = new Set([...before.notReady, ...before.namespaces, ...before.failedPods]);
+    const bare = await bareNode(children);
     const sub = api.onDidRefreshTree(look);
     let error: string | undefined;
     const d = driver(['wave', String(CHANGES)], (o) => {
       if (o.type === 'wave-start') {
         waveStart = o.at;
         api.eventLoop.reset();
+        bare.reset();
       } else if (o.type === 'change') {
         sent.set(o.id, { kind: o.kind, sent: o.sent, underChurn: o.underChurn });
         if (o.kind === 'node') nodeChanges++;
@@ -256,7 +312,7 @@ suite('Bench lab: event-loop delay and tree freshness at 5,000 nodes (bench/lab.
     const tree = rows.map((r) => r.treeMs);
     const watch = rows.map((r) => r.watchMs).filter(Number.isFinite);
     results.wave = {
-      loop: loopDuringWave, ms: waveEndDriver - waveStart, treeLagAtEndMs: waveEndTree - waveEndDriver,
+      loop: loopDuringWave, bareNode: await bare.stop(), ms: waveEndDriver - waveStart, treeLagAtEndMs: waveEndTree - waveEndDriver,
       changes: rows, freshness: { n: tree.length, underChurn: rows.filter((r) => r.underChurn).length, max: Math.max(...tree), p95: quantile(tree, 0.95), p50: quantile(tree, 0.5) },
       watchAnchor: { n: watch.length, max: Math.max(...watch), p95: quantile(watch, 0.95), p50: quantile(watch, 0.5) },
       treeReads: { n: reads, maxMs: readMs },
@@ -279,20 +335,25 @@ suite('Bench lab: event-loop delay and tree freshness at 5,000 nodes (bench/lab.
     const session = await vscode.commands.executeCommand<TailSession>('kubemark.tailLogs', { namespace: LOG_NS });
     assert.ok(session, 'Tail Logs returns its session');
     await eventually('50 log streams open with lines arriving', [api.logs.onDidWrite], () => session.openStreams() === 50 && session.summary().linesSeen > 50 * LOG_RATE, 60_000);
+    const bare = await bareNode(children);
     const l0 = session.summary().linesSeen;
     const t0 = performance.now();
     const loop = await profiled('tail-logs', async () => {
       api.eventLoop.reset();
+      bare.reset();
       await new Promise((r) => setTimeout(r, LOG_WINDOW_S * 1000)); // the measurement window
-      return api.eventLoop.read();
+      const read = api.eventLoop.read();
+      void bare.stop();
+      return read;
     });
+    const bareLoop = await bare.stop();
     const seconds = (performance.now() - t0) / 1000;
     const { byPattern: _p, bySource: _s, ...s } = session.summary() as unknown as Record<string, unknown> & { linesSeen: number };
     const open = session.openStreams();
     await vscode.commands.executeCommand('kubemark.stopLogs');
     gen.child.kill('SIGTERM');
     await gen.exited;
-    results.logs = { loop, seconds, linesPerSecond: (s.linesSeen - l0) / seconds, target: 50 * LOG_RATE, openStreams: open, summary: s, generator: { started: Boolean(started), done } };
+    results.logs = { loop, bareNode: bareLoop, seconds, linesPerSecond: (s.linesSeen - l0) / seconds, target: 50 * LOG_RATE, openStreams: open, summary: s, generator: { started: Boolean(started), done } };
     log(`logs: ${JSON.stringify(results.logs)}`);
     assert.strictEqual(open, 50, 'all 50 streams stayed open');
   });
