@@ -25,6 +25,13 @@ interface SliceBuffer extends Buffer {
   utf8Slice(start: number, end: number): string;
 }
 
+/**
+ * A line with more literal occurrences than this goes to the slow path: confirming `around` at
+ * each occurrence reads back to the line start each time (quadratic in a long line made of
+ * literals), where the slow path's one regex is linear. Real log lines hold one or two.
+ */
+const MAX_OCCURRENCES = 8;
+
 /** resolve() codes besides a noise entry index (>= 0). */
 const NO_NOISE = -1;
 const SLOW = -3;
@@ -219,7 +226,7 @@ export class FastLineClassifier {
       }
       let line: string | undefined;
       let code = SLOW;
-      if (s.trace === -1 && (le - ls <= maxLineLength || (line ??= lineAt(ascii, region, ls, le)).length <= maxLineLength)) {
+      if (s.trace === -1 && kEnd - k <= MAX_OCCURRENCES && (le - ls <= maxLineLength || (line ??= lineAt(ascii, region, ls, le)).length <= maxLineLength)) {
         if (kEnd === k) {
           code = NO_NOISE;
         } else if (kEnd === k + 1 || sameIds(ids, k, kEnd)) {

@@ -71,14 +71,7 @@ describe('fast path of LogFilter', () => {
       K('E', 'invalid capacity 0 on image filesystem; Image garbage collection failed once'),
       K('E', 'Image garbage collection failed twice: invalid capacity 0 on image filesystem'),
       K('E', 'KUBE-MARK-DROP without the prefix'),
-      // One literal twice: `around` holds only at the second occurrence, at both, or at neither.
-      K('E', 'KUBE-MARK-DROP first, then Failed to ensure that nat chain KUBE-MARK-DROP exists'),
-      K('E', '"Failed to ensure that filter chain KUBE-MARK-DROP exists: error creating chain "KUBE-MARK-DROP"'),
-      K('E', 'KUBE-MARK-DROP twice KUBE-MARK-DROP, and the prefix only on the line before'),
-      K('E', 'Failed to ensure that'),
-      K('E', 'KUBE-MARK-DROP right after a line that ends in the prefix'),
       K('E', 'Failed to ensure that \r KUBE-MARK-DROP, a CR between them'),
-      K('E', 'Image garbage collection failed, Image garbage collection failed multiple times'),
       K('E', `long ${'x'.repeat(300)} no volume plugin matched`),
       K('E', 'a lone \r CR: Failed to get system container stats'),
       K('E', 'eviction manager: failed to get summary stats and containerd.sock: no such file or directory'),
@@ -92,6 +85,36 @@ describe('fast path of LogFilter', () => {
       same(data, { emitNoise: true }, chunk);
       same(data, { emitNoise: true, maxLineLength: 120 }, chunk);
     }
+  });
+});
+
+describe('fast path: one literal several times in a line', () => {
+  // Lines joined with LF only (a CR would decide for the regex on its own), each as its own case
+  // and all together, through both paths.
+  const K = (sev: string, msg: string) => `${sev}1125 16:48:49.123456   12345 file.go:123] ${msg}`;
+  const cases = [
+    // `around` holds at the second occurrence only, at both, at the first only, at neither.
+    K('E', 'KUBE-MARK-DROP first, then Failed to ensure that nat chain KUBE-MARK-DROP exists'),
+    K('E', '"Failed to ensure that filter chain KUBE-MARK-DROP exists: error creating chain "KUBE-MARK-DROP"'),
+    K('E', 'Image garbage collection failed once; Image garbage collection failed'),
+    K('E', 'Image garbage collection failed, Image garbage collection failed multiple times'),
+    K('E', 'KUBE-MARK-DROP twice KUBE-MARK-DROP and no prefix'),
+    // The prefix at the very start of the line (no klog header), and only on the line before.
+    'Failed to ensure that KUBE-MARK-DROP at the line start',
+    'Failed to ensure that ',
+    'KUBE-MARK-DROP right after a line that ends with the prefix',
+    // A terminator between the last prefix and the literal, with an earlier prefix before it.
+    'Failed to ensure that \r Failed to ensure that KUBE-MARK-DROP',
+    'Failed to ensure that KUBE-MARK-DROP \u2028 KUBE-MARK-DROP',
+    'Failed to ensure that \u2028 KUBE-MARK-DROP and KUBE-MARK-DROP',
+    // Many occurrences (the slow path takes them) and one long line of them.
+    K('E', `Failed to ensure that ${'KUBE-MARK-DROP '.repeat(20)}`),
+    `${'KUBE-MARK-DROP '.repeat(4000)}`,
+  ];
+  test('same results as the slow path, line by line and all together', () => {
+    for (const c of cases) for (const chunk of [13, 4096]) same(Buffer.from(`${c}\n`, 'utf8'), { emitNoise: true }, chunk);
+    const all = Buffer.from(cases.join('\n') + '\n', 'utf8');
+    for (const chunk of [7, 100, all.length]) same(all, { emitNoise: true }, chunk);
   });
 });
 

@@ -88,28 +88,37 @@ process.stdin.on('end', () => { h.disable(); clearInterval(keep); const ms = (ns
 process.stdout.write('ready\\n');`;
 
 async function bareNode(children: ChildProcess[]): Promise<{ reset(): void; stop(): Promise<Delay | undefined> }> {
-  const child = spawn(process.execPath, ['-e', BARE_NODE], { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, stdio: ['pipe', 'pipe', 'pipe'] });
+  // NODE_OPTIONS emptied: nothing of the extension host's set-up in the anchor.
+  const child = spawn(process.execPath, ['-e', BARE_NODE], { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', NODE_OPTIONS: '' }, stdio: ['pipe', 'pipe', 'pipe'] });
   children.push(child);
+  // A probe that died must not take the run with it (EPIPE on a write): its figure is missing.
+  child.stdin!.on('error', (err) => log(`bare node: ${String(err)}`));
   const lines: string[] = [];
   const rl = readline.createInterface({ input: child.stdout! });
+  const exited = new Promise<void>((r) => child.on('exit', () => r()));
   const ready = new Promise<void>((resolve, reject) => {
     rl.on('line', (l) => {
       lines.push(l);
       if (l === 'ready') resolve();
     });
     child.on('error', reject);
-    child.on('exit', () => reject(new Error('the bare Node probe exited before it was ready')));
+    void exited.then(() => reject(new Error('the bare Node probe exited before it was ready')));
   });
   readline.createInterface({ input: child.stderr! }).on('line', (l) => log(`bare node: ${l}`));
-  const exited = new Promise<void>((r) => child.on('exit', () => r()));
   await ready;
+  const alive = () => child.exitCode === null && child.signalCode === null;
   let stopped: Promise<Delay | undefined> | undefined;
   return {
     /** Starts its window again (what it measured so far is dropped). */
-    reset: () => void child.stdin!.write('reset\n'),
+    reset: () => {
+      if (alive()) child.stdin!.write('reset\n');
+    },
     stop: () => (stopped ??= (async () => {
-      child.stdin!.end();
+      if (alive()) child.stdin!.end();
+      // It answers at once; one that does not within 5 s is killed and has no figure.
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
       await exited;
+      clearTimeout(timer);
       const last = lines[lines.length - 1];
       try {
         return last && last !== 'ready' ? (JSON.parse(last) as Delay) : undefined;
@@ -226,7 +235,7 @@ suite('Bench lab: event-loop delay and tree freshness at 5,000 nodes (bench/lab.
   test('1. initial sync of 5,000 nodes: select the masters cluster', async function () {
     this.timeout(180_000);
     const bare = await bareNode(children);
-    const { hollow, syncMs, loop } = await profiled('initial-sync', async () => {
+    const measured = profiled('initial-sync', async () => {
       api.eventLoop.reset();
       bare.reset();
       const t0 = Date.now();
@@ -239,6 +248,7 @@ suite('Bench lab: event-loop delay and tree freshness at 5,000 nodes (bench/lab.
       void bare.stop();
       return { hollow: n, syncMs: Date.now() - t0, loop };
     });
+    const { hollow, syncMs, loop } = await measured.finally(() => void bare.stop());
     results.initialSync = { ...loop, ms: syncMs, hollow, bareNode: await bare.stop() };
     log(`initial sync: ${JSON.stringify(results.initialSync)}`);
   });
@@ -307,6 +317,7 @@ suite('Bench lab: event-loop delay and tree freshness at 5,000 nodes (bench/lab.
       });
     } finally {
       sub.dispose();
+      void bare.stop();
     }
     const rows = [...sent].filter(([id]) => !preexisting.has(id)).map(([id, s]) => ({ id, kind: s.kind, underChurn: s.underChurn, treeMs: shown.get(id)! - s.sent, watchMs: (seenByDriver.get(id) ?? NaN) - s.sent }));
     const tree = rows.map((r) => r.treeMs);
