@@ -60,10 +60,20 @@ export class EventLoopMonitor implements vscode.Disposable {
     return d;
   }
 
-  reset(): void {
+  /**
+   * Starts a new window. A histogram that was just reset records nothing for its first timer
+   * interval (it only takes the time), so a stall right after reset() would be lost: the promise
+   * resolves once the window has its first sample, from when on every stall counts.
+   */
+  reset(): Promise<void> {
     this.window.reset();
     this.since = performance.eventLoopUtilization();
     this.cpuSince = threadCpu();
+    const window = this.window;
+    return new Promise((resolve) => {
+      const check = () => (window.count > 0 ? resolve() : void setTimeout(check, EventLoopMonitor.RESOLUTION_MS));
+      setTimeout(check, EventLoopMonitor.RESOLUTION_MS);
+    });
   }
 
   dispose(): void {
