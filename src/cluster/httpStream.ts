@@ -3,7 +3,6 @@
 // the log worker (src/cluster/logWorker.ts) bundles this file. No vscode.
 import * as https from 'node:https';
 import * as http from 'node:http';
-import * as tls from 'node:tls';
 
 export class HttpError extends Error {
   constructor(readonly statusCode: number, readonly body: unknown, message: string) {
@@ -64,22 +63,14 @@ export function bodyError(status: number, text: string): HttpError {
 }
 
 /** A keep-alive agent for a request's TLS material. */
-export function agentFor(t: PortableTls): https.Agent {
-  const material = {
-    ...(t.ca ? { ca: t.ca } : {}),
-    ...(t.cert ? { cert: t.cert } : {}),
-    ...(t.key ? { key: t.key } : {}),
-  };
+export function agentFor(tls: PortableTls): https.Agent {
   return new https.Agent({
     keepAlive: true,
-    ...material,
-    // One TLS context for every connection of the agent. Without it Node parses the CA, the
-    // certificate and the key again for each new connection: 10-17 ms of the extension host's
-    // thread per watch opened (a CPU profile of the initial sync at 5,000 nodes). Invalid
-    // material throws here, as it did in request() before.
-    secureContext: tls.createSecureContext(material),
-    ...(t.rejectUnauthorized !== undefined ? { rejectUnauthorized: t.rejectUnauthorized } : {}),
-    ...(t.servername ? { servername: t.servername } : {}),
+    ...(tls.ca ? { ca: tls.ca } : {}),
+    ...(tls.cert ? { cert: tls.cert } : {}),
+    ...(tls.key ? { key: tls.key } : {}),
+    ...(tls.rejectUnauthorized !== undefined ? { rejectUnauthorized: tls.rejectUnauthorized } : {}),
+    ...(tls.servername ? { servername: tls.servername } : {}),
   });
 }
 

@@ -13,7 +13,6 @@ import * as path from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ApiHttp } from '../../../src/cluster/http';
-import { agentFor } from '../../../src/cluster/httpStream';
 import { until } from './until';
 
 function genCert(dir: string, name: string): { cert: string; key: string } {
@@ -125,17 +124,5 @@ describe('ApiHttp: a rotated client certificate', () => {
     await until('no connection after dispose', () => open.size === 0);
     await assert.rejects(api.request('GET', '/five'), /closed/, 'a disposed session makes no new connection');
     assert.equal(open.size, 0);
-  });
-
-  test('an agent parses its TLS material once, for all its connections; bad material is refused at once', () => {
-    const a = genCert(tmp, 'client-c');
-    const agent = agentFor({ cert: Buffer.from(a.cert), key: Buffer.from(a.key) });
-    try {
-      const options = (agent as unknown as { options: { secureContext?: { context?: unknown } } }).options;
-      assert.ok(options.secureContext?.context, 'every connection of the agent uses this one context');
-    } finally {
-      agent.destroy();
-    }
-    assert.throws(() => agentFor({ key: Buffer.from('not a key'), cert: Buffer.from('not a cert') }));
   });
 });
