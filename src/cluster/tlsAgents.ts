@@ -36,8 +36,10 @@ export class TlsAgents {
   for(tls: PortableTls): https.Agent {
     if (this.disposed) throw new Error('The connection to the cluster was closed.');
     if (!this.current || !sameTls(this.current.tls, tls)) {
+      // Made before the old one is retired: if making it throws, the old one stays current.
+      const agent = agentFor(tls);
       if (this.current) this.retire(this.current.agent);
-      this.current = { tls, agent: agentFor(tls) };
+      this.current = { tls, agent };
     }
     return this.current.agent;
   }

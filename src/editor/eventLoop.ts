@@ -40,6 +40,7 @@ export class EventLoopMonitor implements vscode.Disposable {
   private readonly timer: ReturnType<typeof setInterval>;
   private since: EventLoopUtilization = performance.eventLoopUtilization();
   private cpuSince = threadCpu();
+  private disposed = false;
 
   constructor(private readonly log: Log, reportMs = 60_000) {
     this.minute.enable();
@@ -70,13 +71,16 @@ export class EventLoopMonitor implements vscode.Disposable {
     this.since = performance.eventLoopUtilization();
     this.cpuSince = threadCpu();
     const window = this.window;
+    // Resolves at the latest after a second, and at once after dispose (its histogram stops).
+    const deadline = Date.now() + 1000;
     return new Promise((resolve) => {
-      const check = () => (window.count > 0 ? resolve() : void setTimeout(check, EventLoopMonitor.RESOLUTION_MS));
+      const check = () => (window.count > 0 || this.disposed || Date.now() > deadline ? resolve() : void setTimeout(check, EventLoopMonitor.RESOLUTION_MS));
       setTimeout(check, EventLoopMonitor.RESOLUTION_MS);
     });
   }
 
   dispose(): void {
+    this.disposed = true;
     clearInterval(this.timer);
     this.minute.disable();
     this.window.disable();

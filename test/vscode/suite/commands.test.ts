@@ -40,9 +40,10 @@ const flat = (nodes: SnapshotNode[] | undefined): SnapshotNode[] => (nodes ?? []
 suite('Event-loop monitor (extension API)', () => {
   test('a stall of the extension host shows in the delay, the utilization and the thread CPU time', async () => {
     const { eventLoop } = await api();
-    // Resolves once the new window has its first sample: from then on every stall counts.
-    await eventLoop.reset();
+    // Resolves once the new window has its first sample: from then on every stall counts. The
+    // window (utilization, CPU) starts at the call.
     const t0 = Date.now();
+    await eventLoop.reset();
     // A 150 ms stall of this thread, on purpose (the extension host's thread runs this test).
     const end = performance.now() + 150;
     while (performance.now() < end) {
