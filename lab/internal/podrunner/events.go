@@ -10,7 +10,16 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// eventAttempts and eventBackoff: an Event that the apiserver does not take (a timeout under
+// load, a restart) is posted again, 1 s, 2 s and 4 s later, so that a NotRun or a BackOff is not
+// lost for good (the pod is told only once). The pod runner stopping ends the retries.
+var (
+	eventAttempts = 4
+	eventBackoff  = time.Second
 )
 
 var eventSeq atomic.Int64
@@ -42,10 +51,25 @@ func (r *Runner) event(p *corev1.Pod, container, typ, reason, msg string) {
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if _, err := r.cs.CoreV1().Events(p.Namespace).Create(ctx, ev, metav1.CreateOptions{}); err != nil {
-			fmt.Fprintf(os.Stderr, "podrunner: %s/%s: event %s: %v\n", p.Namespace, p.Name, reason, err)
+		wait := eventBackoff
+		for attempt := 1; ; attempt++ {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			_, err := r.cs.CoreV1().Events(p.Namespace).Create(ctx, ev, metav1.CreateOptions{})
+			cancel()
+			if err == nil || apierrors.IsAlreadyExists(err) {
+				return
+			}
+			if attempt >= eventAttempts {
+				fmt.Fprintf(os.Stderr, "podrunner: %s/%s: event %s: %v (gave up after %d attempts)\n", p.Namespace, p.Name, reason, err, attempt)
+				return
+			}
+			fmt.Fprintf(os.Stderr, "podrunner: %s/%s: event %s: %v (again in %s)\n", p.Namespace, p.Name, reason, err, wait)
+			select {
+			case <-r.stopping:
+				return
+			case <-time.After(wait):
+			}
+			wait *= 2
 		}
 	}()
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -216,6 +217,27 @@ func TestReconcileCapHoldsPodsBackUntilOneStops(t *testing.T) {
 	mustReconcile(t, r, key)
 	r.queue.Done(key)
 	eventually(t, "the waiting pod to start", func() bool { return l.count(l.started, "u1") == 1 })
+}
+
+func TestNotRunEventPostedAgainWhenTheApiserverRefusesIt(t *testing.T) {
+	old := eventBackoff
+	eventBackoff = 10 * time.Millisecond
+	defer func() { eventBackoff = old }()
+	p := hollowPod("web", "w", corev1.PodRunning)
+	p.Spec.Containers = []corev1.Container{{Name: "nginx", Image: "nginx"}}
+	r, cs, _ := newTestRunner(t, 10, p)
+	var refused atomic.Int32
+	cs.PrependReactor("create", "events", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		if refused.Add(1) <= 2 {
+			return true, nil, apierrors.NewServerTimeout(corev1.Resource("events"), "create", 1)
+		}
+		return false, nil, nil
+	})
+	mustReconcile(t, r, "kubemark/web")
+	eventually(t, "the NotRun event after two refusals", func() bool { return len(events(t, cs, "NotRun")) == 1 })
+	if n := refused.Load(); n != 3 {
+		t.Errorf("create attempts: %d, want 3", n)
+	}
 }
 
 func TestProjectedServiceAccountToken(t *testing.T) {

@@ -63,6 +63,8 @@ type Runner struct {
 	getNamespace func(name string) (*corev1.Namespace, error)
 	launch       func(ctx context.Context, pr *podRun, p *corev1.Pod)
 	wg           sync.WaitGroup // events and teardowns in flight
+	stopping     chan struct{}  // closed when the pod runner stops (ends event retries)
+	stopOnce     sync.Once
 
 	mu        sync.Mutex
 	pods      map[string]*podRun // by namespace/name
@@ -81,7 +83,7 @@ func New(cfg Config, cs kubernetes.Interface, dyn dynamic.Interface) *Runner {
 	if cfg.MaxPods <= 0 {
 		cfg.MaxPods, _ = DefaultMaxPods()
 	}
-	r := &Runner{cfg: cfg, cs: cs, dyn: dyn,
+	r := &Runner{cfg: cfg, cs: cs, dyn: dyn, stopping: make(chan struct{}),
 		podsDir: filepath.Join(cfg.Dir, "pods"), nodesDir: filepath.Join(cfg.Dir, "nodes"), netnsDir: filepath.Join(cfg.Dir, "netns"),
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
 			workqueue.NewTypedItemExponentialFailureRateLimiter[string](500*time.Millisecond, 30*time.Second),
@@ -358,6 +360,7 @@ func (r *Runner) stopAll() {
 		r.stopLocked(pr, "pod runner stopping")
 	}
 	r.mu.Unlock()
+	r.stopOnce.Do(func() { close(r.stopping) })
 	r.wg.Wait()
 	r.stopFakeCRIs()
 	Cleanup(r.cfg.Dir)
