@@ -31,6 +31,7 @@ import { listAllRaw } from '../src/cluster/rawList';
 import { fakeNode } from './tree';
 import { setupPods } from './labDriver';
 import { Row, formatTable, median } from './table';
+import type { EventLoopDelay } from '../src/editor/eventLoop';
 
 const ROOT = resolve(__dirname, '../..');
 const N = Number(process.env.KUBEMARK_BENCH_NODES ?? 5000);
@@ -186,7 +187,8 @@ function runEditorBench(env: NodeJS.ProcessEnv, out: string): EditorResults {
   return res;
 }
 
-interface Delay { p50: number; p99: number; max: number; samples: number; utilization?: number | null; cpuMsPerSecond?: number | null }
+/** What the extension API's eventLoop.read() returns (NaN figures arrive as null in JSON). */
+type Delay = EventLoopDelay;
 interface Stats { n: number; max: number; p95: number; p50: number }
 interface EditorResults {
   loadBefore?: number[];

@@ -140,21 +140,18 @@ export class WorkerTailSession implements TailRun {
   }
 
   start(): this {
-    const o = this.options;
+    // The plain-data options go to the worker as they are; the callbacks and the credentials'
+    // deadline stay on this side.
+    const { onCounts: _onCounts, credentialsTimeoutMs: _credentials, extraPatterns, scrollbackLines, ...plain } = this.options;
     const init: LogWorkerInit = {
       context: this.session.context,
       ...(this.session.server ? { server: this.session.server } : {}),
       targets: this.targets,
       options: {
-        extraPatterns: o.extraPatterns ?? [],
-        ...(o.idleTimeoutMs !== undefined ? { idleTimeoutMs: o.idleTimeoutMs } : {}),
-        ...(o.tailLines !== undefined ? { tailLines: o.tailLines } : {}),
-        ...(o.flushMs !== undefined ? { flushMs: o.flushMs } : {}),
-        ...(o.summaryMs !== undefined ? { summaryMs: o.summaryMs } : {}),
-        ...(o.maxLinesPerFlush !== undefined ? { maxLinesPerFlush: o.maxLinesPerFlush } : {}),
-        ...(o.maxErrorsPerFlush !== undefined ? { maxErrorsPerFlush: o.maxErrorsPerFlush } : {}),
+        ...plain,
+        extraPatterns: extraPatterns ?? [],
         // The worker cuts the view back only if this side can replace the text.
-        ...(o.scrollbackLines !== undefined && this.sink.replace ? { scrollbackLines: o.scrollbackLines } : {}),
+        ...(scrollbackLines !== undefined && this.sink.replace ? { scrollbackLines } : {}),
       },
       pods: this.pods ? (this.podRecords() ?? {}) : null,
     };

@@ -238,15 +238,8 @@ export class FastLineClassifier {
             const list = byLit[lit] as LitEntry[];
             for (let e = 0; e < list.length; e++) {
               const x = list[e] as LitEntry;
-              const f = x.f;
-              let ok = f.confirm === undefined;
-              if (!ok && (x.before !== undefined || x.after !== undefined || x.earlier !== undefined)) {
-                for (let q = k; q < kEnd && !ok; q++) ok = aroundHolds(region, x, starts[q] as number, ls, le);
-              } else if (!ok) {
-                ok = confirmed(f, (line ??= lineAt(ascii, region, ls, le)));
-              }
-              if (ok) {
-                code = f.idx;
+              if (this.holdsIn(x, lit, k, kEnd, ascii, region, ls, le)) {
+                code = x.f.idx;
                 break;
               }
             }
@@ -301,11 +294,25 @@ export class FastLineClassifier {
   }
 
   /**
+   * Whether noise entry x, of literal lit, is confirmed in line [ls, le) whose literal occurrences
+   * are occ[k, kEnd): it has no confirmation, or its `around` holds at one of the occurrences of
+   * lit, or (no `around`) its regex matches the line.
+   */
+  private holdsIn(x: LitEntry, lit: number, k: number, kEnd: number, ascii: boolean, region: SliceBuffer, ls: number, le: number): boolean {
+    const f = x.f;
+    if (f.confirm === undefined) return true;
+    if (x.before === undefined && x.after === undefined && x.earlier === undefined) return confirmed(f, lineAt(ascii, region, ls, le));
+    const starts = this.occ.starts;
+    const ids = this.occ.ids;
+    for (let q = k; q < kEnd; q++) if (ids[q] === lit && aroundHolds(region, x, starts[q] as number, ls, le)) return true;
+    return false;
+  }
+
+  /**
    * What CatalogueMatcher.match would say for a line whose literal occurrences are
    * occ[k, kEnd): SLOW (an error literal: the slow path decides), NO_NOISE, or the noise entry.
    */
   private resolve(k: number, kEnd: number, ascii: boolean, region: SliceBuffer, ls: number, le: number): number {
-    let line: string | undefined;
     const starts = this.occ.starts;
     const ids = this.occ.ids;
     const info = this.info;
@@ -322,18 +329,9 @@ export class FastLineClassifier {
       }
       const noise = this.noise;
       const noiseAt = this.noiseAt;
-      // confirm: `around` at any occurrence of the entry's literal in the line, or the regex.
-      const holds = (e: number): boolean => {
-        const x = noise[e] as { f: FastEntry; lit: number };
-        if (x.f.confirm === undefined) return true;
-        const a = noiseAt[e] as LitEntry;
-        if (a.before === undefined && a.after === undefined && a.earlier === undefined) return confirmed(x.f, (line ??= lineAt(ascii, region, ls, le)));
-        for (let q = k; q < kEnd; q++) if (ids[q] === x.lit && aroundHolds(region, a, starts[q] as number, ls, le)) return true;
-        return false;
-      };
       for (let e = 0; e < noise.length; e++) {
         const x = noise[e] as { f: FastEntry; lit: number };
-        if (atLeft[x.lit] === 1 && holds(e)) {
+        if (atLeft[x.lit] === 1 && this.holdsIn(noiseAt[e] as LitEntry, x.lit, k, kEnd, ascii, region, ls, le)) {
           found = x.f.idx;
           break;
         }
@@ -341,7 +339,7 @@ export class FastLineClassifier {
       if (found === NO_NOISE) {
         for (let e = 0; e < noise.length; e++) {
           const x = noise[e] as { f: FastEntry; lit: number };
-          if (later[x.lit] === 1 && holds(e)) {
+          if (later[x.lit] === 1 && this.holdsIn(noiseAt[e] as LitEntry, x.lit, k, kEnd, ascii, region, ls, le)) {
             found = x.f.idx;
             break;
           }

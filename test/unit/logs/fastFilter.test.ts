@@ -36,6 +36,9 @@ function same(data: Buffer, opts: LogFilterOptions, chunk: number, sources = 1):
   return fast;
 }
 
+/** A klog line of severity sev. */
+const K = (sev: string, msg: string) => `${sev}1125 16:48:49.123456   12345 file.go:123] ${msg}`;
+
 const generated = generateLogBuffer({ bytes: 3 * 1024 * 1024, seed: 7, errors: 0.01, panics: 4 });
 
 describe('fast path of LogFilter', () => {
@@ -62,8 +65,7 @@ describe('fast path of LogFilter', () => {
   });
 
   test('CRLF, non-ASCII, kubectl prefixes, long lines and a lone CR', () => {
-    const K = (sev: string, msg: string) => `${sev}1125 16:48:49.123456   12345 file.go:123] ${msg}`;
-    const lines = [
+      const lines = [
       K('E', '"Eviction manager: failed to get summary stats" err="x"'),
       K('I', 'pod "wéb-0" started ✓'),
       K('E', 'pod "wéb-0": no volume plugin matched'),
@@ -91,7 +93,6 @@ describe('fast path of LogFilter', () => {
 describe('fast path: one literal several times in a line', () => {
   // Lines joined with LF only (a CR would decide for the regex on its own), each as its own case
   // and all together, through both paths.
-  const K = (sev: string, msg: string) => `${sev}1125 16:48:49.123456   12345 file.go:123] ${msg}`;
   const cases = [
     // `around` holds at the second occurrence only, at both, at the first only, at neither.
     K('E', 'KUBE-MARK-DROP first, then Failed to ensure that nat chain KUBE-MARK-DROP exists'),

@@ -16,9 +16,11 @@ import * as readline from 'readline';
 import { performance } from 'perf_hooks';
 import * as vscode from 'vscode';
 import { activeExtension, eventually, log } from './helpers';
+import type { EventLoopDelay } from '../../../src/editor/eventLoop';
 
 interface SnapshotNode { label: string; description?: string; contextValue?: string; children?: SnapshotNode[] }
-interface Delay { p50: number; p99: number; max: number; samples: number; utilization?: number | null; cpuMsPerSecond?: number | null }
+/** What the extension API's eventLoop.read() returns (NaN figures arrive as null in JSON). */
+type Delay = EventLoopDelay;
 interface TailSession { summary(): { linesSeen: number; suppressed: number; errors: number; passed: number }; openStreams(): number }
 interface Api {
   tree(depth?: number, expand?: (row: SnapshotNode) => boolean): SnapshotNode[];
