@@ -86,6 +86,9 @@ export class ManifestDiagnostics implements vscode.Disposable {
 
   private check(doc: vscode.TextDocument): void {
     const key = doc.uri.toString();
+    // A check reads the document as it is now, so a re-check scheduled by an earlier edit is moot
+    // (the code action provider asks for a stale document's findings before the debounce runs).
+    this.debounce.cancel(key);
     if (!isYaml(doc) || doc.isClosed) return;
     const text = doc.getText();
     if (!this.enabled() || !looksLikeKubemark(text)) {
