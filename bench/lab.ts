@@ -189,18 +189,20 @@ function runEditorBench(env: NodeJS.ProcessEnv, out: string): EditorResults {
 
 /** What the extension API's eventLoop.read() returns (NaN figures arrive as null in JSON). */
 type Delay = EventLoopDelay;
+/** The bare Node probe's figures, with the whole machine's CPU over the same window (/proc/stat). */
+type BareDelay = Delay & { machine?: { coresBusyMsPerSecond: number | null; stealMsPerSecond: number | null; cores: number } };
 interface Stats { n: number; max: number; p95: number; p50: number }
 interface EditorResults {
   loadBefore?: number[];
   loadAfter?: number[];
   idle?: Delay;
-  idleBareNode?: Delay;
-  initialSync?: Delay & { ms: number; hollow: number; bareNode?: Delay };
+  idleBareNode?: BareDelay;
+  initialSync?: Delay & { ms: number; hollow: number; bareNode?: BareDelay };
   wave?: {
-    loop?: Delay; bareNode?: Delay; ms: number; treeLagAtEndMs: number; freshness: Stats & { underChurn: number }; watchAnchor: Stats; treeReads: { n: number; maxMs: number };
+    loop?: Delay; bareNode?: BareDelay; ms: number; treeLagAtEndMs: number; freshness: Stats & { underChurn: number }; watchAnchor: Stats; treeReads: { n: number; maxMs: number };
     changes: Array<{ id: string; kind: string; treeMs: number; watchMs: number }>;
   };
-  logs?: { loop: Delay; bareNode?: Delay; seconds: number; linesPerSecond: number; target: number; openStreams: number };
+  logs?: { loop: Delay; bareNode?: BareDelay; seconds: number; linesPerSecond: number; target: number; openStreams: number };
 }
 
 function editorRows(e: EditorResults, krawMs: number | undefined): Row[] {
@@ -211,10 +213,28 @@ function editorRows(e: EditorResults, krawMs: number | undefined): Row[] {
   // which also counts the time it waited for a core. Both in milliseconds per second of the window.
   // The machine's anchor: a bare Node process (no VS Code) measuring its own delay over the same
   // window: on a loaded machine, the wait for a core that any thread sees.
-  const beside = (d: Delay, bare: Delay | undefined): void => {
-    if (bare) rows.push({ what: '  … p99 beside a bare Node process, same window', ms: d.p99, anchor: 'bare Node process, same window, p99', anchorMs: bare.p99 });
+  // And the whole machine over the window: the cores' busy time, and the time the hypervisor ran
+  // something else while this machine's vCPUs had work (steal), which stalls every thread alike.
+  const machine = (bare: BareDelay | undefined): void => {
+    const m = bare?.machine;
+    const idleM = e.idleBareNode?.machine;
+    if (typeof m?.coresBusyMsPerSecond === 'number') {
+      rows.push({ what: `  … machine: cores busy, ms/s (of ${m.cores * 1000})`, ms: m.coresBusyMsPerSecond,
+        ...(typeof idleM?.coresBusyMsPerSecond === 'number' && bare !== e.idleBareNode ? { anchor: 'idle window, same', anchorMs: idleM.coresBusyMsPerSecond } : {}) });
+    }
+    if (typeof m?.stealMsPerSecond === 'number') {
+      rows.push({ what: '  … machine: stolen by the hypervisor, ms/s', ms: m.stealMsPerSecond,
+        ...(typeof idleM?.stealMsPerSecond === 'number' && bare !== e.idleBareNode ? { anchor: 'idle window, same', anchorMs: idleM.stealMsPerSecond } : {}) });
+    }
   };
-  if (e.idle && e.idleBareNode) rows.push({ what: 'idle extension host, p99', ms: e.idle.p99, anchor: 'bare Node process, same window, p99', anchorMs: e.idleBareNode.p99 });
+  const beside = (d: Delay, bare: BareDelay | undefined): void => {
+    if (bare) rows.push({ what: '  … p99 beside a bare Node process, same window', ms: d.p99, anchor: 'bare Node process, same window, p99', anchorMs: bare.p99 });
+    machine(bare);
+  };
+  if (e.idle && e.idleBareNode) {
+    rows.push({ what: 'idle extension host, p99', ms: e.idle.p99, anchor: 'bare Node process, same window, p99', anchorMs: e.idleBareNode.p99 });
+    machine(e.idleBareNode);
+  }
   const busy = (d: Delay | undefined): void => {
     const per = (x: number | null | undefined) => (typeof x === 'number' && Number.isFinite(x) ? x : undefined);
     const cpu = per(d?.cpuMsPerSecond);

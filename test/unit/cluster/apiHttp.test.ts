@@ -4,7 +4,6 @@
 // on the old identity is not cut by the rotation.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
 import type { Socket } from 'node:net';
@@ -14,13 +13,7 @@ import type { TLSSocket } from 'node:tls';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ApiHttp } from '../../../src/cluster/http';
 import { until } from './until';
-
-function genCert(dir: string, name: string): { cert: string; key: string } {
-  const key = path.join(dir, `${name}.key`);
-  const cert = path.join(dir, `${name}.crt`);
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', `/CN=${name}`, '-addext', 'subjectAltName=IP:127.0.0.1', '-days', '1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
-  return { cert: fs.readFileSync(cert, 'utf8'), key: fs.readFileSync(key, 'utf8') };
-}
+import { genCert } from '../selfSignedCert';
 
 describe('ApiHttp: a rotated client certificate', () => {
   let tmp: string;

@@ -1,10 +1,10 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
+import { genCert } from '../selfSignedCert';
 import {
   KubeconfigExportError,
   describeContexts,
@@ -24,13 +24,6 @@ const TOKEN = 'sentinel-token-3f9a1c0d7e5b';
 const PASSWORD = 'sentinel-password-8c2e';
 const ID_TOKEN = 'sentinel-idtoken-77aa';
 const EXEC_SECRET = 'sentinel-exec-arg-5d5d';
-
-function genCert(dir: string, name: string): { cert: string; key: string } {
-  const key = path.join(dir, `${name}.key`);
-  const cert = path.join(dir, `${name}.crt`);
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', `/CN=${name}`, '-days', '1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
-  return { cert: fs.readFileSync(cert, 'utf8'), key: fs.readFileSync(key, 'utf8') };
-}
 
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 

@@ -21,6 +21,8 @@ import type { EventLoopDelay } from '../../../src/editor/eventLoop';
 interface SnapshotNode { label: string; description?: string; contextValue?: string; children?: SnapshotNode[] }
 /** What the extension API's eventLoop.read() returns (NaN figures arrive as null in JSON). */
 type Delay = EventLoopDelay;
+/** The bare Node probe's figures: its own delay, and the whole machine's CPU over the window. */
+type BareDelay = Delay & { machine?: { coresBusyMsPerSecond: number | null; stealMsPerSecond: number | null; cores: number } };
 interface TailSession { summary(): { linesSeen: number; suppressed: number; errors: number; passed: number }; openStreams(): number }
 interface Api {
   tree(depth?: number, expand?: (row: SnapshotNode) => boolean): SnapshotNode[];
@@ -84,12 +86,18 @@ async function profiled<T>(name: string, f: () => Promise<T>): Promise<T> {
  */
 const BARE_NODE = `const h = require('perf_hooks').monitorEventLoopDelay({ resolution: 10 }); h.enable();
 const keep = setInterval(() => {}, 1000);
-require('readline').createInterface({ input: process.stdin }).on('line', (l) => { if (l === 'reset') h.reset(); });
+// The whole machine over the window, from /proc/stat's cpu line (USER_HZ ticks, summed over cores).
+const cpu = () => { try { const f = require('fs').readFileSync('/proc/stat', 'utf8').split('\\n')[0].trim().split(/\\s+/).slice(1).map(Number);
+  return { at: performance.now(), busy: f[0] + f[1] + f[2] + f[5] + f[6], steal: f[7] || 0 }; } catch { return undefined; } };
+let c0 = cpu();
+require('readline').createInterface({ input: process.stdin }).on('line', (l) => { if (l === 'reset') { h.reset(); c0 = cpu(); } });
 process.stdin.on('end', () => { h.disable(); clearInterval(keep); const ms = (ns) => (Number.isFinite(ns) ? ns / 1e6 : 0);
-  process.stdout.write(JSON.stringify({ p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max), samples: h.count }) + '\\n'); });
+  const c1 = cpu(); const tick = 1000 / 100; const per = (a, b) => (c0 && c1 && c1.at > c0.at ? ((b - a) * tick * 1000) / (c1.at - c0.at) : null);
+  const machine = { coresBusyMsPerSecond: per(c0?.busy, c1?.busy), stealMsPerSecond: per(c0?.steal, c1?.steal), cores: require('os').availableParallelism() };
+  process.stdout.write(JSON.stringify({ p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max), samples: h.count, machine }) + '\\n'); });
 process.stdout.write('ready\\n');`;
 
-async function bareNode(children: ChildProcess[]): Promise<{ reset(): void; stop(): Promise<Delay | undefined> }> {
+async function bareNode(children: ChildProcess[]): Promise<{ reset(): void; stop(): Promise<BareDelay | undefined> }> {
   // NODE_OPTIONS emptied: nothing of the extension host's set-up in the anchor.
   const child = spawn(process.execPath, ['-e', BARE_NODE], { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', NODE_OPTIONS: '' }, stdio: ['pipe', 'pipe', 'pipe'] });
   children.push(child);
@@ -109,7 +117,7 @@ async function bareNode(children: ChildProcess[]): Promise<{ reset(): void; stop
   readline.createInterface({ input: child.stderr! }).on('line', (l) => log(`bare node: ${l}`));
   await ready;
   const alive = () => child.exitCode === null && child.signalCode === null;
-  let stopped: Promise<Delay | undefined> | undefined;
+  let stopped: Promise<BareDelay | undefined> | undefined;
   return {
     /** Starts its window again (what it measured so far is dropped). */
     reset: () => {
@@ -123,7 +131,7 @@ async function bareNode(children: ChildProcess[]): Promise<{ reset(): void; stop
       clearTimeout(timer);
       const last = lines[lines.length - 1];
       try {
-        return last && last !== 'ready' ? (JSON.parse(last) as Delay) : undefined;
+        return last && last !== 'ready' ? (JSON.parse(last) as BareDelay) : undefined;
       } catch {
         return undefined;
       }
