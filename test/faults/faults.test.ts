@@ -234,7 +234,8 @@ describeWithLab('faults: the live layer heals', () => {
     await labVerb('pause', 'workers-apiserver');
     const paused = Date.now();
     try {
-      await waitFor('the workers state to show the outage', () => w.reach.state === 'error', 20_000, 100);
+      // The state's probe runs every 10 s with a 5 s timeout; the pause lasts 30 s.
+      await waitFor('the workers state to show the outage', () => w.reach.state === 'error', 28_000, 100);
       assert.match((w.reach as { error: Error }).error.message, /Cannot reach kubemark-lab-workers/);
       written.push((w.reach as { error: Error }).error.message);
       // The pause lasts 30 s in all: the length of the fault, not a synchronisation.

@@ -316,10 +316,13 @@ describe('kubemark lab', { timeout: 100 * 60_000 }, () => {
     console.log(`pod deleted -> node NotReady: ${((Date.now() - t0) / 1000).toFixed(1)} s after its processes stopped`);
     const n = await kc(MASTERS).makeApiClient(k8s.CoreV1Api).readNode({ name: 'hollow-node-2' });
     assert.notEqual(n.status.conditions.find((c) => c.type === 'Ready').status, 'True');
-    // the other nodes stay Ready
-    for (const name of ['hollow-node-0', 'hollow-node-1']) {
-      assert.ok(ready(await kc(MASTERS).makeApiClient(k8s.CoreV1Api).readNode({ name })), `${name} still Ready`);
-    }
+    // the other nodes stay Ready (waited for: on a starved machine one late heartbeat can turn a
+    // node Unknown for a moment, the grace period being 20 s)
+    await waitFor('hollow-node-0 and hollow-node-1 Ready', async () => {
+      const core = kc(MASTERS).makeApiClient(k8s.CoreV1Api);
+      for (const name of ['hollow-node-0', 'hollow-node-1']) if (!ready(await core.readNode({ name }))) return false;
+      return true;
+    }, { timeoutMs: 60_000, intervalMs: 1000 });
   });
 
   it('stops everything with `lab:down` and leaves no process behind', async () => {

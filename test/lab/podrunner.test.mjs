@@ -76,7 +76,13 @@ describe('pod runner', { timeout: 60 * 60_000 }, () => {
       { timeoutMs: 180_000, intervalMs: 1000 });
     console.log(`apply -> 2 Ready upstream-style nodes: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
-    const pods = (await json(WORKERS, ['-n', NS, 'get', 'pods', '-l', 'name=hollow-node'])).items;
+    // The pod runner writes the pods' statuses to workers on its own, apart from the kubelets
+    // registering with masters: waited for, not read once.
+    let pods = [];
+    await waitFor('both pods to report their init container ended and two containers', async () => {
+      pods = (await json(WORKERS, ['-n', NS, 'get', 'pods', '-l', 'name=hollow-node'])).items;
+      return pods.length === 2 && pods.every((p) => p.status.initContainerStatuses?.[0]?.state?.terminated && p.status.containerStatuses?.length === 2);
+    }, { timeoutMs: 60_000, intervalMs: 1000 });
     assert.equal(pods.length, 2);
     for (const p of pods) {
       const node = p.spec.nodeName;
@@ -102,9 +108,11 @@ describe('pod runner', { timeout: 60 * 60_000 }, () => {
         assert.equal(c.restartCount, 0, `${p.metadata.name}/${c.name} restarted: ${JSON.stringify(c.lastState)}`);
       }
     }
-    const ev = await json(WORKERS, ['-n', NS, 'get', 'events', '--field-selector', `involvedObject.name=${pods[0].metadata.name}`]);
-    assert.ok(ev.items.some((e) => e.reason === 'Completed' && e.involvedObject.fieldPath === 'spec.initContainers{init-inotify-limit}'),
-      'a Completed event for the init container');
+    // Events are posted again when the apiserver does not take them (1, 2, 4 s later).
+    await waitFor('a Completed event for the init container', async () => {
+      const ev = await json(WORKERS, ['-n', NS, 'get', 'events', '--field-selector', `involvedObject.name=${pods[0].metadata.name}`]);
+      return ev.items.some((e) => e.reason === 'Completed' && e.involvedObject.fieldPath === 'spec.initContainers{init-inotify-limit}');
+    }, { timeoutMs: 60_000, intervalMs: 1000 });
   });
 
   it('gives each pod a pinned network namespace with a default route: InternalIP is the pod IP, no "no default routes"', async () => {
@@ -165,6 +173,10 @@ describe('pod runner', { timeout: 60 * 60_000 }, () => {
         return l && new Date(l.spec.renewTime) > restartedAt;
       });
     }, { timeoutMs: 60_000, intervalMs: 1000 });
-    assert.ok((await upstreamNodes()).every(ready), 'nodes Ready');
+    // A renewed Lease comes before the kubelet posts Ready again.
+    await waitFor('both nodes Ready again', async () => {
+      const nodes = await upstreamNodes();
+      return nodes.length === 2 && nodes.every(ready);
+    }, { timeoutMs: 60_000, intervalMs: 1000 });
   });
 });

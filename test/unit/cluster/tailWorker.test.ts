@@ -62,6 +62,8 @@ class LogServer {
 class Source implements WorkerTailSource {
   readonly context = 'workers';
   calls = 0;
+  /** When each call came (performance.now()). */
+  readonly callTimes: number[] = [];
   fail: Error | undefined;
   /** Answer with an https request whose client key is not a key (request() throws at once). */
   badKey = false;
@@ -72,6 +74,7 @@ class Source implements WorkerTailSource {
   readonly http = {
     portable: async (method: string, path: string, query?: Record<string, string | number | boolean | undefined>): Promise<PortableRequest> => {
       this.calls++;
+      this.callTimes.push(performance.now());
       if (this.fail) throw this.fail;
       const q = new URLSearchParams();
       for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) q.set(k, String(v));
@@ -183,10 +186,20 @@ describe('WorkerTailSession (a real worker thread, real HTTP streams)', () => {
     const source = new Source(logs);
     source.fail = new KubemarkError('The exec credential plugin of context workers failed: token expired. Log in again, then Refresh.');
     const out: string[] = [];
-    const run = new WorkerTailSession(source, TARGET, { append: (t) => out.push(...t.split('\n')) }, new Pods(running('u1')), { flushMs: 10 }).start();
+    const message = /hollow-node-0\/hollow-kubelet: The exec credential plugin of context workers failed: token expired.*following again/;
+    // The calls made when the message arrived: the worker sends it before it asks again, so this
+    // does not depend on how soon the test looks (a stalled thread would see the retry too).
+    let callsAtMessage: number | undefined;
+    const append = (t: string) => {
+      out.push(...t.split('\n'));
+      if (callsAtMessage === undefined && message.test(t)) callsAtMessage = source.calls;
+    };
+    const run = new WorkerTailSession(source, TARGET, { append }, new Pods(running('u1')), { flushMs: 10 }).start();
     runs.push(run);
-    await until('the message', () => out.some((l) => /hollow-node-0\/hollow-kubelet: The exec credential plugin of context workers failed: token expired.*following again/.test(l)), 15_000);
-    assert.equal(source.calls, 1, 'one attempt, then a retry later');
+    await until('the message', () => out.some((l) => message.test(l)), 15_000);
+    assert.equal(callsAtMessage, 1, 'one attempt, then a retry later');
+    // Timers never fire early: a retry, if one came already, came after the back-off.
+    if (source.callTimes.length > 1) assert.ok(source.callTimes[1]! - source.callTimes[0]! >= 450, `retried after ${(source.callTimes[1]! - source.callTimes[0]!).toFixed(0)} ms`);
     source.fail = undefined;
     await until('a request once the credentials work', () => logs.requests.length === 1, 15_000);
     logs.last.res.write(`${ts(1)} back\n`);
