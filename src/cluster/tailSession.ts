@@ -113,6 +113,20 @@ function isDigitAt(b: Buffer, i: number): boolean {
   return c >= 48 && c <= 57;
 }
 
+/** The normal form, 2026-11-25T16:48:49.123456789Z: 0 where a digit goes, else the byte itself. */
+const NORMAL_SHAPE = Buffer.from('0000-00-00T00:00:00.000000000Z', 'latin1').map((c) => (c === 48 ? 0 : c));
+
+/** Bytes [start, end) are a timestamp in the normal form (see normalizeTimestamp). */
+function isNormalAt(b: Buffer, start: number, end: number): boolean {
+  if (end - start !== NORMAL_SHAPE.length) return false;
+  for (let i = 0; i < NORMAL_SHAPE.length; i++) {
+    const want = NORMAL_SHAPE[i] as number;
+    const c = b[start + i] as number;
+    if (want === 0 ? c < 48 || c > 57 : c !== want) return false;
+  }
+  return true;
+}
+
 /** Longest first word taken for a timestamp (RFC 3339 with nanoseconds and an offset is 35). */
 const MAX_TIMESTAMP = 64;
 
@@ -131,6 +145,9 @@ function timestampEnd(b: Buffer, ls: number, nl: number): number {
 export function timestampAt(b: Buffer, start: number, end: number): string | undefined {
   // The usual shape, RFC 3339 in UTC: 2026-11-25T16:48:49[.fraction]Z
   if (end - start < 4 || !isDigitAt(b, start) || b[start + 4] !== 45 /* - */) return undefined;
+  // What the apiserver sends for timestamps=true, nanoseconds in UTC, is already normal: checked
+  // byte by byte, with no regular expression (this runs for every line Tail Logs reads).
+  if (isNormalAt(b, start, end)) return b.toString('latin1', start, end);
   const word = b.toString('latin1', start, end);
   // RFC 3339 only (a date, 'T', a time, then Z or an offset): "2026-xyz" is text, not a timestamp.
   if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)$/.test(word)) return undefined;

@@ -2,7 +2,7 @@
 // replaced pods and a stop. The sink is the test's array; nothing in the session keeps lines.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TailSession, normalizeTimestamp } from '../../../src/cluster/tailSession';
+import { TailSession, normalizeTimestamp, timestampAt } from '../../../src/cluster/tailSession';
 import { ClusterSession } from '../../../src/cluster/session';
 import { Pods, TARGET, lines, running, ts } from './tailFixtures';
 import { StreamHandlers } from '../../../src/cluster/http';
@@ -299,5 +299,33 @@ describe('TailSession', () => {
   test('timestamps compare whatever their fraction length', () => {
     assert.ok(normalizeTimestamp('2026-12-01T10:00:25.1Z') > normalizeTimestamp('2026-12-01T10:00:25.09Z'));
     assert.equal(normalizeTimestamp('2026-12-01T10:00:25Z'), '2026-12-01T10:00:25.000000000Z');
+  });
+
+  test('a line\'s timestamp: the byte check of the normal form agrees with the general parse', () => {
+    // The general parse alone (what timestampAt did before it had the byte check).
+    const general = (word: string): string | undefined => {
+      if (word.length < 4 || !/^\d/.test(word) || word[4] !== '-') return undefined;
+      if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)$/.test(word)) return undefined;
+      const n = normalizeTimestamp(word);
+      return /^\d{4}-\d\d-\d\dT/.test(n) ? n : undefined;
+    };
+    const normal = '2026-12-01T10:00:25.123456789Z';
+    const words = new Set([normal, '2026-12-01T10:00:25Z', '2026-12-01T10:00:25.12345678Z', '2026-12-01T10:00:25.1234567890Z',
+      '2026-12-01T10:00:25.123456789+00:00', '2026-12-01T10:00:25.123456789z', '2026-12-01 10:00:25.123456789Z']);
+    // Every byte of the normal form replaced, and the form cut or lengthened by one.
+    for (let i = 0; i < normal.length; i++) {
+      for (const c of ['0', '9', '/', ':', 'a', '-', '.', 'T', 'Z', ' ', '+', '\u00e9']) words.add(normal.slice(0, i) + c + normal.slice(i + 1));
+      words.add(normal.slice(0, i) + normal.slice(i + 1));
+    }
+    words.add(`${normal}0`);
+    let normalForms = 0;
+    for (const word of words) {
+      // Inside a longer buffer, at an offset, as the stream's lines are.
+      const b = Buffer.from(`xx${word} text\n`, 'latin1');
+      const got = timestampAt(b, 2, 2 + Buffer.byteLength(word, 'latin1'));
+      assert.equal(got, general(word), JSON.stringify(word));
+      if (got === word) normalForms++;
+    }
+    assert.ok(normalForms >= 40, `the byte check's own case was tried (${normalForms} words in the normal form)`);
   });
 });
