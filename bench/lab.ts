@@ -202,7 +202,7 @@ interface EditorResults {
     loop?: Delay; bareNode?: BareDelay; ms: number; treeLagAtEndMs: number; freshness: Stats & { underChurn: number }; watchAnchor: Stats; treeReads: { n: number; maxMs: number };
     changes: Array<{ id: string; kind: string; treeMs: number; watchMs: number }>;
   };
-  logs?: { loop: Delay; bareNode?: BareDelay; seconds: number; linesPerSecond: number; target: number; openStreams: number };
+  logs?: { loop: Delay; bareNode?: BareDelay; processCpuMsPerSecond?: number; seconds: number; linesPerSecond: number; target: number; openStreams: number };
 }
 
 function editorRows(e: EditorResults, krawMs: number | undefined): Row[] {
@@ -262,6 +262,7 @@ function editorRows(e: EditorResults, krawMs: number | undefined): Row[] {
     rows.push({ what: '  … max', ms: e.logs.loop.max });
     beside(e.logs.loop, e.logs.bareNode);
     busy(e.logs.loop);
+    if (typeof e.logs.processCpuMsPerSecond === 'number') rows.push({ what: '  … extension host process, all threads: CPU ms/s', ms: e.logs.processCpuMsPerSecond });
   }
   if (e.wave) {
     const f = e.wave.freshness;
