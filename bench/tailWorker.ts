@@ -1,0 +1,140 @@
+// Tail Logs' reading cost, without the lab: 50 log streams at 1,000 lines/s each (CRI-style lines
+// with nanosecond timestamps, from the same generator as the 200 MiB log), served over plain HTTP
+// by a child process, and followed by WorkerTailSession (its worker thread reads, de-duplicates,
+// filters and formats; this thread only takes the batches). The figure is this process's CPU
+// time per second of streams (both threads); the anchor is a plain Node http client reading the
+// same 50 streams and counting their lines, in the same process, right after.
+//   node out/bench/tailWorker.js [seconds]
+import * as http from 'node:http';
+import { AddressInfo } from 'node:net';
+import { ChildProcess, fork } from 'node:child_process';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { generateLog } from './genLogs';
+import type { PortableRequest } from '../src/cluster/httpStream';
+import type { PodRecord } from '../src/cluster/records';
+
+const PODS = 50;
+const RATE = 1000;
+const TICK_MS = 100;
+
+/** The server: each stream gets RATE lines a second, one write of RATE / 10 lines every 100 ms. */
+function serve(): void {
+  const pool: string[] = [];
+  generateLog({ bytes: 4 << 20, panics: 2 }, (s) => {
+    for (const l of s.split('\n')) if (l) pool.push(l);
+  });
+  const streams = new Set<http.ServerResponse>();
+  let k = 0;
+  let seq = 0;
+  const srv = http.createServer((req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/plain' });
+    res.flushHeaders();
+    streams.add(res);
+    req.on('close', () => streams.delete(res));
+  });
+  srv.listen(0, '127.0.0.1', () => process.send?.({ port: (srv.address() as AddressInfo).port }));
+  setInterval(() => {
+    const iso = new Date().toISOString().slice(0, 23);
+    for (const res of streams) {
+      const lines: string[] = [];
+      for (let j = 0; j < (RATE * TICK_MS) / 1000; j++) lines.push(`${iso}${String(seq++ % 1_000_000).padStart(6, '0')}Z ${pool[k++ % pool.length]}`);
+      res.write(`${lines.join('\n')}\n`);
+    }
+  }, TICK_MS);
+  process.on('disconnect', () => process.exit(0));
+}
+
+export interface TailWorkerBench {
+  seconds: number;
+  /** This process's CPU (user + system, all threads), ms per second, following with WorkerTailSession. */
+  workerCpuMsPerSecond: number;
+  workerLinesPerSecond: number;
+  /** The same for the plain http client that only reads and counts lines. */
+  plainCpuMsPerSecond: number;
+  plainLinesPerSecond: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** CPU ms per second and lines per second of `lines()` over a window, after a warm-up. */
+async function window(seconds: number, lines: () => number): Promise<{ cpu: number; lps: number }> {
+  await sleep(2_000);
+  const l0 = lines();
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  await sleep(seconds * 1000);
+  const c = process.cpuUsage(c0);
+  const s = (performance.now() - t0) / 1000;
+  return { cpu: (c.user + c.system) / 1000 / s, lps: (lines() - l0) / s };
+}
+
+export async function benchTailWorker(seconds = 10): Promise<TailWorkerBench> {
+  const { WorkerTailSession } = await import('../src/cluster/tailWorker');
+  const child: ChildProcess = fork(join(__dirname, 'tailWorker.js'), ['serve'], { stdio: 'inherit' });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      child.once('message', (m: { port: number }) => resolve(m.port));
+      child.once('exit', (code) => reject(new Error(`the log server exited (${code})`)));
+    });
+    const targets = Array.from({ length: PODS }, (_, i) => ({ namespace: 'bench', pod: `hollow-node-${i}`, container: 'hollow-kubelet' }));
+    const path = (t: (typeof targets)[number]) => `/api/v1/namespaces/${t.namespace}/pods/${t.pod}/log`;
+
+    // Ours: the worker thread follows the streams (timestamps=true, as from an apiserver).
+    const source = {
+      context: 'bench',
+      server: `http://127.0.0.1:${port}`,
+      http: {
+        portable: async (method: string, p: string, query?: Record<string, string | number | boolean | undefined>): Promise<PortableRequest> => {
+          const q = new URLSearchParams();
+          for (const [key, v] of Object.entries(query ?? {})) if (v !== undefined) q.set(key, String(v));
+          return { protocol: 'http:', hostname: '127.0.0.1', port, path: `${p}?${q}`, method, headers: {}, tls: {} } as PortableRequest;
+        },
+      },
+      explain: (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+    };
+    const pod = (namespace: string, name: string): PodRecord => ({
+      name, uid: `uid-${name}`, namespace, phase: 'Running', status: 'Running', readyContainers: 1,
+      containers: [{ name: 'hollow-kubelet', ready: true, restarts: 0, state: 'Running' }], restarts: 0, created: new Date().toISOString(), deleting: false,
+    });
+    const pods = { get: pod, onChange: () => ({ dispose: () => undefined }) };
+    const run = new WorkerTailSession(source, targets, { append: () => undefined }, pods, {}).start();
+    let ours: { cpu: number; lps: number };
+    try {
+      ours = await window(seconds, () => run.summary().linesSeen);
+      if (run.openStreams() !== PODS) throw new Error(`only ${run.openStreams()} of ${PODS} streams open`);
+    } finally {
+      run.stop();
+      await run.done;
+    }
+
+    // The anchor: a plain http client reading the same streams and counting newlines.
+    let lines = 0;
+    const agent = new http.Agent({ keepAlive: true, maxSockets: PODS });
+    const requests = targets.map((t) => http.get({ host: '127.0.0.1', port, path: `${path(t)}?follow=true&timestamps=true`, agent }, (res) => {
+      res.on('data', (b: Buffer) => {
+        for (let i = b.indexOf(10); i !== -1; i = b.indexOf(10, i + 1)) lines++;
+      });
+    }));
+    let plain: { cpu: number; lps: number };
+    try {
+      plain = await window(seconds, () => lines);
+    } finally {
+      for (const r of requests) r.destroy();
+      agent.destroy();
+    }
+    return { seconds, workerCpuMsPerSecond: ours.cpu, workerLinesPerSecond: ours.lps, plainCpuMsPerSecond: plain.cpu, plainLinesPerSecond: plain.lps };
+  } finally {
+    child.kill();
+  }
+}
+
+if (/tailWorker\.js$/.test(process.argv[1] ?? '')) {
+  if (process.argv[2] === 'serve') serve();
+  else {
+    benchTailWorker(Number(process.argv[2] ?? 10)).then((r) => console.log(JSON.stringify(r)), (err: unknown) => {
+      console.error(err);
+      process.exitCode = 1;
+    });
+  }
+}
