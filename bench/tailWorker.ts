@@ -18,7 +18,11 @@ const PODS = 50;
 const RATE = 1000;
 const TICK_MS = 100;
 
-/** The server: each stream gets RATE lines a second, one write of RATE / 10 lines every 100 ms. */
+/**
+ * The server: each stream gets RATE lines a second, every 100 ms, in one write of RATE / 10 lines
+ * or (KUBEMARK_BENCH_LINE_WRITES=1) one write a line, an HTTP chunk each, as an apiserver may
+ * pass them on.
+ */
 function serve(): void {
   const pool: string[] = [];
   generateLog({ bytes: 4 << 20, panics: 2 }, (s) => {
@@ -39,7 +43,8 @@ function serve(): void {
     for (const res of streams) {
       const lines: string[] = [];
       for (let j = 0; j < (RATE * TICK_MS) / 1000; j++) lines.push(`${iso}${String(seq++ % 1_000_000).padStart(6, '0')}Z ${pool[k++ % pool.length]}`);
-      res.write(`${lines.join('\n')}\n`);
+      if (process.env.KUBEMARK_BENCH_LINE_WRITES === '1') for (const l of lines) res.write(`${l}\n`);
+      else res.write(`${lines.join('\n')}\n`);
     }
   }, TICK_MS);
   process.on('disconnect', () => process.exit(0));
@@ -47,6 +52,8 @@ function serve(): void {
 
 export interface TailWorkerBench {
   seconds: number;
+  /** One HTTP chunk a line (else one a 100 lines). */
+  lineChunks: boolean;
   /** This process's CPU (user + system, all threads), ms per second, following with WorkerTailSession. */
   workerCpuMsPerSecond: number;
   workerLinesPerSecond: number;
@@ -69,9 +76,9 @@ async function window(seconds: number, lines: () => number): Promise<{ cpu: numb
   return { cpu: (c.user + c.system) / 1000 / s, lps: (lines() - l0) / s };
 }
 
-export async function benchTailWorker(seconds = 10): Promise<TailWorkerBench> {
+export async function benchTailWorker(seconds = 10, lineChunks = false): Promise<TailWorkerBench> {
   const { WorkerTailSession } = await import('../src/cluster/tailWorker');
-  const child: ChildProcess = fork(join(__dirname, 'tailWorker.js'), ['serve'], { stdio: 'inherit' });
+  const child: ChildProcess = fork(join(__dirname, 'tailWorker.js'), ['serve'], { stdio: 'inherit', env: { ...process.env, KUBEMARK_BENCH_LINE_WRITES: lineChunks ? '1' : '0' } });
   try {
     const port = await new Promise<number>((resolve, reject) => {
       child.once('message', (m: { port: number }) => resolve(m.port));
@@ -123,7 +130,7 @@ export async function benchTailWorker(seconds = 10): Promise<TailWorkerBench> {
       for (const r of requests) r.destroy();
       agent.destroy();
     }
-    return { seconds, workerCpuMsPerSecond: ours.cpu, workerLinesPerSecond: ours.lps, plainCpuMsPerSecond: plain.cpu, plainLinesPerSecond: plain.lps };
+    return { seconds, lineChunks, workerCpuMsPerSecond: ours.cpu, workerLinesPerSecond: ours.lps, plainCpuMsPerSecond: plain.cpu, plainLinesPerSecond: plain.lps };
   } finally {
     child.kill();
   }
@@ -132,7 +139,7 @@ export async function benchTailWorker(seconds = 10): Promise<TailWorkerBench> {
 if (/tailWorker\.js$/.test(process.argv[1] ?? '')) {
   if (process.argv[2] === 'serve') serve();
   else {
-    benchTailWorker(Number(process.argv[2] ?? 10)).then((r) => console.log(JSON.stringify(r)), (err: unknown) => {
+    benchTailWorker(Number(process.argv[2] ?? 10), process.env.KUBEMARK_BENCH_LINE_WRITES === '1').then((r) => console.log(JSON.stringify(r)), (err: unknown) => {
       console.error(err);
       process.exitCode = 1;
     });

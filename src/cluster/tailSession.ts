@@ -159,6 +159,13 @@ class Follower {
   private handle: StreamHandle | undefined;
   /** An unfinished last line (bytes, so that a character split across chunks stays whole). */
   private rest: Buffer | undefined;
+  /**
+   * Chunks received and not yet read: those that arrive in one turn of the event loop are read
+   * together, in the next (setImmediate). An apiserver may send each log line as a chunk of its
+   * own; read one by one, each paid the per-chunk work (the filter's, this class's) again.
+   */
+  private queued: Buffer[] = [];
+  private drainScheduled = false;
   private lastTs: string | undefined;
   /** Texts of the lines shown with timestamp lastTs (see data()). */
   private readonly seenAtLast = new Set<string>();
@@ -212,10 +219,20 @@ class Follower {
       },
       onData: (chunk) => {
         if (this.stopped) return;
-        this.armIdle();
-        this.data(chunk);
+        this.queued.push(chunk);
+        if (!this.drainScheduled) {
+          this.drainScheduled = true;
+          setImmediate(() => {
+            this.drainScheduled = false;
+            // Bytes came: the idle timer starts again (once a batch, not once a chunk).
+            if (this.handle && !this.stopped) this.armIdle();
+            this.drain();
+          });
+        }
       },
       onClose: (err) => {
+        // What came before the end is read first: its lines come before the note of the break.
+        this.drain();
         this.handle = undefined;
         this.disarmIdle();
         this.ended(err);
@@ -223,6 +240,14 @@ class Follower {
     });
     // A request that never gets an answer (a paused server, a half-open connection) ends too.
     this.armIdle();
+  }
+
+  /** Reads the chunks received so far (see `queued`), in order, as one. */
+  private drain(): void {
+    if (this.queued.length === 0) return;
+    const chunks = this.queued;
+    this.queued = [];
+    this.data(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
   }
 
   /**
@@ -290,6 +315,7 @@ class Follower {
     if (ms > 0) this.idleTimer = unref(setTimeout(() => {
       // Nothing for a long time: the connection may be dead without saying so. Follow again.
       if (this.stopped || !this.handle) return;
+      this.drain();
       this.handle.abort();
       this.handle = undefined;
       this.ended(undefined, true);
@@ -392,6 +418,8 @@ class Follower {
   }
 
   close(): void {
+    // Chunks received before the close are read, as they were when each was read on arrival.
+    this.drain();
     this.disarmIdle();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;

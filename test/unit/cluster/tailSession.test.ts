@@ -296,6 +296,40 @@ describe('TailSession', () => {
     t.stop();
   });
 
+  test('chunks of one turn are read together; a close or a stop reads those not yet read', async () => {
+    const logs = new FakeLogs();
+    const out: string[] = [];
+    const t = start(logs, new Pods(running('u1')), out);
+    let writes = 0;
+    const write = t.filter.write.bind(t.filter);
+    t.filter.write = (chunk, source, onLine) => {
+      writes++;
+      write(chunk, source, onLine);
+    };
+    // An apiserver that sends each line as a chunk of its own: 100 chunks in one turn.
+    for (let i = 1; i <= 100; i++) logs.send(logs.last, `${ts(1, i)} I1201 line ${i}\n`);
+    assert.equal(writes, 0, 'read in a later turn, not chunk by chunk');
+    await until('100 lines', () => lines(out).length === 100);
+    assert.equal(writes, 1, 'the 100 chunks went to the filter as one');
+    assert.deepEqual(lines(out), Array.from({ length: 100 }, (_, i) => `I1201 line ${i + 1}`));
+    // A line, then the stream breaks in the same turn: the line is read before the break is
+    // handled, so the follow starts again from its second, and it is shown once.
+    logs.send(logs.last, `${ts(5, 1)} I1201 before the break\n`);
+    logs.close(logs.last, new Error('reset'));
+    await until('a second stream', () => logs.streams.length === 2, 5_000);
+    assert.equal(logs.last.query.sinceTime, '2026-12-01T10:00:05Z');
+    const iLine = out.indexOf('I1201 before the break');
+    const iNote = out.findIndex((l) => /Cannot reach workers: reset; following again/.test(l));
+    assert.ok(iLine !== -1 && iNote > iLine, `the line, then the note of the break:\n${out.slice(-4).join('\n')}`);
+    logs.send(logs.last, `${ts(5, 1)} I1201 before the break\n${ts(6)} I1201 after\n`);
+    await until('the line after', () => lines(out).includes('I1201 after'));
+    assert.equal(lines(out).filter((l) => l === 'I1201 before the break').length, 1);
+    // A line, then Stop in the same turn: the line is shown before the end.
+    logs.send(logs.last, `${ts(7)} I1201 just before the stop\n`);
+    t.stop();
+    assert.ok(lines(out).includes('I1201 just before the stop'), out.join('\n'));
+  });
+
   test('timestamps compare whatever their fraction length', () => {
     assert.ok(normalizeTimestamp('2026-12-01T10:00:25.1Z') > normalizeTimestamp('2026-12-01T10:00:25.09Z'));
     assert.equal(normalizeTimestamp('2026-12-01T10:00:25Z'), '2026-12-01T10:00:25.000000000Z');
