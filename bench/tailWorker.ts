@@ -28,21 +28,22 @@ function serve(): void {
   generateLog({ bytes: 4 << 20, panics: 2 }, (s) => {
     for (const l of s.split('\n')) if (l) pool.push(l);
   });
-  const streams = new Set<http.ServerResponse>();
+  // Each stream's own sequence makes its timestamps strictly increasing within a millisecond.
+  const streams = new Map<http.ServerResponse, { seq: number }>();
   let k = 0;
-  let seq = 0;
   const srv = http.createServer((req, res) => {
     res.writeHead(200, { 'Content-Type': 'text/plain' });
     res.flushHeaders();
-    streams.add(res);
+    streams.set(res, { seq: 0 });
     req.on('close', () => streams.delete(res));
   });
   srv.listen(0, '127.0.0.1', () => process.send?.({ port: (srv.address() as AddressInfo).port }));
   setInterval(() => {
     const iso = new Date().toISOString().slice(0, 23);
-    for (const res of streams) {
+    for (const [res, st] of streams) {
       const lines: string[] = [];
-      for (let j = 0; j < (RATE * TICK_MS) / 1000; j++) lines.push(`${iso}${String(seq++ % 1_000_000).padStart(6, '0')}Z ${pool[k++ % pool.length]}`);
+      st.seq = 0; // a new millisecond (ticks are 100 ms apart)
+      for (let j = 0; j < (RATE * TICK_MS) / 1000; j++) lines.push(`${iso}${String(st.seq++).padStart(6, '0')}Z ${pool[k++ % pool.length]}`);
       if (process.env.KUBEMARK_BENCH_LINE_WRITES === '1') for (const l of lines) res.write(`${l}\n`);
       else res.write(`${lines.join('\n')}\n`);
     }
@@ -81,7 +82,11 @@ export async function benchTailWorker(seconds = 10, lineChunks = false): Promise
   const child: ChildProcess = fork(join(__dirname, 'tailWorker.js'), ['serve'], { stdio: 'inherit', env: { ...process.env, KUBEMARK_BENCH_LINE_WRITES: lineChunks ? '1' : '0' } });
   try {
     const port = await new Promise<number>((resolve, reject) => {
-      child.once('message', (m: { port: number }) => resolve(m.port));
+      const timer = setTimeout(() => reject(new Error('the log server gave no port in 30 s')), 30_000);
+      child.once('message', (m: { port: number }) => {
+        clearTimeout(timer);
+        resolve(m.port);
+      });
       child.once('exit', (code) => reject(new Error(`the log server exited (${code})`)));
     });
     const targets = Array.from({ length: PODS }, (_, i) => ({ namespace: 'bench', pod: `hollow-node-${i}`, container: 'hollow-kubelet' }));

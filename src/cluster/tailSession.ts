@@ -245,9 +245,11 @@ class Follower {
   /** Reads the chunks received so far (see `queued`), in order, as one. */
   private drain(): void {
     if (this.queued.length === 0) return;
-    const chunks = this.queued;
+    // With the unfinished line before them, in one copy.
+    const parts = this.rest !== undefined ? [this.rest, ...this.queued] : this.queued;
+    this.rest = undefined;
     this.queued = [];
-    this.data(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    this.data(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
   }
 
   /**
@@ -395,6 +397,9 @@ class Follower {
     if (!this.waiting) {
       // Following: a pod that was replaced or is going ends its stream here (it may hang).
       if (this.handle && this.s.pods && (!pod || pod.uid !== this.uid || pod.deleting)) {
+        // What the old pod sent first is read first (before the note, and before a new pod's
+        // follow resets what was shown).
+        this.drain();
         this.handle.abort();
         this.handle = undefined;
         this.disarmIdle();

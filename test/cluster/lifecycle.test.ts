@@ -109,13 +109,23 @@ describeWithLab('hollow-node lifecycle against the lab', () => {
   });
 
   test('stopping the highest hollow node turns its fake node NotReady; Delete NotReady Nodes removes it', async () => {
-    const r = await stopHollowNode(workers, NS, `${NAME}-4`);
-    assert.equal(r.how, 'scaled-down');
-    await waitFor(`${NAME}-4 NotReady`, () => ['NotReady', 'Unknown'].includes(mastersState.nodes.items.get(`${NAME}-4`)?.condition ?? ''), 180_000);
-    // The others stay Ready. Waited for, not read once: on a starved machine a late heartbeat can
-    // turn a node Unknown for a moment (the lab's grace period is 20 s), and Delete NotReady Nodes
-    // would then rightly take it too.
-    await waitFor(`${NAME}-0..3 Ready`, () => nodeNames(4).every((n) => mastersState.nodes.items.get(n)?.condition === 'Ready'), 60_000);
+    // The others stay Ready. On a starved machine a late heartbeat can turn one Unknown for a
+    // moment (the lab's grace period is 20 s; Delete NotReady Nodes would then rightly take it
+    // too), so they are waited for below; a kubelet saying NotReady is never tolerated.
+    const others = new Set(nodeNames(4));
+    const sawNotReady: string[] = [];
+    const sub = mastersState.nodes.onChange(() => {
+      for (const n of others) if (mastersState.nodes.items.get(n)?.condition === 'NotReady' && !sawNotReady.includes(n)) sawNotReady.push(n);
+    });
+    try {
+      const r = await stopHollowNode(workers, NS, `${NAME}-4`);
+      assert.equal(r.how, 'scaled-down');
+      await waitFor(`${NAME}-4 NotReady`, () => ['NotReady', 'Unknown'].includes(mastersState.nodes.items.get(`${NAME}-4`)?.condition ?? ''), 180_000);
+      await waitFor(`${NAME}-0..3 Ready`, () => nodeNames(4).every((n) => mastersState.nodes.items.get(n)?.condition === 'Ready'), 60_000);
+    } finally {
+      sub.dispose();
+    }
+    assert.deepEqual(sawNotReady, [], 'no other node was NotReady');
     const deleted = await deleteNotReadyNodes(masters, { namePrefix: `${NAME}-` }, () => undefined);
     assert.deepEqual(deleted, [`${NAME}-4`]);
     await waitFor(`${NAME}-4 gone from the masters state`, () => !mastersState.nodes.items.has(`${NAME}-4`));

@@ -70,7 +70,8 @@ describeWithLab(`the masters state at ${N} nodes`, () => {
       sub.dispose();
     }
     assert.deepEqual([...seenReady].sort(), names.slice(0, 10).sort(), 'those ten, and no other node, were seen Ready');
-    // What the status bar says of them, with the ten Ready.
+    // The status bar's text for these records with the ten Ready (the live conditions may have
+    // gone Unknown again since): a check of statusText on them, the watch was checked above.
     const plain = [...state.nodes.items.values()].filter((n) => n.name.startsWith('scale-node-'))
       .map((n) => (seenReady.has(n.name) ? { ...n, condition: 'Ready' as const } : n));
     // These are plain Node objects, not registered by hollow kubelets: the status bar does not count them.

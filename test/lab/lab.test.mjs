@@ -317,12 +317,18 @@ describe('kubemark lab', { timeout: 100 * 60_000 }, () => {
     const n = await kc(MASTERS).makeApiClient(k8s.CoreV1Api).readNode({ name: 'hollow-node-2' });
     assert.notEqual(n.status.conditions.find((c) => c.type === 'Ready').status, 'True');
     // the other nodes stay Ready (waited for: on a starved machine one late heartbeat can turn a
-    // node Unknown for a moment, the grace period being 20 s)
+    // node Unknown for a moment, the grace period being 20 s; a kubelet saying NotReady fails)
+    const notReady = [];
     await waitFor('hollow-node-0 and hollow-node-1 Ready', async () => {
       const core = kc(MASTERS).makeApiClient(k8s.CoreV1Api);
-      for (const name of ['hollow-node-0', 'hollow-node-1']) if (!ready(await core.readNode({ name }))) return false;
+      for (const name of ['hollow-node-0', 'hollow-node-1']) {
+        const node = await core.readNode({ name });
+        if (node.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'False') notReady.push(`${name}: ${JSON.stringify(node.status.conditions)}`);
+        if (!ready(node)) return false;
+      }
       return true;
     }, { timeoutMs: 60_000, intervalMs: 1000 });
+    assert.deepEqual(notReady, [], 'no other node was NotReady');
   });
 
   it('stops everything with `lab:down` and leaves no process behind', async () => {

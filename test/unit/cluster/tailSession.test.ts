@@ -227,6 +227,24 @@ describe('TailSession', () => {
     t.stop();
   });
 
+  test('a pod replaced in the same turn as its last lines: they come first, and all the new pod\'s lines are shown', async () => {
+    const logs = new FakeLogs();
+    const out: string[] = [];
+    const pods = new Pods(running('u1'));
+    const t = start(logs, pods, out);
+    logs.send(logs.last, `${ts(10)} old pod line\n`);
+    pods.set(running('u2', '2026-12-01T10:01:00Z'));
+    await until('the new pod followed', () => logs.streams.length === 2);
+    // Older than the old pod's last line (the nodes' clocks differ): shown all the same.
+    logs.send(logs.last, `${ts(3)} new pod line\n`);
+    await until('the new pod line', () => lines(out).includes('new pod line'));
+    assert.deepEqual(lines(out), ['old pod line', 'new pod line']);
+    const iOld = out.indexOf('old pod line');
+    const iNote = out.findIndex((l) => /pod replaced/.test(l));
+    assert.ok(iOld !== -1 && iNote > iOld, out.join('\n'));
+    t.stop();
+  });
+
   test('a container that stopped is followed again when it runs again, with no duplicate', async () => {
     const logs = new FakeLogs();
     const out: string[] = [];

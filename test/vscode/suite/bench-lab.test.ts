@@ -93,7 +93,8 @@ let c0 = cpu();
 require('readline').createInterface({ input: process.stdin }).on('line', (l) => { if (l === 'reset') { h.reset(); c0 = cpu(); } });
 process.stdin.on('end', () => { h.disable(); clearInterval(keep); const ms = (ns) => (Number.isFinite(ns) ? ns / 1e6 : 0);
   const c1 = cpu(); const tick = 1000 / 100; const per = (a, b) => (c0 && c1 && c1.at > c0.at ? ((b - a) * tick * 1000) / (c1.at - c0.at) : null);
-  const machine = { coresBusyMsPerSecond: per(c0?.busy, c1?.busy), stealMsPerSecond: per(c0?.steal, c1?.steal), cores: require('os').availableParallelism() };
+  const cores = (() => { try { return require('fs').readFileSync('/proc/stat', 'utf8').split('\\n').filter((l) => /^cpu\\d/.test(l)).length; } catch { return 0; } })();
+  const machine = { coresBusyMsPerSecond: per(c0?.busy, c1?.busy), stealMsPerSecond: per(c0?.steal, c1?.steal), cores };
   process.stdout.write(JSON.stringify({ p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max), samples: h.count, machine }) + '\\n'); });
 process.stdout.write('ready\\n');`;
 
