@@ -9,7 +9,7 @@
 //
 // Ends with one line `N passed, N failed` and exits non-zero when a test failed, none ran,
 // or the run timed out. Everything it starts is stopped at the end, pass or fail.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { format } from 'node:util';
 import {
@@ -71,7 +71,10 @@ async function main() {
           status = `error: ${e?.message ?? e}`;
           log(`screenshot ${file} failed: ${status}`);
         }
-        writeFileSync(`${file}.done`, status);
+        // Written whole, then renamed: the test polls for this file and must never read it
+        // created but still empty (it did once, and took the empty status for a failure).
+        writeFileSync(`${file}.done.tmp`, status);
+        renameSync(`${file}.done.tmp`, `${file}.done`);
       });
       return;
     }
