@@ -317,9 +317,7 @@ class Follower {
     if (ms > 0) this.idleTimer = unref(setTimeout(() => {
       // Nothing for a long time: the connection may be dead without saying so. Follow again.
       if (this.stopped || !this.handle) return;
-      this.drain();
-      this.handle.abort();
-      this.handle = undefined;
+      this.abortStream();
       this.ended(undefined, true);
     }, ms));
   }
@@ -397,12 +395,7 @@ class Follower {
     if (!this.waiting) {
       // Following: a pod that was replaced or is going ends its stream here (it may hang).
       if (this.handle && this.s.pods && (!pod || pod.uid !== this.uid || pod.deleting)) {
-        // What the old pod sent first is read first (before the note, and before a new pod's
-        // follow resets what was shown).
-        this.drain();
-        this.handle.abort();
-        this.handle = undefined;
-        this.disarmIdle();
+        this.abortStream();
         this.ended(undefined);
       }
       return;
@@ -422,14 +415,22 @@ class Follower {
     }
   }
 
-  close(): void {
-    // Chunks received before the close are read, as they were when each was read on arrival.
+  /**
+   * Ends the stream this side. The chunks it delivered and that were not read yet are read first,
+   * as they were when each was read on arrival: its lines come before any note of why it ended,
+   * and before a new pod's follow resets what was shown.
+   */
+  private abortStream(): void {
     this.drain();
     this.disarmIdle();
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
     this.handle?.abort();
     this.handle = undefined;
+  }
+
+  close(): void {
+    this.abortStream();
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
   }
 }
 
