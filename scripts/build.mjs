@@ -40,6 +40,12 @@ const common = {
   external: ['vscode'],
 };
 
+// The worker threads' bundles: Tail Logs' reader, and the list pages' decoder.
+const WORKERS = {
+  logWorker: join(root, 'src/cluster/logWorker.ts'),
+  listWorker: join(root, 'src/cluster/listWorker.ts'),
+};
+
 const started = Date.now();
 if (args.has('--tests')) {
   const entries = [
@@ -57,8 +63,8 @@ if (args.has('--tests')) {
   // The log worker thread the tests start, in out/dist/ (src/cluster/tailWorker.ts looks there
   // for bundles under out/), so that a suite never starts a stale one and this never rewrites
   // the dist/ a running extension (a lab's code-server) loads.
-  await build({ ...common, entryPoints: { logWorker: join(root, 'src/cluster/logWorker.ts') }, outdir: join(root, 'out/dist') });
-  console.log(`built ${entries.length} test entries and out/dist/logWorker.js in ${Date.now() - started} ms`);
+  await build({ ...common, entryPoints: WORKERS, outdir: join(root, 'out/dist') });
+  console.log(`built ${entries.length} test entries and out/dist/{${Object.keys(WORKERS).join(',')}}.js in ${Date.now() - started} ms`);
 } else {
   const result = await build({
     ...common,
@@ -67,7 +73,7 @@ if (args.has('--tests')) {
       cluster: join(root, 'src/editor/activateCluster.ts'),
       cli: join(root, 'src/cli/kubemarkLint.ts'),
       core: join(root, 'src/core/index.ts'),
-      logWorker: join(root, 'src/cluster/logWorker.ts'),
+      ...WORKERS,
     },
     outdir: join(root, 'dist'),
     metafile: true,
@@ -78,19 +84,21 @@ if (args.has('--tests')) {
     console.error(`dist/extension.js must not bundle the cluster layer (it is loaded lazily from dist/cluster.js), but it includes:\n  ${eager.slice(0, 10).join('\n  ')}\nImport it from src/editor/activateCluster.ts instead, or with "import type" in the activation path.`);
     process.exit(1);
   }
-  // The log worker thread loads only the log pipeline: no client-node (its ~1 s of start-up), no vscode.
-  const worker = Object.entries(result.metafile.outputs).find(([file]) => file.endsWith('dist/logWorker.js'));
-  if (!worker) {
-    console.error('dist/logWorker.js was not built');
-    process.exit(1);
-  }
-  const heavy = [
-    ...Object.keys(worker[1].inputs).filter((f) => f.includes('@kubernetes/client-node') || f.includes('src/editor/')),
-    ...worker[1].imports.filter((i) => i.path === 'vscode').map(() => 'vscode (there is no vscode module in a worker thread)'),
-  ];
-  if (heavy.length > 0) {
-    console.error(`dist/logWorker.js must hold only the log pipeline, but it includes:\n  ${heavy.slice(0, 10).join('\n  ')}\nUse "import type" for what it only names.`);
-    process.exit(1);
+  // A worker thread loads only its own pipeline: no client-node (its ~1 s of start-up), no vscode.
+  for (const name of Object.keys(WORKERS)) {
+    const worker = Object.entries(result.metafile.outputs).find(([file]) => file.endsWith(`dist/${name}.js`));
+    if (!worker) {
+      console.error(`dist/${name}.js was not built`);
+      process.exit(1);
+    }
+    const heavy = [
+      ...Object.keys(worker[1].inputs).filter((f) => f.includes('@kubernetes/client-node') || f.includes('src/editor/')),
+      ...worker[1].imports.filter((i) => i.path === 'vscode').map(() => 'vscode (there is no vscode module in a worker thread)'),
+    ];
+    if (heavy.length > 0) {
+      console.error(`dist/${name}.js must hold only its worker's pipeline, but it includes:\n  ${heavy.slice(0, 10).join('\n  ')}\nUse "import type" for what it only names.`);
+      process.exit(1);
+    }
   }
   // The dashboard webview (browser code: uPlot and its CSS bundled into dist/webview/).
   await build({

@@ -12,15 +12,15 @@ import {
 } from '../core/manifest';
 import { ExportWarning } from '../core/kubeconfig';
 import { applyAll, describeObject } from './apply';
-import { isHollowPod, isHollowPodSpec, morphOf } from './hollow';
+import { isHollowPodSpec, morphOf } from './hollow';
 import { HttpError } from './http';
 import { Change, ListWatch } from './listWatch';
 import { PreflightCheck } from './preflight';
-import { NodeRecord, PodRecord, isReadyHollow, slimPod } from './records';
+import { NodeRecord, PodRecord, isReadyHollow } from './records';
 import { KINDS, createdByUs, kindOf, resourcePath } from './resources';
 import { NodeStore, Progress, preflight, storeClosed, withNodeStore } from './services';
 import { ClusterSession } from './session';
-import { Store, rawLister } from './state';
+import { Store, decodedLister } from './state';
 
 /** Lint found errors: nothing was applied. The editor offers "Show Problems". */
 export class LintFailedError extends KubemarkError {
@@ -255,7 +255,7 @@ async function withPodStores<T>(workers: ClusterSession, namespaces: string[], h
     const h = held?.(ns);
     if (h) return h;
     const path = resourcePath(KINDS.Pod!, ns);
-    const w = new ListWatch<PodRecord>({ path, list: rawLister(workers, path), watch: workers.watch, slim: slimPod, keep: (o) => isHollowPod(o), explain: (err) => workers.explain(err, `list pods in ${ns}`) });
+    const w = new ListWatch<PodRecord>({ path, ...decodedLister<PodRecord>(workers, path, { kind: 'hollowPod', selector: [] }), watch: workers.watch, explain: (err) => workers.explain(err, `list pods in ${ns}`) });
     w.start();
     temporary.push(w);
     return w;

@@ -96,10 +96,25 @@ export class ApiHttp {
 
   /** One request; resolves with the parsed JSON body, rejects with HttpError or the network error. */
   async request<T = unknown>(method: string, path: string, ro: RequestOptions = {}): Promise<T> {
+    const bytes = await this.requestBytes(method, path, ro);
+    const text = bytes.toString('utf8');
+    try {
+      return (text ? JSON.parse(text) : undefined) as T;
+    } catch {
+      return text as T; // not JSON: the text
+    }
+  }
+
+  /**
+   * One request; resolves with the body's bytes (a 2xx answer), rejects with HttpError (its
+   * Status message) or the network error. For a caller that reads the body elsewhere: a list
+   * page decoded on the list worker (src/cluster/pageDecoder.ts).
+   */
+  async requestBytes(method: string, path: string, ro: RequestOptions = {}): Promise<Buffer> {
     const o = await this.options(method, path, ro.query);
     const payload = ro.body === undefined ? undefined : Buffer.from(typeof ro.body === 'string' ? ro.body : JSON.stringify(ro.body));
     if (payload) o.headers = { ...o.headers, 'Content-Type': ro.contentType ?? 'application/json', 'Content-Length': payload.length };
-    return new Promise<T>((resolve, reject) => {
+    return new Promise<Buffer>((resolve, reject) => {
       let settled = false;
       const done = (f: () => void) => {
         if (settled) return;
@@ -113,16 +128,10 @@ export class ApiHttp {
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', (err) => done(() => reject(err)));
         res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
+          const bytes = Buffer.concat(chunks);
           const status = res.statusCode ?? 0;
-          if (status < 200 || status >= 300) return done(() => reject(bodyError(status, text)));
-          let body: unknown = text;
-          try {
-            body = text ? JSON.parse(text) : undefined;
-          } catch {
-            // not JSON: keep the text
-          }
-          done(() => resolve(body as T));
+          if (status < 200 || status >= 300) return done(() => reject(bodyError(status, bytes.toString('utf8'))));
+          done(() => resolve(bytes));
         });
       });
       const onAbort = () => {

@@ -7,6 +7,10 @@
 // a clean end. The state returns to 'ready' as soon as a (re)connection succeeds, bookmarks
 // included, and disposal is final.
 import { KubemarkError } from '../core/errors';
+import type { DecodedPage } from './pageShapes';
+import { keyOf } from './pageShapes';
+
+export { keyOf };
 
 export interface ListPage {
   items: unknown[];
@@ -27,7 +31,13 @@ export type WatchFn = (path: string, query: Record<string, string | number | boo
 export interface ListWatchSpec<R> {
   /** API path for watching, e.g. /api/v1/nodes. */
   path: string;
-  list(params: { limit: number; _continue?: string }, signal: AbortSignal): Promise<ListPage>;
+  /** A page of whole objects, which this thread keeps and slims. Either this or listSlim. */
+  list?(params: { limit: number; _continue?: string }, signal: AbortSignal): Promise<ListPage>;
+  /**
+   * A page already kept and slimmed elsewhere (the list worker, with the same keep and slim as
+   * below): used instead of list. Watch events are still kept and slimmed here.
+   */
+  listSlim?(params: { limit: number; _continue?: string }, signal: AbortSignal): Promise<DecodedPage<R>>;
   watch: WatchFn;
   slim(obj: any): R;
   /** Query parameters that narrow both list and watch (fieldSelector, labelSelector). */
@@ -87,6 +97,7 @@ export class ListWatch<R> {
     this.initialBackoff = options.initialBackoffMs ?? 1000;
     this.maxBackoff = options.maxBackoffMs ?? 30_000;
     this.backoff = this.initialBackoff;
+    if (!spec.list && !spec.listSlim) throw new Error(`ListWatch of ${spec.path}: the spec has neither list nor listSlim`);
   }
 
   /** The API path it lists and watches. */
@@ -199,7 +210,16 @@ export class ListWatch<R> {
       let cont: string | undefined;
       let rv: string | undefined;
       do {
-        const page = await this.spec.list({ limit: this.pageSize, ...(cont ? { _continue: cont } : {}) }, abort.signal);
+        const params = { limit: this.pageSize, ...(cont ? { _continue: cont } : {}) };
+        if (this.spec.listSlim) {
+          const page = await this.spec.listSlim(params, abort.signal);
+          if (gen !== this.gen) return;
+          for (let i = 0; i < page.keys.length; i++) fresh.set(page.keys[i]!, page.records[i]!);
+          cont = page.continue || undefined;
+          rv = page.resourceVersion;
+          continue;
+        }
+        const page = await this.spec.list!(params, abort.signal);
         if (gen !== this.gen) return;
         const items = page.items;
         for (let i = 0; i < items.length; ) {
@@ -349,9 +369,4 @@ export class ListWatch<R> {
 /** Resolves in a later turn of the event loop, after the I/O and timers that are due. */
 function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
-}
-
-export function keyOf(o: any): string {
-  const ns = o?.metadata?.namespace;
-  return ns ? `${ns}/${o.metadata.name}` : o?.metadata?.name ?? '';
 }

@@ -6,10 +6,12 @@
 // fails. When the server answers again every informer reconnects at once, so the tree heals
 // without Refresh.
 import { ClusterSession, ServerInfo } from './session';
-import { Change, ListPage, ListWatch, ListWatchOptions } from './listWatch';
+import { Change, ListPage, ListWatch, ListWatchOptions, ListWatchSpec } from './listWatch';
 import { ListWatchState } from './listWatch';
-import { NodeRecord, ObjectPresence, PodRecord, WorkloadRecord, slimNode, slimPod, slimPresence, slimWorkload } from './records';
-import { LabelSelector, isHollowPod, isHollowWorkload } from './hollow';
+import { NodeRecord, ObjectPresence, PodRecord, WorkloadRecord, slimPresence } from './records';
+import { LabelSelector } from './hollow';
+import { PageShape, shapeFunctions } from './pageShapes';
+import { PageDecoder, sharedPageDecoder } from './pageDecoder';
 import { KINDS, resourcePath } from './resources';
 import { KubemarkError } from '../core/errors';
 import { CONFIGMAP_NAME, SECRET_NAME } from '../core/manifest/options';
@@ -21,6 +23,8 @@ export interface StateOptions {
   probeErrorMs?: number;
   probeTimeoutMs?: number;
   listWatch?: ListWatchOptions;
+  /** Reads the big lists' pages (nodes, pods, workloads); default: the shared list worker. */
+  pageDecoder?: PageDecoder;
 }
 
 const PROBE_MS = 10_000;
@@ -56,6 +60,9 @@ export abstract class ClusterState {
   }
 
   /** Options for a new informer of this state: failures re-probe reachability. */
+  /** The decoder of the big lists' pages, looked up at each list (the shared one ends at deactivation). */
+  protected readonly decoder = (): PageDecoder => this.options.pageDecoder ?? sharedPageDecoder();
+
   protected lwOptions(): ListWatchOptions {
     return { ...this.options.listWatch, onFailure: () => this.probeSoon() };
   }
@@ -166,6 +173,24 @@ export abstract class ClusterState {
 export function rawLister(session: ClusterSession, path: string, query: Record<string, string> = {}) {
   return (p: { limit: number; _continue?: string }, signal: AbortSignal): Promise<ListPage> =>
     session.http.request<ListPage>('GET', path, { query: { ...query, limit: p.limit, ...(p._continue ? { continue: p._continue } : {}) }, signal, timeoutMs: 120_000 });
+}
+
+/**
+ * A store's list, keep and slim, its pages read on the list worker (src/cluster/pageDecoder.ts):
+ * this thread fetches the bytes and gets back the kept objects' slim records. Watch events are
+ * kept and slimmed here with the same functions (pageShapes.ts), so both agree.
+ */
+export function decodedLister<R>(session: ClusterSession, path: string, shape: PageShape, decoder: () => PageDecoder = sharedPageDecoder): Pick<ListWatchSpec<R>, 'listSlim' | 'slim' | 'keep'> {
+  const { slim, keep } = shapeFunctions<R>(shape);
+  return {
+    listSlim: async (p, signal) => {
+      const bytes = await session.http.requestBytes('GET', path, { query: { limit: p.limit, ...(p._continue ? { continue: p._continue } : {}) }, signal, timeoutMs: 120_000 });
+      if (signal.aborted) throw Object.assign(new Error('The request was aborted'), { name: 'AbortError' });
+      return decoder().decode<R>(bytes, shape);
+    },
+    slim,
+    ...(keep ? { keep } : {}),
+  };
 }
 
 /** What ClusterState drives: a ListWatch, or an InformerSet of them. */
@@ -370,13 +395,13 @@ export class WorkersState extends ClusterState {
     const s = this.session;
     const sel = this.selector;
     const where = scope.all ? [undefined] : scope.namespaces;
-    const lw = <R>(path: string, slim: (o: any) => R, keep: (o: any) => boolean, what: string) =>
-      new ListWatch<R>({ path, list: rawLister(s, path), watch: s.watch, slim, keep, explain: (err) => s.explain(err, what) }, this.lwOptions());
+    const lw = <R>(path: string, shape: PageShape, what: string) =>
+      new ListWatch<R>({ path, ...decodedLister<R>(s, path, shape, this.decoder), watch: s.watch, explain: (err) => s.explain(err, what) }, this.lwOptions());
     const inNs = (ns: string | undefined) => (ns ? ` in namespace ${ns}` : ' in all namespaces');
-    this.pods.replace(where.map((ns) => lw(resourcePath(KINDS.Pod!, ns), slimPod, (o) => isHollowPod(o, sel), `list pods${inNs(ns)}`)));
+    this.pods.replace(where.map((ns) => lw<PodRecord>(resourcePath(KINDS.Pod!, ns), { kind: 'hollowPod', selector: sel }, `list pods${inNs(ns)}`)));
     for (const kind of OWNER_KINDS) {
       const k = KINDS[kind]!;
-      this.owners[kind].replace(where.map((ns) => lw(resourcePath(k, ns), slimWorkload(kind), (o) => isHollowWorkload(o, sel), `list ${k.plural}${inNs(ns)}`)));
+      this.owners[kind].replace(where.map((ns) => lw<WorkloadRecord>(resourcePath(k, ns), { kind: 'hollowWorkload', owner: kind, selector: sel }, `list ${k.plural}${inNs(ns)}`)));
     }
     this.emit();
   }
@@ -393,9 +418,8 @@ export class MastersState extends ClusterState {
     super(session, options);
     this.nodes = this.add(new ListWatch<NodeRecord>({
       path: '/api/v1/nodes',
-      list: rawLister(session, '/api/v1/nodes'),
+      ...decodedLister<NodeRecord>(session, '/api/v1/nodes', { kind: 'node' }, this.decoder),
       watch: session.watch,
-      slim: slimNode,
       explain: (err) => session.explain(err, 'list nodes'),
     }, this.lwOptions()));
   }

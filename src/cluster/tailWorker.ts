@@ -4,8 +4,8 @@
 // whose records of the targets it forwards when they change) and writes what the worker posts
 // (text, counts) to the sink. Nothing of the log bytes is read on this thread. No vscode.
 import { Worker } from 'node:worker_threads';
-import { access, existsSync } from 'node:fs';
-import * as path from 'node:path';
+import { access } from 'node:fs';
+import { findWorkerScript } from './workerScripts';
 import { LogFilter, LogFilterSummary, formatSummary } from '../core/logs';
 import { redact } from '../core/redact';
 import type { PatternProblem } from '../core/logs/noise';
@@ -50,18 +50,8 @@ function within<T>(p: Promise<T>, ms: number): Promise<T> {
 
 /** dist/logWorker.js: beside this bundle (dist/cluster.js), or the test build's copy. */
 export function logWorkerScript(): string {
-  const beside = path.join(__dirname, 'logWorker.js');
-  if (existsSync(beside)) return beside;
-  // A test or benchmark bundle (out/test/…, out/bench/…): `npm run compile-tests` puts a copy
-  // in out/dist/, so that it never rewrites the dist/ a running extension uses.
-  const parts = __dirname.split(path.sep);
-  const out = parts.lastIndexOf('out');
-  if (out > 0) {
-    const root = parts.slice(0, out).join(path.sep) || path.sep;
-    for (const candidate of [path.join(root, 'out', 'dist', 'logWorker.js'), path.join(root, 'dist', 'logWorker.js')]) {
-      if (existsSync(candidate)) return candidate;
-    }
-  }
+  const script = findWorkerScript('logWorker.js');
+  if (script) return script;
   throw new KubemarkError('The log reader (dist/logWorker.js) is missing from the extension: reinstall Kubemark Workbench, or run "npm run build" in its folder.');
 }
 

@@ -7,6 +7,7 @@ import { Log } from './log';
 import { COMMANDS } from './commands/ids';
 import { registerCommand } from './commands/registry';
 import { newManifestCommand } from './commands/newManifest';
+import { disposeSharedPageDecoder } from '../cluster/pageDecoder';
 
 /** The tree view extension.ts created before this bundle was loaded (see lazyCluster.ts). */
 export interface ExistingTreeView {
@@ -20,6 +21,8 @@ export function activateCluster(context: vscode.ExtensionContext, log: Log, exis
   const clusters = existing ? withTreeView(existing, () => activateClusters(context, log)) : activateClusters(context, log);
   const mastersVersion = () => (clusters.model.masters?.reach.state === 'reachable' ? clusters.model.masters.reach.version : undefined);
   registerCommand(context, log, COMMANDS.newManifest, newManifestCommand(mastersVersion));
+  // The list worker thread (started by the first big list) ends with the extension.
+  context.subscriptions.push({ dispose: disposeSharedPageDecoder });
   return clusters;
 }
 

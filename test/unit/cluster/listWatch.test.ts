@@ -7,6 +7,11 @@ import { MastersState } from '../../../src/cluster/state';
 import { ClusterSession } from '../../../src/cluster/session';
 import { KubemarkError } from '../../../src/core/errors';
 import { until } from './until';
+import { PageDecoder } from '../../../src/cluster/pageDecoder';
+import type { DecodedPage } from '../../../src/cluster/pageShapes';
+
+/** Pages read on this thread, in the turn they arrive, as the scripted lists expect (the worker is tested in pageDecoder.test.ts). */
+const HERE = new PageDecoder({ script: null });
 
 interface PendingList {
   params: { limit: number; _continue?: string };
@@ -86,6 +91,40 @@ describe('ListWatch: a small informer', () => {
     lw.dispose();
     assert.equal(s.open, 0);
     assert.equal(lw.openWatches, 0);
+  });
+
+  test('listSlim: pages read elsewhere (the list worker) fill the store as they are, then the watch keeps and slims events here', async () => {
+    const s = new FakeServer();
+    const asked: Array<{ limit: number; _continue?: string }> = [];
+    const pages: DecodedPage<{ name: string; ready: boolean }>[] = [
+      { keys: ['a', 'b'], records: [{ name: 'a', ready: true }, { name: 'b', ready: false }], resourceVersion: '20', continue: 'tok' },
+      { keys: ['c'], records: [{ name: 'c', ready: true }], resourceVersion: '21' },
+    ];
+    const lw = new ListWatch<{ name: string; ready: boolean }>({
+      path: '/api/v1/nodes',
+      listSlim: async (p) => {
+        asked.push(p);
+        return pages.shift()!;
+      },
+      watch: s.watch,
+      slim: (o) => ({ name: o.metadata.name, ready: o.status.ready }),
+      keep: (o) => o.metadata.name !== 'skip',
+      explain: (err) => new KubemarkError(String(err)),
+    }, { pageSize: 2 });
+    lw.start();
+    await until('the list', () => lw.state === 'ready');
+    assert.deepEqual(asked, [{ limit: 2 }, { limit: 2, _continue: 'tok' }]);
+    assert.deepEqual([...lw.items.entries()], [['a', { name: 'a', ready: true }], ['b', { name: 'b', ready: false }], ['c', { name: 'c', ready: true }]]);
+    assert.equal(s.last.query.resourceVersion, '21', 'the watch starts from the last page\'s resourceVersion');
+    s.last.h.onEvent('MODIFIED', node('b', '22'));
+    s.last.h.onEvent('ADDED', node('skip', '23'));
+    assert.deepEqual(lw.items.get('b'), { name: 'b', ready: true });
+    assert.equal(lw.items.has('skip'), false);
+    lw.dispose();
+  });
+
+  test('a spec with neither list nor listSlim is refused', () => {
+    assert.throws(() => new ListWatch({ path: '/x', watch: new FakeServer().watch, slim: (o) => o, explain: (e) => new KubemarkError(String(e)) }), /neither list nor listSlim/);
   });
 
   test('keysVersion moves when a key is added or removed, not when a record changes', async () => {
@@ -417,7 +456,11 @@ function fakeSession(server: FakeServer) {
   const session = {
     context: 'fake',
     server: 'https://fake',
-    http: { request: (_m: string, _p: string, o: { query: { limit: number; continue?: string }; signal: AbortSignal }) => server.list({ limit: o.query.limit }, o.signal) },
+    http: {
+      request: (_m: string, _p: string, o: { query: { limit: number; continue?: string }; signal: AbortSignal }) => server.list({ limit: o.query.limit }, o.signal),
+      // The nodes' pages, as bytes for the page decoder (on this thread in these tests: see below).
+      requestBytes: async (_m: string, _p: string, o: { query: { limit: number; continue?: string }; signal: AbortSignal }) => Buffer.from(JSON.stringify(await server.list({ limit: o.query.limit }, o.signal))),
+    },
     watch: server.watch,
     version: () => {
       if (auto === 'ok') return Promise.resolve({ gitVersion: 'v1.37.2', major: '1', minor: '37' });
@@ -434,7 +477,7 @@ describe('cluster state: probes and informers together', () => {
   test('disposed while the version probe is in flight: its informers never start', async () => {
     const s = new FakeServer();
     const f = fakeSession(s);
-    const state = new MastersState(f.session, { listWatch: { initialBackoffMs: 5 } });
+    const state = new MastersState(f.session, { pageDecoder: HERE, listWatch: { initialBackoffMs: 5 } });
     const started = state.start();
     state.dispose();
     f.versions[0]!.resolve({ gitVersion: 'v1.37.2', major: '1', minor: '37' });
@@ -449,7 +492,7 @@ describe('cluster state: probes and informers together', () => {
     const s = new FakeServer();
     const f = fakeSession(s);
     f.setAuto('ok');
-    const state = new MastersState(f.session, { probeMs: 60_000, listWatch: { initialBackoffMs: 5 } });
+    const state = new MastersState(f.session, { pageDecoder: HERE, probeMs: 60_000, listWatch: { initialBackoffMs: 5 } });
     await state.start();
     s.lists[0]!.resolve(page('1'));
     await settle();
@@ -474,7 +517,7 @@ describe('cluster state: probes and informers together', () => {
     const s = new FakeServer();
     const f = fakeSession(s);
     f.setAuto('ok');
-    const state = new MastersState(f.session, { probeMs: 60_000, probeErrorMs: 5, listWatch: { initialBackoffMs: 60_000 } });
+    const state = new MastersState(f.session, { pageDecoder: HERE, probeMs: 60_000, probeErrorMs: 5, listWatch: { initialBackoffMs: 60_000 } });
     await state.start();
     s.lists[0]!.resolve(page('1', node('a', '1')));
     await settle();

@@ -1,0 +1,202 @@
+// List pages read on the list worker (the real out/dist/listWorker.js thread): the same records
+// as reading them on this thread, errors with their reason, and no page lost to a worker that is
+// missing, dies, ends idle or is disposed while it holds pages.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PageDecoder } from '../../../src/cluster/pageDecoder';
+import { DecodedPage, PageShape, decodePage } from '../../../src/cluster/pageShapes';
+import { slimNode, slimPod, slimWorkload } from '../../../src/cluster/records';
+import { parseSelector } from '../../../src/cluster/hollow';
+import { findWorkerScript } from '../../../src/cluster/workerScripts';
+import { until } from './until';
+
+/** A Node as a hollow kubelet registers it (the fields the apiserver sends, shortened: about 1.6 KB of JSON). */
+function node(i: number, hollow = true): unknown {
+  const name = `hollow-node-${i}`;
+  return {
+    metadata: {
+      name,
+      uid: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+      resourceVersion: String(1000 + i),
+      creationTimestamp: '2026-12-01T10:00:00Z',
+      labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', 'beta.kubernetes.io/os': 'linux', zone: `z${i % 3}` },
+      annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'volumes.kubernetes.io/controller-managed-attach-detach': 'true' },
+      managedFields: [{ manager: 'kubelet', operation: 'Update', apiVersion: 'v1', time: '2026-12-01T10:00:00Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:status': { 'f:conditions': {} } } }],
+    },
+    spec: { podCIDR: `10.${i % 250}.0.0/24`, ...(i % 7 === 0 ? { taints: [{ key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule' }], unschedulable: true } : {}) },
+    status: {
+      capacity: { cpu: '1', memory: '3840Mi', pods: '110', 'ephemeral-storage': '10Gi' },
+      allocatable: { cpu: '1', memory: '3840Mi', pods: '110' },
+      conditions: [
+        { type: 'MemoryPressure', status: 'False', lastHeartbeatTime: '2026-12-01T10:00:00Z', reason: 'KubeletHasSufficientMemory' },
+        { type: 'DiskPressure', status: 'False', lastHeartbeatTime: '2026-12-01T10:00:00Z', reason: 'KubeletHasNoDiskPressure' },
+        { type: 'PIDPressure', status: 'False', lastHeartbeatTime: '2026-12-01T10:00:00Z', reason: 'KubeletHasSufficientPID' },
+        i % 5 === 0
+          ? { type: 'Ready', status: 'Unknown', lastHeartbeatTime: '2026-12-01T10:00:00Z', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.' }
+          : { type: 'Ready', status: 'True', lastHeartbeatTime: '2026-12-01T10:00:00Z', reason: 'KubeletReady', message: 'kubelet is posting ready status' },
+      ],
+      addresses: [{ type: 'InternalIP', address: `10.0.${i >> 8}.${i & 255}` }, { type: 'Hostname', address: name }],
+      nodeInfo: { kubeletVersion: 'v1.37.2', containerRuntimeVersion: hollow ? 'fakeRuntime://0.1.0' : 'containerd://1.7.2', osImage: 'Debian', architecture: 'amd64' },
+      images: [{ names: ['registry.k8s.io/pause:3.10'], sizeBytes: 100 }],
+    },
+  };
+}
+
+function pod(i: number, opts: { hollow?: boolean; labels?: Record<string, string> } = {}): unknown {
+  const args = opts.hollow === false ? ['--v=2'] : ['--morph=kubelet', `--name=hollow-${i}`];
+  return {
+    metadata: { name: `hollow-node-${i}`, namespace: 'kubemark', uid: `u${i}`, labels: { app: 'hollow-node', ...opts.labels }, ownerReferences: [{ kind: 'StatefulSet', name: 'hollow-node', controller: true }], creationTimestamp: '2026-12-01T10:00:00Z' },
+    spec: { nodeName: 'worker-1', containers: [{ name: 'hollow-kubelet', image: 'kubemark', args }] },
+    status: { phase: 'Running', containerStatuses: [{ name: 'hollow-kubelet', ready: true, restartCount: i % 3, state: { running: {} } }] },
+  };
+}
+
+const list = (items: unknown[], metadata: Record<string, string> = {}) => Buffer.from(JSON.stringify({ kind: 'List', apiVersion: 'v1', metadata, items }));
+const NODE: PageShape = { kind: 'node' };
+const nodesPage = (n: number) => list(Array.from({ length: n }, (_, i) => node(i, i % 11 !== 0)), { resourceVersion: '4242', continue: 'next-token' });
+
+function script(): string {
+  const s = findWorkerScript('listWorker.js');
+  assert.ok(s, 'out/dist/listWorker.js is built by npm run compile-tests');
+  return s;
+}
+
+describe('decodePage (pageShapes.ts, the code both threads run)', () => {
+  test('nodes: every item kept, slimmed as slimNode, with the list metadata', () => {
+    const items = [node(1), node(5, false)];
+    const page = decodePage(list(items, { resourceVersion: '7', continue: 'c' }).toString(), NODE);
+    assert.deepEqual(page, { keys: ['hollow-node-1', 'hollow-node-5'], records: items.map(slimNode), resourceVersion: '7', continue: 'c' });
+  });
+
+  test('hollow pods: only pods running kubemark, or matching the selector, are kept', () => {
+    const items = [pod(1), pod(2, { hollow: false }), pod(3, { hollow: false, labels: { tier: 'fake' } })];
+    const none = decodePage(list(items).toString(), { kind: 'hollowPod', selector: [] });
+    assert.deepEqual(none.keys, ['kubemark/hollow-node-1']);
+    assert.deepEqual(none.records, [slimPod(items[0])]);
+    const sel = decodePage(list(items).toString(), { kind: 'hollowPod', selector: parseSelector('tier=fake') });
+    assert.deepEqual(sel.keys, ['kubemark/hollow-node-1', 'kubemark/hollow-node-3']);
+    assert.equal(sel.resourceVersion, undefined);
+    assert.equal(sel.continue, undefined);
+  });
+
+  test('workloads: the kind is the shape\'s, only hollow templates are kept', () => {
+    const sts = (name: string, args: string[]) => ({ metadata: { name, namespace: 'kubemark', uid: name }, spec: { replicas: 3, selector: { matchLabels: { app: name } }, template: { spec: { containers: [{ name: 'c', args }] } } }, status: { readyReplicas: 2, replicas: 3 } });
+    const items = [sts('hollow', ['--morph=kubelet']), sts('web', [])];
+    const page = decodePage(list(items).toString(), { kind: 'hollowWorkload', owner: 'StatefulSet', selector: [] });
+    assert.deepEqual(page.keys, ['kubemark/hollow']);
+    assert.deepEqual(page.records, [slimWorkload('StatefulSet')(items[0])]);
+  });
+
+  test('an empty list (items null) is a page of nothing; an answer that is not a list throws with its kind', () => {
+    assert.deepEqual(decodePage('{"kind":"NodeList","metadata":{"resourceVersion":"3"},"items":null}', NODE), { keys: [], records: [], resourceVersion: '3' });
+    assert.throws(() => decodePage('{"kind":"Status","status":"Failure"}', NODE), /not a list \(kind Status\)/);
+    assert.throws(() => decodePage('{"items":{"a":1}}', NODE), /not a list/);
+    assert.throws(() => decodePage('<html>proxy login</html>', NODE), SyntaxError);
+  });
+});
+
+describe('PageDecoder on the list worker thread', { timeout: 30_000 }, () => {
+  test('a page of 500 nodes is read on the worker, with the same records as on this thread', async () => {
+    const d = new PageDecoder({ script: script() });
+    try {
+      const bytes = nodesPage(500);
+      assert.ok(bytes.length > 500_000, `page of ${bytes.length} bytes`);
+      const page = await d.decode(bytes, NODE);
+      assert.deepEqual(page, decodePage(bytes.toString(), NODE));
+      assert.equal(page.records.length, 500);
+      assert.deepEqual(d.stats, { offThread: 1, inThread: 0, workerStarts: 1, workerFailures: 0 });
+      // The next pages use the same thread; pages in flight together each get their own answer.
+      const [a, b] = await Promise.all([d.decode(list([node(1)], { resourceVersion: 'a' }), NODE), d.decode(list([node(2), node(3)], { resourceVersion: 'b' }), NODE)]);
+      assert.deepEqual([a.keys, a.resourceVersion, b.keys, b.resourceVersion], [['hollow-node-1'], 'a', ['hollow-node-2', 'hollow-node-3'], 'b']);
+      assert.deepEqual(d.stats, { offThread: 3, inThread: 0, workerStarts: 1, workerFailures: 0 });
+    } finally {
+      d.dispose();
+    }
+  });
+
+  test('a page that is not JSON or not a list rejects with the reason, and the worker goes on', async () => {
+    const d = new PageDecoder({ script: script() });
+    try {
+      await assert.rejects(d.decode(Buffer.from('<html>proxy login</html>'), NODE), (err: Error) => err instanceof Error && /JSON/.test(err.message));
+      await assert.rejects(d.decode(Buffer.from('{"kind":"Status","status":"Failure"}'), NODE), /not a list \(kind Status\)/);
+      const ok = await d.decode(nodesPage(3), NODE);
+      assert.equal(ok.records.length, 3);
+      assert.equal(d.stats.workerStarts, 1);
+      assert.equal(d.stats.workerFailures, 0);
+    } finally {
+      d.dispose();
+    }
+  });
+
+  test('a worker that dies holding pages: they are read on this thread, and the next page starts a new worker', async () => {
+    const d = new PageDecoder({ script: script() });
+    try {
+      const bytes = nodesPage(200);
+      const held = [d.decode(bytes, NODE), d.decode(nodesPage(2), NODE)];
+      await (d as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+      const [page, small] = await Promise.all(held);
+      assert.deepEqual(page, decodePage(bytes.toString(), NODE));
+      assert.equal(small.records.length, 2);
+      assert.equal(d.stats.workerFailures, 1);
+      assert.equal(d.stats.offThread + d.stats.inThread, 2);
+      const next = await d.decode(nodesPage(1), NODE);
+      assert.equal(next.records.length, 1);
+      assert.equal(d.stats.workerStarts, 2);
+      assert.equal(d.stats.offThread >= 1, true, 'the page after the death was read by the new worker');
+    } finally {
+      d.dispose();
+    }
+  });
+
+  test('a worker script that does not load: every page is read on this thread, and after three tries the worker is not started again', async () => {
+    const d = new PageDecoder({ script: '/nonexistent/listWorker.js' });
+    try {
+      for (let i = 1; i <= 5; i++) {
+        const page: DecodedPage = await d.decode(nodesPage(i), NODE);
+        assert.equal(page.records.length, i);
+      }
+      assert.equal(d.stats.offThread, 0);
+      assert.equal(d.stats.inThread, 5);
+      assert.equal(d.stats.workerFailures, 3);
+      assert.equal(d.running, false);
+    } finally {
+      d.dispose();
+    }
+  });
+
+  test('no worker script (script null): pages are read on this thread', async () => {
+    const d = new PageDecoder({ script: null });
+    const page = await d.decode(nodesPage(4), NODE);
+    assert.equal(page.records.length, 4);
+    assert.deepEqual(d.stats, { offThread: 0, inThread: 1, workerStarts: 0, workerFailures: 0 });
+    await assert.rejects(d.decode(Buffer.from('nope'), NODE), SyntaxError);
+  });
+
+  test('an idle worker ends after idleMs; the next page starts another', async () => {
+    const d = new PageDecoder({ script: script(), idleMs: 50 });
+    try {
+      await d.decode(nodesPage(2), NODE);
+      assert.equal(d.running, true);
+      await until('the idle worker to end', () => !d.running, 10_000);
+      await d.decode(nodesPage(2), NODE);
+      assert.equal(d.stats.workerStarts, 2);
+      assert.equal(d.stats.workerFailures, 0, 'an idle end is not a failure');
+      assert.equal(d.stats.offThread, 2);
+    } finally {
+      d.dispose();
+    }
+  });
+
+  test('dispose while the worker holds a page: the page is read on this thread; later pages too', async () => {
+    const d = new PageDecoder({ script: script() });
+    const bytes = nodesPage(50);
+    const held = d.decode<unknown>(bytes, NODE);
+    d.dispose();
+    const page: DecodedPage = await held;
+    assert.deepEqual(page, decodePage(bytes.toString(), NODE));
+    assert.equal(d.running, false);
+    await d.decode(nodesPage(1), NODE);
+    assert.equal(d.stats.workerStarts, 1);
+    assert.equal(d.stats.workerFailures, 0);
+  });
+});
