@@ -197,7 +197,7 @@ interface EditorResults {
   loadAfter?: number[];
   idle?: Delay;
   idleBareNode?: BareDelay;
-  initialSync?: Delay & { ms: number; hollow: number; bareNode?: BareDelay };
+  initialSync?: Delay & { ms: number; hollow: number; bareNode?: BareDelay; listPages?: { offThread: number; inThread: number; workerStarts: number; workerFailures: number } };
   wave?: {
     loop?: Delay; bareNode?: BareDelay; ms: number; treeLagAtEndMs: number; freshness: Stats & { underChurn: number }; watchAnchor: Stats; treeReads: { n: number; maxMs: number };
     changes: Array<{ id: string; kind: string; treeMs: number; watchMs: number }>;
@@ -245,6 +245,8 @@ function editorRows(e: EditorResults, krawMs: number | undefined): Row[] {
     if (u !== undefined) rows.push({ what: '  … thread busy or waiting for a core, ms/s', ms: u * 1000, ...(idleU !== undefined ? { anchor: 'idle extension host, same', anchorMs: idleU * 1000 } : {}) });
   };
   if (e.initialSync) {
+    const lp = e.initialSync.listPages;
+    if (lp) console.log(`bench:lab: list pages read so far on the list worker thread: ${lp.offThread}, on the extension host's thread: ${lp.inThread} (worker starts ${lp.workerStarts}, deaths ${lp.workerFailures})`);
     rows.push({ what: `event-loop delay p99: initial sync of ${e.initialSync.hollow} nodes`, ms: e.initialSync.p99, ...idle, goal: '≤ 50 ms' });
     rows.push({ what: '  … max', ms: e.initialSync.max });
     beside(e.initialSync, e.initialSync.bareNode);

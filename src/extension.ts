@@ -99,6 +99,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Kubema
     get eventLoop() {
       return api('eventLoop').eventLoop;
     },
+    listPages: () => api('listPages').listPages(),
   };
 }
 

@@ -19,6 +19,7 @@ import { whyNotReadyCommand } from './commands/whyNotReady';
 import { DiagnosisDocuments } from './diagnosis/documents';
 import { DashboardController } from './dashboardController';
 import { EventLoopMonitor } from './eventLoop';
+import { sharedPageDecoder } from '../cluster/pageDecoder';
 import { deployManifestCommand } from './commands/deployManifest';
 
 const AGE_REFRESH_MS = 30_000;
@@ -35,6 +36,8 @@ export interface ClusterApi {
   dashboard: DashboardController;
   /** Event-loop delay of the extension host since the last reset (perf_hooks). */
   eventLoop: EventLoopMonitor;
+  /** Where the list pages were read so far: on the list worker thread, or on the extension host's (its fallback). */
+  listPages(): { offThread: number; inThread: number; workerStarts: number; workerFailures: number };
 }
 
 export function activateClusters(context: vscode.ExtensionContext, log: Log): ClusterApi {
@@ -121,6 +124,7 @@ export function activateClusters(context: vscode.ExtensionContext, log: Log): Cl
     onDidRefreshTree: refreshed.event,
     dashboard,
     eventLoop,
+    listPages: () => ({ ...sharedPageDecoder().stats }),
     statusBarText: () => (status.text ? status.text.replace(/^\$\([^)]*\)\s*/, '') : undefined),
   };
 }

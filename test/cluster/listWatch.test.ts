@@ -4,11 +4,13 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ListWatch } from '../../src/cluster/listWatch';
 import { slimNode } from '../../src/cluster/records';
-import { rawLister } from '../../src/cluster/state';
+import { MastersState, rawLister } from '../../src/cluster/state';
+import { PageDecoder } from '../../src/cluster/pageDecoder';
+import type { NodeRecord } from '../../src/cluster/records';
 import { readFileSync } from 'node:fs';
 import * as https from 'node:https';
 import { join } from 'node:path';
-import { LAB_DIR, sessions, waitFor, describeWithLab } from './lab';
+import { LAB_DIR, labKubeConfig, sessions, waitFor, describeWithLab } from './lab';
 
 /**
  * Compacts the lab's etcd up to its current revision through etcd's JSON gateway, so that an
@@ -76,6 +78,31 @@ describeWithLab('list-watch', () => {
       assert.equal(lists, 2, 'no further relists once the watch runs');
     } finally {
       watch.stop();
+    }
+  });
+
+  test('the masters state reads the node list on the list worker, page by page, into the records of a plain GET', async () => {
+    const { ClusterSession } = await import('../../src/cluster/session');
+    const decoder = new PageDecoder();
+    // Five nodes of its own (the lab may have none at this point), deleted afterwards.
+    const mine = Array.from({ length: 5 }, (_, i) => `lw-decoder-${Date.now()}-${i}`);
+    for (const name of mine) await masters.core.createNode({ body: { metadata: { name, labels: { 'kubemark-workbench-test': 'list-worker' } } } });
+    // The state owns (and disposes) its session.
+    const state = new MastersState(new ClusterSession(labKubeConfig(), masters.context), { pageDecoder: decoder, listWatch: { pageSize: 2 } });
+    try {
+      await state.start();
+      await waitFor('the nodes listed', () => state.nodes.state === 'ready', 60_000);
+      const raw = (await masters.http.request<{ items: unknown[] }>('GET', '/api/v1/nodes')).items.map(slimNode);
+      for (const name of mine) assert.ok(state.nodes.items.has(name), `${name} listed`);
+      const ids = (r: NodeRecord) => `${r.name} ${r.uid} ${r.hollow} ${r.kubeletVersion}`;
+      assert.deepEqual([...state.nodes.items.values()].map(ids).sort(), raw.map(ids).sort());
+      assert.ok(decoder.stats.offThread >= Math.ceil(raw.length / 2), `pages read on the worker: ${JSON.stringify(decoder.stats)}`);
+      assert.equal(decoder.stats.inThread, 0);
+      assert.equal(decoder.stats.workerFailures, 0);
+    } finally {
+      state.dispose();
+      decoder.dispose();
+      for (const name of mine) await masters.core.deleteNode({ name }).catch(() => undefined);
     }
   });
 

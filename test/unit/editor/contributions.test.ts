@@ -52,3 +52,14 @@ test('Why Not Ready? is offered on a hollow-node pod, each kind of owner and a f
   const hidden = (pkg.contributes.menus.commandPalette ?? []).find((m: { command: string }) => m.command === 'kubemark.whyNotReady');
   assert.ok(!hidden || (hidden.when !== 'false' && hidden.when !== undefined), 'Why Not Ready? stays in the palette');
 });
+
+test('the package (.vsix) holds every bundle the extension loads at run time, worker threads included', async () => {
+  const { listFiles } = (await import('@vscode/vsce')) as { listFiles(o: { cwd: string; dependencies: boolean }): Promise<string[]> };
+  const packaged = new Set(await listFiles({ cwd: root, dependencies: false }));
+  const src = (f: string) => readFileSync(join(root, 'src', ...f.split('/')), 'utf8');
+  // The worker scripts the code looks for by name (src/cluster/workerScripts.ts), the lazily required cluster layer, the dashboard's webview.
+  const workers = ['cluster/tailWorker.ts', 'cluster/pageDecoder.ts'].flatMap((f) => [...src(f).matchAll(/findWorkerScript\('([\w.]+)'\)/g)].map((m) => `dist/${m[1]}`));
+  assert.deepEqual(workers.sort(), ['dist/listWorker.js', 'dist/logWorker.js']);
+  assert.match(src('editor/lazyCluster.ts'), /path\.join\(__dirname, 'cluster\.js'\)/);
+  for (const f of ['dist/extension.js', 'dist/cluster.js', 'dist/webview/dashboard.js', ...workers]) assert.ok(packaged.has(f), `${f} is left out of the package (.vscodeignore)`);
+});

@@ -29,6 +29,7 @@ interface Api {
   onDidRefreshTree: vscode.Event<void>;
   model: { contexts(): Array<{ name: string }> };
   eventLoop: { read(): Delay; reset(): Promise<void> };
+  listPages(): { offThread: number; inThread: number; workerStarts: number; workerFailures: number };
   logs: { active: TailSession | undefined; onDidWrite: vscode.Event<unknown> };
 }
 
@@ -260,7 +261,7 @@ suite('Bench lab: event-loop delay and tree freshness at 5,000 nodes (bench/lab.
       return { hollow: n, syncMs: Date.now() - t0, loop };
     });
     const { hollow, syncMs, loop } = await measured.finally(() => void bare.stop());
-    results.initialSync = { ...loop, ms: syncMs, hollow, bareNode: await bare.stop() };
+    results.initialSync = { ...loop, ms: syncMs, hollow, bareNode: await bare.stop(), listPages: api.listPages() };
     log(`initial sync: ${JSON.stringify(results.initialSync)}`);
   });
 
