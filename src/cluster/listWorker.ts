@@ -10,14 +10,16 @@ import type { ListWorkerReply, ListWorkerRequest } from './pageDecoder';
 
 const port = parentPort;
 if (!port) throw new Error('listWorker.js runs only as a worker thread');
-const decoder = new TextDecoder('utf-8');
+// ignoreBOM: a byte-order mark stays, as Buffer.toString keeps it on the extension host's
+// fallback path: both threads read the same bytes the same way.
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 port.on('message', (m: ListWorkerRequest) => {
   let reply: ListWorkerReply;
   try {
     reply = { id: m.id, page: decodePage(decoder.decode(m.bytes), m.shape) };
   } catch (err) {
-    reply = { id: m.id, error: err instanceof Error ? err.message : String(err) };
+    reply = { id: m.id, error: err instanceof Error ? err.message : String(err), name: err instanceof Error ? err.name : 'Error' };
   }
   port.postMessage(reply);
 });

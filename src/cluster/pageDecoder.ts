@@ -2,8 +2,9 @@
 // bytes to that thread and resolves with its slim records, so that JSON.parse of a page of 500
 // nodes (1.4 MiB) and its garbage stay off the extension host's thread (issue 11). One worker,
 // started on first need and ended after a while without pages. A page is never lost to the
-// worker: if it is missing from the build or dies (a crash, a memory limit), the pages it held
-// are read on this thread instead, and after MAX_FAILURES deaths every page is. No vscode.
+// worker: if it dies (a crash, a memory limit) the pages it held go to a new one; if it is
+// missing from the build, or died MAX_FAILURES times in a row, pages are read on this thread,
+// one per turn of the event loop. No vscode.
 import { Worker } from 'node:worker_threads';
 import { DecodedPage, PageShape, decodePage } from './pageShapes';
 import { findWorkerScript } from './workerScripts';
@@ -14,7 +15,7 @@ export interface ListWorkerRequest {
   shape: PageShape;
 }
 
-export type ListWorkerReply = { id: number; page: DecodedPage } | { id: number; error: string };
+export type ListWorkerReply = { id: number; page: DecodedPage } | { id: number; error: string; name: string };
 
 export interface PageDecoderOptions {
   /** The worker's script; null: no worker (every page on this thread). Default: dist/listWorker.js. */
@@ -23,7 +24,7 @@ export interface PageDecoderOptions {
   idleMs?: number;
 }
 
-/** After this many unexpected worker exits, pages are read on this thread for good. */
+/** After this many worker deaths in a row (no page answered between them), pages are read on this thread for good. */
 const MAX_FAILURES = 3;
 
 interface Pending {
@@ -31,7 +32,11 @@ interface Pending {
   shape: PageShape;
   resolve(page: DecodedPage): void;
   reject(err: Error): void;
+  signal?: AbortSignal;
+  onAbort?: () => void;
 }
+
+const aborted = () => Object.assign(new Error('The request was aborted'), { name: 'AbortError' });
 
 export class PageDecoder {
   private worker: Worker | undefined;
@@ -39,9 +44,11 @@ export class PageDecoder {
   private nextId = 1;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
   private disposed = false;
+  /** Deaths since the last answered page. */
+  private failuresInARow = 0;
   private readonly script: string | undefined;
   private readonly idleMs: number;
-  /** What happened to the pages (tests, the benchmark). */
+  /** What happened to the pages (tests, the benchmark, the extension API's listPages()). */
   readonly stats = { offThread: 0, inThread: 0, workerStarts: 0, workerFailures: 0 };
 
   constructor(options: PageDecoderOptions = {}) {
@@ -54,47 +61,102 @@ export class PageDecoder {
     return this.worker !== undefined;
   }
 
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
   /**
    * The page's kept objects, slimmed, with their keys and the list's metadata. Rejects when the
-   * bytes are not a list (invalid JSON, another kind of answer), with the reason.
+   * bytes are not a list (invalid JSON, another kind of answer), with the reason; with an
+   * AbortError when the signal aborts first (the page's answer, if any, is dropped).
    */
-  decode<R = unknown>(bytes: Uint8Array, shape: PageShape): Promise<DecodedPage<R>> {
-    const worker = this.ensureWorker();
-    if (!worker) return this.here<R>(bytes, shape);
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.idleTimer = undefined;
-    const id = this.nextId++;
+  decode<R = unknown>(bytes: Uint8Array, shape: PageShape, signal?: AbortSignal): Promise<DecodedPage<R>> {
+    if (signal?.aborted) return Promise.reject(aborted());
     return new Promise<DecodedPage<R>>((resolve, reject) => {
-      this.pending.set(id, { bytes, shape, resolve: resolve as (p: DecodedPage) => void, reject });
-      if (this.pending.size === 1) worker.ref(); // a plain Node process (the CLI, tests) waits for the answer
-      // Copied, not transferred: the bytes stay here until the answer, for a worker that dies.
-      worker.postMessage({ id, bytes, shape } satisfies ListWorkerRequest);
+      const p: Pending = { bytes, shape, resolve: resolve as (page: DecodedPage) => void, reject };
+      if (signal) {
+        p.signal = signal;
+        p.onAbort = () => this.abandon(p);
+        signal.addEventListener('abort', p.onAbort, { once: true });
+      }
+      this.send(p);
     });
   }
 
-  /** Ends the worker; later pages are read on this thread. */
+  /** Ends the worker. Pages it holds are rejected with an AbortError (their lists are being torn down); later pages are read on this thread. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
     this.stopWorker();
+    const held = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of held) this.settle(p, () => p.reject(aborted()));
   }
 
-  private here<R>(bytes: Uint8Array, shape: PageShape): Promise<DecodedPage<R>> {
-    this.stats.inThread++;
+  /** To the worker if there is one (started on need), else read on this thread in a later turn. */
+  private send(p: Pending): void {
+    const worker = this.ensureWorker();
+    if (!worker) return this.readHere([p]);
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    const id = this.nextId++;
+    this.pending.set(id, p);
+    if (this.pending.size === 1) worker.ref(); // a plain Node process (the CLI, tests) waits for the answer
+    // The bytes are copied, not transferred: they stay here until the answer, for a worker that
+    // dies. A small body may be a view of Node's shared buffer pool: only its own bytes go.
+    const bytes = p.bytes.byteLength === p.bytes.buffer.byteLength ? p.bytes : new Uint8Array(p.bytes);
     try {
-      return Promise.resolve(decodePage<R>(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'), shape));
+      worker.postMessage({ id, bytes, shape: p.shape } satisfies ListWorkerRequest);
     } catch (err) {
-      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      // Not posted (a shape that cannot be cloned): read here, never left waiting.
+      this.pending.delete(id);
+      if (this.pending.size === 0) this.idle(worker);
+      this.readHere([p]);
     }
+  }
+
+  /** Pages read on this thread, one per turn of the event loop (each is a page's parse and slimming). */
+  private readHere(pages: Pending[]): void {
+    const next = () => {
+      const p = pages.shift();
+      if (!p) return;
+      if (!p.signal?.aborted) {
+        this.stats.inThread++;
+        try {
+          const page = decodePage(Buffer.from(p.bytes.buffer, p.bytes.byteOffset, p.bytes.byteLength).toString('utf8'), p.shape);
+          this.settle(p, () => p.resolve(page));
+        } catch (err) {
+          this.settle(p, () => p.reject(err instanceof Error ? err : new Error(String(err))));
+        }
+      }
+      if (pages.length) setImmediate(next);
+    };
+    setImmediate(next);
+  }
+
+  private settle(p: Pending, f: () => void): void {
+    if (p.onAbort) p.signal?.removeEventListener('abort', p.onAbort);
+    f();
+  }
+
+  /** The caller gave up on the page: its answer, when it comes, is dropped. */
+  private abandon(p: Pending): void {
+    for (const [id, q] of this.pending) {
+      if (q !== p) continue;
+      this.pending.delete(id);
+      if (this.pending.size === 0 && this.worker) this.idle(this.worker);
+    }
+    p.reject(aborted());
   }
 
   private ensureWorker(): Worker | undefined {
     if (this.worker) return this.worker;
-    if (this.disposed || !this.script || this.stats.workerFailures >= MAX_FAILURES) return undefined;
+    if (this.disposed || !this.script || this.failuresInARow >= MAX_FAILURES) return undefined;
     let worker: Worker;
     try {
       worker = new Worker(this.script, { name: 'kubemark-lists' });
     } catch {
+      this.failuresInARow++;
       this.stats.workerFailures++;
       return undefined;
     }
@@ -102,21 +164,28 @@ export class PageDecoder {
     this.worker = worker;
     worker.unref();
     worker.on('message', (m: ListWorkerReply) => this.received(worker, m));
-    // 'error' (an exception on that thread) is followed by 'exit'; both end it here once.
+    // 'error' (an exception on that thread) is followed by 'exit'; either ends it here, once.
+    // A reply that cannot be read ('messageerror') would leave its page waiting: the same.
     worker.on('error', () => this.lost(worker));
+    worker.on('messageerror', () => this.lost(worker));
     worker.on('exit', () => this.lost(worker));
     return worker;
   }
 
   private received(worker: Worker, m: ListWorkerReply): void {
+    if (worker !== this.worker) return;
     const p = this.pending.get(m.id);
-    if (!p || worker !== this.worker) return;
+    if (!p) return; // abandoned
     this.pending.delete(m.id);
+    this.failuresInARow = 0;
     if ('page' in m) {
       this.stats.offThread++;
-      p.resolve(m.page);
+      const page = m.page;
+      this.settle(p, () => p.resolve(page));
     } else {
-      p.reject(new Error(m.error));
+      const err = new Error(m.error);
+      err.name = m.name;
+      this.settle(p, () => p.reject(err));
     }
     if (this.pending.size === 0) this.idle(worker);
   }
@@ -131,14 +200,15 @@ export class PageDecoder {
     (this.idleTimer as { unref?: () => void }).unref?.();
   }
 
-  /** The worker ended without being asked: its pages are read here, and the next page starts another. */
+  /** The worker ended without being asked: its pages go to a new one (or, after MAX_FAILURES deaths in a row, are read here). */
   private lost(worker: Worker): void {
     if (worker !== this.worker) return;
     this.worker = undefined;
+    this.failuresInARow++;
     this.stats.workerFailures++;
     const held = [...this.pending.values()];
     this.pending.clear();
-    for (const p of held) this.here(p.bytes, p.shape).then(p.resolve, p.reject);
+    for (const p of held) this.send(p);
   }
 
   private stopWorker(): void {
@@ -146,12 +216,7 @@ export class PageDecoder {
     this.idleTimer = undefined;
     const worker = this.worker;
     this.worker = undefined;
-    if (!worker) return;
-    // Pages still in flight (a dispose during a list) are read here: no list waits forever.
-    const held = [...this.pending.values()];
-    this.pending.clear();
-    for (const p of held) this.here(p.bytes, p.shape).then(p.resolve, p.reject);
-    void worker.terminate();
+    void worker?.terminate();
   }
 }
 
@@ -163,8 +228,7 @@ export function sharedPageDecoder(): PageDecoder {
   return shared;
 }
 
-/** Ends the shared decoder's worker (deactivation); a later sharedPageDecoder() starts afresh. */
+/** Ends the shared decoder's worker (deactivation). For good: a list still running afterwards is read on this thread, no worker starts again. */
 export function disposeSharedPageDecoder(): void {
-  shared?.dispose();
-  shared = undefined;
+  sharedPageDecoder().dispose();
 }

@@ -14,6 +14,7 @@ import { PageShape, shapeFunctions } from './pageShapes';
 import { PageDecoder, sharedPageDecoder } from './pageDecoder';
 import { KINDS, resourcePath } from './resources';
 import { KubemarkError } from '../core/errors';
+import { notAList } from './errors';
 import { CONFIGMAP_NAME, SECRET_NAME } from '../core/manifest/options';
 
 export type Reachability = { state: 'connecting' } | { state: 'reachable'; version: ServerInfo } | { state: 'error'; error: KubemarkError };
@@ -59,10 +60,10 @@ export abstract class ClusterState {
     for (const l of [...this.listeners]) l();
   }
 
-  /** Options for a new informer of this state: failures re-probe reachability. */
   /** The decoder of the big lists' pages, looked up at each list (the shared one ends at deactivation). */
   protected readonly decoder = (): PageDecoder => this.options.pageDecoder ?? sharedPageDecoder();
 
+  /** Options for a new informer of this state: failures re-probe reachability. */
   protected lwOptions(): ListWatchOptions {
     return { ...this.options.listWatch, onFailure: () => this.probeSoon() };
   }
@@ -178,15 +179,20 @@ export function rawLister(session: ClusterSession, path: string, query: Record<s
 /**
  * A store's list, keep and slim, its pages read on the list worker (src/cluster/pageDecoder.ts):
  * this thread fetches the bytes and gets back the kept objects' slim records. Watch events are
- * kept and slimmed here with the same functions (pageShapes.ts), so both agree.
+ * kept and slimmed here with the same functions (pageShapes.ts), so both agree. A 2xx answer
+ * that is not a list fails with a message that says so (not "cannot reach").
  */
-export function decodedLister<R>(session: ClusterSession, path: string, shape: PageShape, decoder: () => PageDecoder = sharedPageDecoder): Pick<ListWatchSpec<R>, 'listSlim' | 'slim' | 'keep'> {
+export function decodedLister<R>(session: ClusterSession, path: string, shape: PageShape, decoder: () => PageDecoder = sharedPageDecoder, query: Record<string, string> = {}): Pick<ListWatchSpec<R>, 'listSlim' | 'slim' | 'keep'> {
   const { slim, keep } = shapeFunctions<R>(shape);
   return {
     listSlim: async (p, signal) => {
-      const bytes = await session.http.requestBytes('GET', path, { query: { limit: p.limit, ...(p._continue ? { continue: p._continue } : {}) }, signal, timeoutMs: 120_000 });
-      if (signal.aborted) throw Object.assign(new Error('The request was aborted'), { name: 'AbortError' });
-      return decoder().decode<R>(bytes, shape);
+      const bytes = await session.http.requestBytes('GET', path, { query: { ...query, limit: p.limit, ...(p._continue ? { continue: p._continue } : {}) }, signal, timeoutMs: 120_000 });
+      try {
+        return await decoder().decode<R>(bytes, shape, signal);
+      } catch (err) {
+        if ((err as Error | undefined)?.name === 'AbortError') throw err;
+        throw notAList(err, { context: session.context, server: session.server, path, action: `list ${path}` });
+      }
     },
     slim,
     ...(keep ? { keep } : {}),

@@ -3,15 +3,18 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ListWatch, ListPage, WatchHandlers } from '../../../src/cluster/listWatch';
-import { MastersState } from '../../../src/cluster/state';
+import { MastersState, decodedLister } from '../../../src/cluster/state';
 import { ClusterSession } from '../../../src/cluster/session';
 import { KubemarkError } from '../../../src/core/errors';
 import { until } from './until';
 import { PageDecoder } from '../../../src/cluster/pageDecoder';
-import type { DecodedPage } from '../../../src/cluster/pageShapes';
+import { DecodedPage, PageShape, decodePage } from '../../../src/cluster/pageShapes';
 
-/** Pages read on this thread, in the turn they arrive, as the scripted lists expect (the worker is tested in pageDecoder.test.ts). */
-const HERE = new PageDecoder({ script: null });
+/**
+ * Pages read on this thread in the turn they arrive, as the scripted lists expect (PageDecoder
+ * itself, its worker and its fallback, is tested in pageDecoder.test.ts).
+ */
+const HERE = { decode: async (bytes: Uint8Array, shape: PageShape) => decodePage(Buffer.from(bytes).toString('utf8'), shape) } as unknown as PageDecoder;
 
 interface PendingList {
   params: { limit: number; _continue?: string };
@@ -121,6 +124,75 @@ describe('ListWatch: a small informer', () => {
     assert.deepEqual(lw.items.get('b'), { name: 'b', ready: true });
     assert.equal(lw.items.has('skip'), false);
     lw.dispose();
+  });
+
+  test('listSlim: a Refresh while a page is being read drops that page; the new list alone fills the store', async () => {
+    const s = new FakeServer();
+    const calls: Array<{ signal: AbortSignal; resolve(p: DecodedPage<string>): void; reject(e: unknown): void }> = [];
+    const lw = new ListWatch<string>({
+      path: '/api/v1/nodes',
+      listSlim: (_p, signal) => new Promise((resolve, reject) => calls.push({ signal, resolve, reject })),
+      watch: s.watch,
+      slim: (o) => o.metadata.name,
+      explain: (err) => new KubemarkError(String(err)),
+    });
+    lw.start();
+    await until('the first list', () => calls.length === 1);
+    lw.restart();
+    assert.equal(calls[0]!.signal.aborted, true, 'the first list is aborted');
+    await until('the second list', () => calls.length === 2);
+    // The first page's answer comes late (a decoder that ignores the abort): it must not count.
+    calls[0]!.resolve({ keys: ['old'], records: ['old'], resourceVersion: '5' });
+    calls[1]!.resolve({ keys: ['new'], records: ['new'], resourceVersion: '6' });
+    await until('ready', () => lw.state === 'ready');
+    assert.deepEqual([...lw.items.keys()], ['new']);
+    assert.equal(s.open, 1, 'one watch');
+    assert.equal(s.last.query.resourceVersion, '6');
+    lw.dispose();
+  });
+
+  test('listSlim: a page that cannot be read puts the store in error through explain, and the list is retried after the backoff', async () => {
+    const s = new FakeServer();
+    let calls = 0;
+    const failures: string[] = [];
+    const lw = new ListWatch<string>({
+      path: '/api/v1/nodes',
+      listSlim: async () => {
+        calls++;
+        if (calls === 1) throw new Error('not a list (kind Status)');
+        return { keys: ['a'], records: ['a'], resourceVersion: '9' };
+      },
+      watch: s.watch,
+      slim: (o) => o.metadata.name,
+      explain: (err) => new KubemarkError(`explained: ${(err as Error).message}`),
+    }, { initialBackoffMs: 5, onFailure: (e) => failures.push(e.message) });
+    lw.start();
+    await until('the error state', () => lw.state === 'error');
+    assert.equal(lw.error?.message, 'explained: not a list (kind Status)');
+    await until('the retry', () => lw.state === 'ready');
+    assert.equal(calls, 2);
+    assert.deepEqual(failures, ['explained: not a list (kind Status)']);
+    assert.deepEqual([...lw.items.keys()], ['a']);
+    lw.dispose();
+  });
+
+  test('decodedLister: a 2xx answer that is not a list says so (not "cannot reach"); an abort stays an abort', async () => {
+    let body = '<html><body>Sign in to the proxy</body></html>';
+    const session = {
+      context: 'corp',
+      server: 'https://k8s.example.com',
+      http: { requestBytes: async () => Buffer.from(body) },
+    } as unknown as ClusterSession;
+    const decoder = new PageDecoder({ script: null });
+    const lister = decodedLister<unknown>(session, '/api/v1/nodes', { kind: 'node' }, () => decoder);
+    await assert.rejects(lister.listSlim!({ limit: 500 }, new AbortController().signal), (err: Error) =>
+      err instanceof KubemarkError && /^corp \(https:\/\/k8s\.example\.com\) answered GET \/api\/v1\/nodes with something that is not a Kubernetes list \(.*JSON.*\)\. Check that the server in your kubeconfig is the apiserver itself/.test(err.message));
+    body = '{"kind":"NodeList","metadata":{"resourceVersion":"4"},"items":[{"metadata":{"name":"n1"}}]}';
+    const page = await lister.listSlim!({ limit: 500 }, new AbortController().signal);
+    assert.deepEqual(page.keys, ['n1']);
+    const abort = new AbortController();
+    abort.abort();
+    await assert.rejects(lister.listSlim!({ limit: 500 }, abort.signal), (err: Error) => err.name === 'AbortError');
   });
 
   test('a spec with neither list nor listSlim is refused', () => {

@@ -9,6 +9,10 @@ import { slimNode, slimPod, slimWorkload } from '../../../src/cluster/records';
 import { parseSelector } from '../../../src/cluster/hollow';
 import { findWorkerScript } from '../../../src/cluster/workerScripts';
 import { until } from './until';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** A Node as a hollow kubelet registers it (the fields the apiserver sends, shortened: about 1.6 KB of JSON). */
 function node(i: number, hollow = true): unknown {
@@ -55,13 +59,24 @@ const list = (items: unknown[], metadata: Record<string, string> = {}) => Buffer
 const NODE: PageShape = { kind: 'node' };
 const nodesPage = (n: number) => list(Array.from({ length: n }, (_, i) => node(i, i % 11 !== 0)), { resourceVersion: '4242', continue: 'next-token' });
 
+/** The suites, except in the child process of the exit test (which runs only its page). */
+const suites = process.env.PAGE_DECODER_CHILD ? ((() => undefined) as unknown as typeof describe) : describe;
+
+/** A worker script of its own (a temporary file): its body runs on each message. */
+function stub(onMessage: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'kubemark-listworker-'));
+  const file = join(dir, 'stub.js');
+  writeFileSync(file, `require('node:worker_threads').parentPort.on('message', () => { ${onMessage} });\n`);
+  return file;
+}
+
 function script(): string {
   const s = findWorkerScript('listWorker.js');
   assert.ok(s, 'out/dist/listWorker.js is built by npm run compile-tests');
   return s;
 }
 
-describe('decodePage (pageShapes.ts, the code both threads run)', () => {
+suites('decodePage (pageShapes.ts, the code both threads run)', () => {
   test('nodes: every item kept, slimmed as slimNode, with the list metadata', () => {
     const items = [node(1), node(5, false)];
     const page = decodePage(list(items, { resourceVersion: '7', continue: 'c' }).toString(), NODE);
@@ -95,7 +110,7 @@ describe('decodePage (pageShapes.ts, the code both threads run)', () => {
   });
 });
 
-describe('PageDecoder on the list worker thread', { timeout: 30_000 }, () => {
+suites('PageDecoder on the list worker thread', { timeout: 30_000 }, () => {
   test('a page of 500 nodes is read on the worker, with the same records as on this thread', async () => {
     const d = new PageDecoder({ script: script() });
     try {
@@ -128,21 +143,33 @@ describe('PageDecoder on the list worker thread', { timeout: 30_000 }, () => {
     }
   });
 
-  test('a worker that dies holding pages: they are read on this thread, and the next page starts a new worker', async () => {
+  test('a worker that dies holding pages: they go to a new worker, and nothing is read on this thread', async () => {
     const d = new PageDecoder({ script: script() });
     try {
       const bytes = nodesPage(200);
       const held = [d.decode(bytes, NODE), d.decode(nodesPage(2), NODE)];
-      await (d as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+      // Ended before it could read anything (it has not started yet): not asked, so a death.
+      void (d as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
       const [page, small] = await Promise.all(held);
       assert.deepEqual(page, decodePage(bytes.toString(), NODE));
+      assert.equal(small!.records.length, 2);
+      assert.deepEqual(d.stats, { offThread: 2, inThread: 0, workerStarts: 2, workerFailures: 1 });
+    } finally {
+      d.dispose();
+    }
+  });
+
+  test('a worker that dies at every page: after three deaths in a row the held pages are read on this thread, and so are later ones', async () => {
+    const d = new PageDecoder({ script: stub('process.exit(3)') });
+    try {
+      const bytes = nodesPage(20);
+      const [page, small] = await Promise.all([d.decode(bytes, NODE), d.decode(nodesPage(2), NODE)]);
+      assert.deepEqual(page, decodePage(bytes.toString(), NODE));
       assert.equal(small.records.length, 2);
-      assert.equal(d.stats.workerFailures, 1);
-      assert.equal(d.stats.offThread + d.stats.inThread, 2);
-      const next = await d.decode(nodesPage(1), NODE);
-      assert.equal(next.records.length, 1);
-      assert.equal(d.stats.workerStarts, 2);
-      assert.equal(d.stats.offThread >= 1, true, 'the page after the death was read by the new worker');
+      assert.deepEqual(d.stats, { offThread: 0, inThread: 2, workerStarts: 3, workerFailures: 3 });
+      assert.equal(d.running, false);
+      assert.equal((await d.decode(nodesPage(1), NODE)).records.length, 1);
+      assert.deepEqual(d.stats, { offThread: 0, inThread: 3, workerStarts: 3, workerFailures: 3 }, 'no fourth worker');
     } finally {
       d.dispose();
     }
@@ -172,6 +199,16 @@ describe('PageDecoder on the list worker thread', { timeout: 30_000 }, () => {
     await assert.rejects(d.decode(Buffer.from('nope'), NODE), SyntaxError);
   });
 
+  test('an error read on the worker keeps its name (SyntaxError for a body that is not JSON)', async () => {
+    const d = new PageDecoder({ script: script() });
+    try {
+      await assert.rejects(d.decode(Buffer.from('<html>'), NODE), (err: Error) => err.name === 'SyntaxError');
+      assert.equal(d.stats.inThread, 0);
+    } finally {
+      d.dispose();
+    }
+  });
+
   test('an idle worker ends after idleMs; the next page starts another', async () => {
     const d = new PageDecoder({ script: script(), idleMs: 50 });
     try {
@@ -179,24 +216,48 @@ describe('PageDecoder on the list worker thread', { timeout: 30_000 }, () => {
       assert.equal(d.running, true);
       await until('the idle worker to end', () => !d.running, 10_000);
       await d.decode(nodesPage(2), NODE);
-      assert.equal(d.stats.workerStarts, 2);
-      assert.equal(d.stats.workerFailures, 0, 'an idle end is not a failure');
-      assert.equal(d.stats.offThread, 2);
+      assert.deepEqual(d.stats, { offThread: 2, inThread: 0, workerStarts: 2, workerFailures: 0 }, 'an idle end is not a failure');
     } finally {
       d.dispose();
     }
   });
 
-  test('dispose while the worker holds a page: the page is read on this thread; later pages too', async () => {
+  test('an aborted page rejects with AbortError at once, and its worker, left with nothing to do, ends idle', async () => {
+    const d = new PageDecoder({ script: stub(''), idleMs: 50 }); // a worker that never answers
+    try {
+      const abort = new AbortController();
+      const held = d.decode(nodesPage(5), NODE, abort.signal);
+      assert.equal(d.running, true);
+      abort.abort();
+      await assert.rejects(held, (err: Error) => err.name === 'AbortError');
+      await until('the idle worker to end', () => !d.running, 10_000);
+      assert.deepEqual(d.stats, { offThread: 0, inThread: 0, workerStarts: 1, workerFailures: 0 });
+      await assert.rejects(d.decode(nodesPage(1), NODE, abort.signal), (err: Error) => err.name === 'AbortError', 'an already aborted signal');
+    } finally {
+      d.dispose();
+    }
+  });
+
+  test('dispose while the worker holds a page: the page rejects with AbortError; later pages are read on this thread, no worker starts again', async () => {
     const d = new PageDecoder({ script: script() });
-    const bytes = nodesPage(50);
-    const held = d.decode<unknown>(bytes, NODE);
+    const held = d.decode<unknown>(nodesPage(50), NODE);
     d.dispose();
-    const page: DecodedPage = await held;
-    assert.deepEqual(page, decodePage(bytes.toString(), NODE));
+    await assert.rejects(held, (err: Error) => err.name === 'AbortError');
     assert.equal(d.running, false);
-    await d.decode(nodesPage(1), NODE);
-    assert.equal(d.stats.workerStarts, 1);
-    assert.equal(d.stats.workerFailures, 0);
+    assert.equal((await d.decode(nodesPage(1), NODE)).records.length, 1);
+    assert.deepEqual(d.stats, { offThread: 0, inThread: 1, workerStarts: 1, workerFailures: 0 });
+  });
+
+  test('a plain Node process waits for a page on the worker, then exits on its own (no dispose)', () => {
+    const child = spawnSync(process.execPath, [__filename], { env: { ...process.env, PAGE_DECODER_CHILD: '1' }, encoding: 'utf8', timeout: 30_000 });
+    assert.equal(child.status, 0, `the child ended with ${child.status ?? child.signal}: ${child.stderr}`);
+    assert.match(child.stdout, /^decoded 300 records, offThread 1$/m);
   });
 });
+
+// The child of "a plain Node process waits …": one page on the shared worker, then nothing keeps
+// the process alive but what the decoder holds.
+if (process.env.PAGE_DECODER_CHILD) {
+  const d = new PageDecoder({ script: script() });
+  void d.decode(nodesPage(300), NODE).then((page) => console.log(`decoded ${page.records.length} records, offThread ${d.stats.offThread}`));
+}

@@ -2,7 +2,7 @@
 // category Kubemark, and the menus use only documented contextValue tokens.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(__dirname, '..', '..', '..', '..');
@@ -54,12 +54,14 @@ test('Why Not Ready? is offered on a hollow-node pod, each kind of owner and a f
 });
 
 test('the package (.vsix) holds every bundle the extension loads at run time, worker threads included', async () => {
-  const { listFiles } = (await import('@vscode/vsce')) as { listFiles(o: { cwd: string; dependencies: boolean }): Promise<string[]> };
-  const packaged = new Set(await listFiles({ cwd: root, dependencies: false }));
-  const src = (f: string) => readFileSync(join(root, 'src', ...f.split('/')), 'utf8');
-  // The worker scripts the code looks for by name (src/cluster/workerScripts.ts), the lazily required cluster layer, the dashboard's webview.
-  const workers = ['cluster/tailWorker.ts', 'cluster/pageDecoder.ts'].flatMap((f) => [...src(f).matchAll(/findWorkerScript\('([\w.]+)'\)/g)].map((m) => `dist/${m[1]}`));
-  assert.deepEqual(workers.sort(), ['dist/listWorker.js', 'dist/logWorker.js']);
-  assert.match(src('editor/lazyCluster.ts'), /path\.join\(__dirname, 'cluster\.js'\)/);
+  // The same file list as `npm run package` (vsce package --no-dependencies).
+  const { listFiles, PackageManager } = await import('@vscode/vsce');
+  const packaged = new Set(await listFiles({ cwd: root, packageManager: PackageManager.None }));
+  // The worker scripts the code looks for by name (src/cluster/workerScripts.ts), anywhere in src/.
+  const sources = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  const workers = [...new Set(sources(join(root, 'src')).flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/findWorkerScript\('([\w.]+)'\)/g)].map((m) => `dist/${m[1]}`)))].sort();
+  assert.deepEqual(workers, ['dist/listWorker.js', 'dist/logWorker.js']);
+  // The cluster layer, required lazily beside dist/extension.js.
+  assert.match(readFileSync(join(root, 'src', 'editor', 'lazyCluster.ts'), 'utf8'), /path\.join\(__dirname, 'cluster\.js'\)/);
   for (const f of ['dist/extension.js', 'dist/cluster.js', 'dist/webview/dashboard.js', ...workers]) assert.ok(packaged.has(f), `${f} is left out of the package (.vscodeignore)`);
 });
