@@ -88,9 +88,9 @@ function shortNetwork(text: string): string {
  */
 export function notAList(err: unknown, ctx: ErrorContext & { path: string }): KubemarkError {
   const where = `${ctx.context}${ctx.server ? ` (${displayUrl(ctx.server)})` : ''}`;
-  const reason = err instanceof Error ? err.message : String(err);
+  const reason = redact(err instanceof Error ? err.message : String(err));
   return new KubemarkError(
     `${where} answered GET ${ctx.path} with something that is not a Kubernetes list (${reason.slice(0, 120)}). Check that the server in your kubeconfig is the apiserver itself, not a proxy or a login page, then Refresh.`,
-    redact(`${ctx.action ? `while trying to ${ctx.action}: ` : ''}${reason}`),
+    `${ctx.action ? `while trying to ${ctx.action}: ` : ''}${reason}`,
   );
 }

@@ -3,8 +3,8 @@
 // nodes (1.4 MiB) and its garbage stay off the extension host's thread (issue 11). One worker,
 // started on first need and ended after a while without pages. A page is never lost to the
 // worker: if it dies (a crash, a memory limit) the pages it held go to a new one; if it is
-// missing from the build, or died MAX_FAILURES times in a row, pages are read on this thread,
-// one per turn of the event loop. No vscode.
+// missing from the build, or died MAX_FAILURES times in a row (MAX_DEATHS in all), pages are
+// read on this thread for the rest of the session, one per turn of the event loop. No vscode.
 import { Worker } from 'node:worker_threads';
 import { DecodedPage, PageShape, decodePage } from './pageShapes';
 import { findWorkerScript } from './workerScripts';
@@ -26,6 +26,8 @@ export interface PageDecoderOptions {
 
 /** After this many worker deaths in a row (no page answered between them), pages are read on this thread for good. */
 const MAX_FAILURES = 3;
+/** ... or after this many deaths in all (a worker that answers a page, then dies, again and again). */
+const MAX_DEATHS = 10;
 
 interface Pending {
   bytes: Uint8Array;
@@ -44,6 +46,9 @@ export class PageDecoder {
   private nextId = 1;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
   private disposed = false;
+  /** Pages to read on this thread, one per turn of the event loop (`drainingHere` while a turn is scheduled). */
+  private readonly here: Pending[] = [];
+  private drainingHere = false;
   /** Deaths since the last answered page. */
   private failuresInARow = 0;
   private readonly script: string | undefined;
@@ -83,12 +88,15 @@ export class PageDecoder {
     });
   }
 
-  /** Ends the worker. Pages it holds are rejected with an AbortError (their lists are being torn down); later pages are read on this thread. */
+  /**
+   * Ends the worker, at the end of its lists (deactivation). Pages it holds, or waiting to be read
+   * here, are rejected with an AbortError; later pages are read on this thread.
+   */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
     this.stopWorker();
-    const held = [...this.pending.values()];
+    const held = [...this.pending.values(), ...this.here.splice(0)];
     this.pending.clear();
     for (const p of held) this.settle(p, () => p.reject(aborted()));
   }
@@ -96,7 +104,7 @@ export class PageDecoder {
   /** To the worker if there is one (started on need), else read on this thread in a later turn. */
   private send(p: Pending): void {
     const worker = this.ensureWorker();
-    if (!worker) return this.readHere([p]);
+    if (!worker) return this.readHere(p);
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
     const id = this.nextId++;
@@ -107,29 +115,35 @@ export class PageDecoder {
     const bytes = p.bytes.byteLength === p.bytes.buffer.byteLength ? p.bytes : new Uint8Array(p.bytes);
     try {
       worker.postMessage({ id, bytes, shape: p.shape } satisfies ListWorkerRequest);
-    } catch (err) {
+    } catch {
       // Not posted (a shape that cannot be cloned): read here, never left waiting.
       this.pending.delete(id);
       if (this.pending.size === 0) this.idle(worker);
-      this.readHere([p]);
+      this.readHere(p);
     }
   }
 
-  /** Pages read on this thread, one per turn of the event loop (each is a page's parse and slimming). */
-  private readHere(pages: Pending[]): void {
+  /**
+   * Reads the page on this thread in a later turn of the event loop: one page a turn, however many
+   * wait (each is a page's parse and slimming), so a fallback never holds the thread for several.
+   */
+  private readHere(p: Pending): void {
+    this.here.push(p);
+    if (this.drainingHere) return;
+    this.drainingHere = true;
     const next = () => {
-      const p = pages.shift();
-      if (!p) return;
-      if (!p.signal?.aborted) {
+      const q = this.here.shift();
+      if (q && !q.signal?.aborted) {
         this.stats.inThread++;
         try {
-          const page = decodePage(Buffer.from(p.bytes.buffer, p.bytes.byteOffset, p.bytes.byteLength).toString('utf8'), p.shape);
-          this.settle(p, () => p.resolve(page));
+          const page = decodePage(Buffer.from(q.bytes.buffer, q.bytes.byteOffset, q.bytes.byteLength).toString('utf8'), q.shape);
+          this.settle(q, () => q.resolve(page));
         } catch (err) {
-          this.settle(p, () => p.reject(err instanceof Error ? err : new Error(String(err))));
+          this.settle(q, () => q.reject(err instanceof Error ? err : new Error(String(err))));
         }
       }
-      if (pages.length) setImmediate(next);
+      if (this.here.length) setImmediate(next);
+      else this.drainingHere = false;
     };
     setImmediate(next);
   }
@@ -139,19 +153,21 @@ export class PageDecoder {
     f();
   }
 
-  /** The caller gave up on the page: its answer, when it comes, is dropped. */
+  /** The caller gave up on the page: its answer, when it comes, is dropped; if it waits to be read here, it is not read. */
   private abandon(p: Pending): void {
     for (const [id, q] of this.pending) {
       if (q !== p) continue;
       this.pending.delete(id);
       if (this.pending.size === 0 && this.worker) this.idle(this.worker);
     }
+    const i = this.here.indexOf(p);
+    if (i >= 0) this.here.splice(i, 1);
     p.reject(aborted());
   }
 
   private ensureWorker(): Worker | undefined {
     if (this.worker) return this.worker;
-    if (this.disposed || !this.script || this.failuresInARow >= MAX_FAILURES) return undefined;
+    if (this.disposed || !this.script || this.failuresInARow >= MAX_FAILURES || this.stats.workerFailures >= MAX_DEATHS) return undefined;
     let worker: Worker;
     try {
       worker = new Worker(this.script, { name: 'kubemark-lists' });
@@ -200,10 +216,13 @@ export class PageDecoder {
     (this.idleTimer as { unref?: () => void }).unref?.();
   }
 
-  /** The worker ended without being asked: its pages go to a new one (or, after MAX_FAILURES deaths in a row, are read here). */
+  /** The worker ended without being asked: its pages go to a new one (or, after MAX_FAILURES deaths in a row or MAX_DEATHS in all, are read here). */
   private lost(worker: Worker): void {
     if (worker !== this.worker) return;
     this.worker = undefined;
+    // Ended for good: after a 'messageerror' it would still run (and, ref'd, keep a process alive).
+    worker.unref();
+    void worker.terminate();
     this.failuresInARow++;
     this.stats.workerFailures++;
     const held = [...this.pending.values()];
@@ -221,14 +240,19 @@ export class PageDecoder {
 }
 
 let shared: PageDecoder | undefined;
+let sharedDisposed = false;
 
 /** The extension host's decoder (one worker for every cluster's lists). */
 export function sharedPageDecoder(): PageDecoder {
-  shared ??= new PageDecoder();
+  if (!shared) {
+    shared = new PageDecoder();
+    if (sharedDisposed) shared.dispose(); // after deactivation: pages read on this thread, no worker
+  }
   return shared;
 }
 
 /** Ends the shared decoder's worker (deactivation). For good: a list still running afterwards is read on this thread, no worker starts again. */
 export function disposeSharedPageDecoder(): void {
-  sharedPageDecoder().dispose();
+  sharedDisposed = true;
+  shared?.dispose();
 }

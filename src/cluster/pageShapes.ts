@@ -44,12 +44,17 @@ export function keyOf(o: any): string {
   return ns ? `${ns}/${o.metadata.name}` : o?.metadata?.name ?? '';
 }
 
-/** Parses a list (the apiserver's JSON) and keeps and slims its items. Throws on a body that is not a list. */
+/** The name of decodePage's error for JSON that is not a list (it crosses the worker boundary by name). */
+export const NOT_A_LIST = 'NotAListError';
+
+/** Parses a list (the apiserver's JSON) and keeps and slims its items. Throws a SyntaxError on a body that is not JSON, a NotAListError on JSON that is not a list. */
 export function decodePage<R = unknown>(text: string, shape: PageShape): DecodedPage<R> {
   const list = JSON.parse(text) as { kind?: unknown; items?: unknown; metadata?: { resourceVersion?: string; continue?: string } } | null;
   const isList = list !== null && typeof list === 'object' && (Array.isArray(list.items) || ((list.items === null || list.items === undefined) && typeof list.kind === 'string' && list.kind.endsWith('List')));
   if (!isList) {
-    throw new Error(`the apiserver's answer is not a list (kind ${typeof list?.kind === 'string' ? list.kind : 'unknown'})`);
+    const err = new Error(`the apiserver's answer is not a list (kind ${typeof list?.kind === 'string' ? list.kind : 'unknown'})`);
+    err.name = NOT_A_LIST;
+    throw err;
   }
   const { slim, keep } = shapeFunctions<R>(shape);
   const keys: string[] = [];

@@ -10,7 +10,7 @@ import { Change, ListPage, ListWatch, ListWatchOptions, ListWatchSpec } from './
 import { ListWatchState } from './listWatch';
 import { NodeRecord, ObjectPresence, PodRecord, WorkloadRecord, slimPresence } from './records';
 import { LabelSelector } from './hollow';
-import { PageShape, shapeFunctions } from './pageShapes';
+import { NOT_A_LIST, PageShape, shapeFunctions } from './pageShapes';
 import { PageDecoder, sharedPageDecoder } from './pageDecoder';
 import { KINDS, resourcePath } from './resources';
 import { KubemarkError } from '../core/errors';
@@ -182,16 +182,18 @@ export function rawLister(session: ClusterSession, path: string, query: Record<s
  * kept and slimmed here with the same functions (pageShapes.ts), so both agree. A 2xx answer
  * that is not a list fails with a message that says so (not "cannot reach").
  */
-export function decodedLister<R>(session: ClusterSession, path: string, shape: PageShape, decoder: () => PageDecoder = sharedPageDecoder, query: Record<string, string> = {}): Pick<ListWatchSpec<R>, 'listSlim' | 'slim' | 'keep'> {
+export function decodedLister<R>(session: ClusterSession, path: string, shape: PageShape, decoder: () => PageDecoder = sharedPageDecoder): Pick<ListWatchSpec<R>, 'listSlim' | 'slim' | 'keep'> {
   const { slim, keep } = shapeFunctions<R>(shape);
   return {
     listSlim: async (p, signal) => {
-      const bytes = await session.http.requestBytes('GET', path, { query: { ...query, limit: p.limit, ...(p._continue ? { continue: p._continue } : {}) }, signal, timeoutMs: 120_000 });
+      // An HTTP or network error is thrown as it is, for the informer's explain().
+      const bytes = await session.http.requestBytes('GET', path, { query: { limit: p.limit, ...(p._continue ? { continue: p._continue } : {}) }, signal, timeoutMs: 120_000 });
       try {
         return await decoder().decode<R>(bytes, shape, signal);
       } catch (err) {
-        if ((err as Error | undefined)?.name === 'AbortError') throw err;
-        throw notAList(err, { context: session.context, server: session.server, path, action: `list ${path}` });
+        const name = (err as Error | undefined)?.name;
+        if (name === 'SyntaxError' || name === NOT_A_LIST) throw notAList(err, { context: session.context, server: session.server, path, action: `list ${path}` });
+        throw err;
       }
     },
     slim,

@@ -141,11 +141,14 @@ describe('ListWatch: a small informer', () => {
     lw.restart();
     assert.equal(calls[0]!.signal.aborted, true, 'the first list is aborted');
     await until('the second list', () => calls.length === 2);
-    // The first page's answer comes late (a decoder that ignores the abort): it must not count.
-    calls[0]!.resolve({ keys: ['old'], records: ['old'], resourceVersion: '5' });
     calls[1]!.resolve({ keys: ['new'], records: ['new'], resourceVersion: '6' });
     await until('ready', () => lw.state === 'ready');
+    // The first page's answer comes last (a decoder that ignores the abort): it must not count.
+    calls[0]!.resolve({ keys: ['old'], records: ['old'], resourceVersion: '5' });
+    await settle();
+    await settle();
     assert.deepEqual([...lw.items.keys()], ['new']);
+    assert.equal(s.watches.length, 1, 'no second watch (from the stale page\'s resourceVersion)');
     assert.equal(s.open, 1, 'one watch');
     assert.equal(s.last.query.resourceVersion, '6');
     lw.dispose();
@@ -193,6 +196,26 @@ describe('ListWatch: a small informer', () => {
     const abort = new AbortController();
     abort.abort();
     await assert.rejects(lister.listSlim!({ limit: 500 }, abort.signal), (err: Error) => err.name === 'AbortError');
+  });
+
+  test('decodedLister: an HTTP error and a bug in slimming are thrown as they are (for explain), not as "not a list"', async () => {
+    const forbidden = Object.assign(new Error('Forbidden'), { statusCode: 403 });
+    let fail: unknown = forbidden;
+    const session = {
+      context: 'corp',
+      server: 'https://k8s.example.com',
+      http: {
+        requestBytes: async () => {
+          if (fail) throw fail;
+          return Buffer.from('{"kind":"PodList","items":[{"metadata":{"name":"p"},"spec":{"containers":7}}]}');
+        },
+      },
+    } as unknown as ClusterSession;
+    const lister = decodedLister<unknown>(session, '/api/v1/pods', { kind: 'hollowPod', selector: [] }, () => new PageDecoder({ script: null }));
+    await assert.rejects(lister.listSlim!({ limit: 500 }, new AbortController().signal), (err: unknown) => err === forbidden);
+    fail = undefined;
+    // containers: 7 is not a list: slimming fails with a TypeError, which is not the server's fault.
+    await assert.rejects(lister.listSlim!({ limit: 500 }, new AbortController().signal), (err: Error) => err instanceof TypeError && !(err instanceof KubemarkError));
   });
 
   test('a spec with neither list nor listSlim is refused', () => {

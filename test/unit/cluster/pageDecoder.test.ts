@@ -10,6 +10,7 @@ import { parseSelector } from '../../../src/cluster/hollow';
 import { findWorkerScript } from '../../../src/cluster/workerScripts';
 import { until } from './until';
 import { spawnSync } from 'node:child_process';
+import { getEventListeners } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,11 +63,11 @@ const nodesPage = (n: number) => list(Array.from({ length: n }, (_, i) => node(i
 /** The suites, except in the child process of the exit test (which runs only its page). */
 const suites = process.env.PAGE_DECODER_CHILD ? ((() => undefined) as unknown as typeof describe) : describe;
 
-/** A worker script of its own (a temporary file): its body runs on each message. */
+/** A worker script of its own (a temporary file): its body runs on each message `m`. */
 function stub(onMessage: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'kubemark-listworker-'));
   const file = join(dir, 'stub.js');
-  writeFileSync(file, `require('node:worker_threads').parentPort.on('message', () => { ${onMessage} });\n`);
+  writeFileSync(file, `require('node:worker_threads').parentPort.on('message', (m) => { ${onMessage} });\n`);
   return file;
 }
 
@@ -248,8 +249,88 @@ suites('PageDecoder on the list worker thread', { timeout: 30_000 }, () => {
     assert.deepEqual(d.stats, { offThread: 0, inThread: 1, workerStarts: 1, workerFailures: 0 });
   });
 
+  test('pages read on this thread: one per turn of the event loop, however many wait', async () => {
+    const d = new PageDecoder({ script: null });
+    const all = [d.decode(nodesPage(3), NODE), d.decode(nodesPage(3), NODE), d.decode(nodesPage(3), NODE)];
+    await new Promise((r) => setImmediate(r));
+    assert.equal(d.stats.inThread, 1);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(d.stats.inThread, 2);
+    await Promise.all(all);
+    assert.equal(d.stats.inThread, 3);
+  });
+
+  test('a page aborted while it waits to be read on this thread is not read', async () => {
+    const d = new PageDecoder({ script: null });
+    const abort = new AbortController();
+    const held = d.decode(nodesPage(3), NODE, abort.signal);
+    abort.abort();
+    await assert.rejects(held, (err: Error) => err.name === 'AbortError');
+    await d.decode(nodesPage(1), NODE);
+    assert.equal(d.stats.inThread, 1, 'only the second page was read');
+  });
+
+  test('the abort listener is removed once the page is answered or fails', async () => {
+    const d = new PageDecoder({ script: script() });
+    try {
+      const abort = new AbortController();
+      await d.decode(nodesPage(2), NODE, abort.signal);
+      await assert.rejects(d.decode(Buffer.from('{}'), NODE, abort.signal), /not a list/);
+      assert.equal(getEventListeners(abort.signal, 'abort').length, 0);
+    } finally {
+      d.dispose();
+    }
+  });
+
+  test('a page that cannot be posted to the worker (a shape that cannot be cloned) is read here, and the worker is released', async () => {
+    const d = new PageDecoder({ script: script(), idleMs: 50 });
+    try {
+      const odd = { kind: 'node', note: () => 1 } as unknown as PageShape;
+      const page = await d.decode(nodesPage(2), odd);
+      assert.equal(page.records.length, 2);
+      assert.equal(d.stats.inThread, 1);
+      await until('the idle worker to end', () => !d.running, 10_000);
+    } finally {
+      d.dispose();
+    }
+  });
+
+  test('a reply that cannot be read (messageerror): that worker is ended and the page goes to a new one', async () => {
+    const d = new PageDecoder({ script: script() });
+    try {
+      const held = d.decode(nodesPage(2), NODE);
+      const first = (d as unknown as { worker: import('node:worker_threads').Worker }).worker;
+      first.emit('messageerror', new Error('could not deserialize'));
+      const exited = new Promise((r) => first.once('exit', r));
+      assert.equal((await held).records.length, 2);
+      await exited;
+      assert.deepEqual(d.stats, { offThread: 1, inThread: 0, workerStarts: 2, workerFailures: 1 });
+    } finally {
+      d.dispose();
+    }
+  });
+
+  test('a page that kills every worker (and only it): read here after three deaths in a row, while other pages went to the worker', async () => {
+    const d = new PageDecoder({ script: stub(`
+      if (Buffer.from(m.bytes).toString().includes('poison')) process.exit(4);
+      require('node:worker_threads').parentPort.postMessage({ id: m.id, page: { keys: ['ok'], records: ['ok'] } });
+    `) });
+    try {
+      assert.deepEqual((await d.decode(list([node(1)]), NODE)).keys, ['ok']);
+      const poison = list([{ metadata: { name: 'poison' } }]);
+      const [bad, good] = await Promise.all([d.decode(poison, NODE), d.decode(list([node(2)]), NODE)]);
+      assert.deepEqual(bad.keys, ['poison'], 'the poison page, read here');
+      assert.deepEqual(good.keys, ['hollow-node-2'], 'the page held with it, read here too after the third death');
+      assert.deepEqual(d.stats, { offThread: 1, inThread: 2, workerStarts: 3, workerFailures: 3 });
+    } finally {
+      d.dispose();
+    }
+  });
+
   test('a plain Node process waits for a page on the worker, then exits on its own (no dispose)', () => {
-    const child = spawnSync(process.execPath, [__filename], { env: { ...process.env, PAGE_DECODER_CHILD: '1' }, encoding: 'utf8', timeout: 30_000 });
+    const env: NodeJS.ProcessEnv = { ...process.env, PAGE_DECODER_CHILD: '1' };
+    delete env.NODE_TEST_CONTEXT;
+    const child = spawnSync(process.execPath, [__filename], { env, encoding: 'utf8', timeout: 30_000 });
     assert.equal(child.status, 0, `the child ended with ${child.status ?? child.signal}: ${child.stderr}`);
     assert.match(child.stdout, /^decoded 300 records, offThread 1$/m);
   });
@@ -258,6 +339,7 @@ suites('PageDecoder on the list worker thread', { timeout: 30_000 }, () => {
 // The child of "a plain Node process waits …": one page on the shared worker, then nothing keeps
 // the process alive but what the decoder holds.
 if (process.env.PAGE_DECODER_CHILD) {
-  const d = new PageDecoder({ script: script() });
+  // A worker left running would keep this process alive for 10 minutes, past the test's 30 s.
+  const d = new PageDecoder({ script: script(), idleMs: 600_000 });
   void d.decode(nodesPage(300), NODE).then((page) => console.log(`decoded ${page.records.length} records, offThread ${d.stats.offThread}`));
 }
