@@ -11,7 +11,9 @@ import { slimNode, slimPod, slimWorkload } from './records';
 export type PageShape =
   | { kind: 'node' }
   | { kind: 'hollowPod'; selector: LabelSelector }
-  | { kind: 'hollowWorkload'; owner: string; selector: LabelSelector };
+  | { kind: 'hollowWorkload'; owner: string; selector: LabelSelector }
+  /** A node's Lease in kube-node-lease, as its renew time (ms since the epoch; 0 when it has none): the dashboard's heartbeats. */
+  | { kind: 'leaseRenewTime' };
 
 /** A list page read: the kept objects' keys and slim records (same order), and the list's metadata. */
 export interface DecodedPage<R = unknown> {
@@ -35,6 +37,8 @@ export function shapeFunctions<R = unknown>(shape: PageShape): ShapeFunctions<R>
       return { slim: slimPod as (o: any) => R, keep: (o) => isHollowPod(o, shape.selector) };
     case 'hollowWorkload':
       return { slim: slimWorkload(shape.owner) as (o: any) => R, keep: (o) => isHollowWorkload(o, shape.selector) };
+    case 'leaseRenewTime':
+      return { slim: ((o: any) => Date.parse(o?.spec?.renewTime ?? '') || 0) as (o: any) => R };
   }
 }
 

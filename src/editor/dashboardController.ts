@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import { DashboardModel, DashboardInput } from '../core/dashboard';
 import { ListWatch } from '../cluster/listWatch';
-import { rawLister, MastersState } from '../cluster/state';
+import { decodedLister, MastersState } from '../cluster/state';
 import { readApiserverMetrics } from '../cluster/metrics';
 import { ClusterModel } from './model';
 import { DashboardPanel } from './dashboard/panel';
@@ -77,10 +77,9 @@ export class DashboardController implements vscode.Disposable {
         const session = masters.session;
         const leases = new ListWatch<number>({
           path: LEASES,
-          list: rawLister(session, LEASES),
+          // A number per Lease, not the object; one Lease per node, so the pages are read on the list worker.
+          ...decodedLister<number>(session, LEASES, { kind: 'leaseRenewTime' }),
           watch: session.watch,
-          // A number per Lease, not the object.
-          slim: (o: any) => Date.parse(o?.spec?.renewTime ?? '') || 0,
           explain: (err) => session.explain(err, 'watch node leases in kube-node-lease'),
         });
         leases.onChange((c) => {

@@ -103,6 +103,13 @@ suites('decodePage (pageShapes.ts, the code both threads run)', () => {
     assert.deepEqual(page.records, [slimWorkload('StatefulSet')(items[0])]);
   });
 
+  test('node Leases: a renew time each (ms), 0 when there is none', () => {
+    const lease = (name: string, renewTime?: string) => ({ metadata: { name, namespace: 'kube-node-lease' }, spec: { holderIdentity: name, ...(renewTime ? { renewTime } : {}) } });
+    const page = decodePage(list([lease('n1', '2026-12-01T10:00:00.123456Z'), lease('n2')]).toString(), { kind: 'leaseRenewTime' });
+    assert.deepEqual(page.keys, ['kube-node-lease/n1', 'kube-node-lease/n2']);
+    assert.deepEqual(page.records, [Date.parse('2026-12-01T10:00:00.123Z'), 0]);
+  });
+
   test('an empty list (items null) is a page of nothing; an answer that is not a list throws with its kind', () => {
     assert.deepEqual(decodePage('{"kind":"NodeList","metadata":{"resourceVersion":"3"},"items":null}', NODE), { keys: [], records: [], resourceVersion: '3' });
     assert.throws(() => decodePage('{"kind":"Status","status":"Failure"}', NODE), /not a list \(kind Status\)/);
