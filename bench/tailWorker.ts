@@ -6,6 +6,10 @@
 // same 50 streams and counting their lines, in the same process, right after.
 //   node out/bench/tailWorker.js [seconds]
 import * as http from 'node:http';
+import * as https from 'node:https';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { genCert } from '../test/unit/selfSignedCert';
 import { AddressInfo } from 'node:net';
 import { ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
@@ -31,12 +35,15 @@ function serve(): void {
   // Each stream's own sequence makes its timestamps strictly increasing within a millisecond.
   const streams = new Map<http.ServerResponse, { seq: number }>();
   let k = 0;
-  const srv = http.createServer((req, res) => {
+  const tls = process.env.KUBEMARK_BENCH_TLS_DIR;
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
     res.writeHead(200, { 'Content-Type': 'text/plain' });
     res.flushHeaders();
     streams.set(res, { seq: 0 });
     req.on('close', () => streams.delete(res));
-  });
+  };
+  // With KUBEMARK_BENCH_TLS_DIR, HTTPS with the certificate there (as an apiserver serves).
+  const srv = tls ? https.createServer({ cert: readFileSync(join(tls, 'server.crt')), key: readFileSync(join(tls, 'server.key')) }, handler) : http.createServer(handler);
   srv.listen(0, '127.0.0.1', () => process.send?.({ port: (srv.address() as AddressInfo).port }));
   setInterval(() => {
     const iso = new Date().toISOString().slice(0, 23);
@@ -55,6 +62,8 @@ export interface TailWorkerBench {
   seconds: number;
   /** One HTTP chunk a line (else one a 100 lines). */
   lineChunks: boolean;
+  /** HTTPS (a self-signed certificate, as the lab's apiservers), else plain HTTP. */
+  tls: boolean;
   /** This process's CPU (user + system, all threads), ms per second, following with WorkerTailSession. */
   workerCpuMsPerSecond: number;
   workerLinesPerSecond: number;
@@ -77,9 +86,11 @@ async function window(seconds: number, lines: () => number): Promise<{ cpu: numb
   return { cpu: (c.user + c.system) / 1000 / s, lps: (lines() - l0) / s };
 }
 
-export async function benchTailWorker(seconds = 10, lineChunks = false): Promise<TailWorkerBench> {
+export async function benchTailWorker(seconds = 10, lineChunks = false, tls = false): Promise<TailWorkerBench> {
   const { WorkerTailSession } = await import('../src/cluster/tailWorker');
-  const child: ChildProcess = fork(join(__dirname, 'tailWorker.js'), ['serve'], { stdio: 'inherit', env: { ...process.env, KUBEMARK_BENCH_LINE_WRITES: lineChunks ? '1' : '0' } });
+  const tlsDir = tls ? mkdtempSync(join(tmpdir(), 'kubemark-bench-tls-')) : undefined;
+  const ca = tlsDir ? genCert(tlsDir, 'server').cert : undefined;
+  const child: ChildProcess = fork(join(__dirname, 'tailWorker.js'), ['serve'], { stdio: 'inherit', env: { ...process.env, KUBEMARK_BENCH_LINE_WRITES: lineChunks ? '1' : '0', ...(tlsDir ? { KUBEMARK_BENCH_TLS_DIR: tlsDir } : {}) } });
   try {
     const port = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('the log server gave no port in 30 s')), 30_000);
@@ -95,12 +106,12 @@ export async function benchTailWorker(seconds = 10, lineChunks = false): Promise
     // Ours: the worker thread follows the streams (timestamps=true, as from an apiserver).
     const source = {
       context: 'bench',
-      server: `http://127.0.0.1:${port}`,
+      server: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`,
       http: {
         portable: async (method: string, p: string, query?: Record<string, string | number | boolean | undefined>): Promise<PortableRequest> => {
           const q = new URLSearchParams();
           for (const [key, v] of Object.entries(query ?? {})) if (v !== undefined) q.set(key, String(v));
-          return { protocol: 'http:', hostname: '127.0.0.1', port, path: `${p}?${q}`, method, headers: {}, tls: {} } as PortableRequest;
+          return { protocol: tls ? 'https:' : 'http:', hostname: '127.0.0.1', port, path: `${p}?${q}`, method, headers: {}, tls: ca ? { ca } : {} } as PortableRequest;
         },
       },
       explain: (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
@@ -122,8 +133,8 @@ export async function benchTailWorker(seconds = 10, lineChunks = false): Promise
 
     // The anchor: a plain http client reading the same streams and counting newlines.
     let lines = 0;
-    const agent = new http.Agent({ keepAlive: true, maxSockets: PODS });
-    const requests = targets.map((t) => http.get({ host: '127.0.0.1', port, path: `${path(t)}?follow=true&timestamps=true`, agent }, (res) => {
+    const agent = tls ? new https.Agent({ keepAlive: true, maxSockets: PODS, ca }) : new http.Agent({ keepAlive: true, maxSockets: PODS });
+    const requests = targets.map((t) => (tls ? https : http).get({ host: '127.0.0.1', port, path: `${path(t)}?follow=true&timestamps=true`, agent }, (res) => {
       res.on('data', (b: Buffer) => {
         for (let i = b.indexOf(10); i !== -1; i = b.indexOf(10, i + 1)) lines++;
       });
@@ -135,7 +146,7 @@ export async function benchTailWorker(seconds = 10, lineChunks = false): Promise
       for (const r of requests) r.destroy();
       agent.destroy();
     }
-    return { seconds, lineChunks, workerCpuMsPerSecond: ours.cpu, workerLinesPerSecond: ours.lps, plainCpuMsPerSecond: plain.cpu, plainLinesPerSecond: plain.lps };
+    return { seconds, lineChunks, tls, workerCpuMsPerSecond: ours.cpu, workerLinesPerSecond: ours.lps, plainCpuMsPerSecond: plain.cpu, plainLinesPerSecond: plain.lps };
   } finally {
     child.kill();
   }
@@ -144,7 +155,7 @@ export async function benchTailWorker(seconds = 10, lineChunks = false): Promise
 if (/tailWorker\.js$/.test(process.argv[1] ?? '')) {
   if (process.argv[2] === 'serve') serve();
   else {
-    benchTailWorker(Number(process.argv[2] ?? 10), process.env.KUBEMARK_BENCH_LINE_WRITES === '1').then((r) => console.log(JSON.stringify(r)), (err: unknown) => {
+    benchTailWorker(Number(process.argv[2] ?? 10), process.env.KUBEMARK_BENCH_LINE_WRITES === '1', process.env.KUBEMARK_BENCH_TLS === '1').then((r) => console.log(JSON.stringify(r)), (err: unknown) => {
       console.error(err);
       process.exitCode = 1;
     });
