@@ -2,9 +2,10 @@
 // bytes to that thread and resolves with its slim records, so that JSON.parse of a page of 500
 // nodes (1.4 MiB) and its garbage stay off the extension host's thread (issue 11). One worker,
 // started on first need and ended after a while without pages. A page is never lost to the
-// worker: if it dies (a crash, a memory limit) the pages it held go to a new one; if it is
-// missing from the build, or died MAX_FAILURES times in a row (MAX_DEATHS in all), pages are
-// read on this thread for the rest of the session, one per turn of the event loop. No vscode.
+// worker: if it dies (a crash, a memory limit) or hangs (no answer for a minute) the pages it
+// held go to a new one; if it is missing from the build, or died MAX_FAILURES times in a row
+// (MAX_DEATHS in all), pages are read on this thread for the rest of the session, one per turn
+// of the event loop. No vscode.
 import { Worker } from 'node:worker_threads';
 import { DecodedPage, PageShape, decodePage } from './pageShapes';
 import { findWorkerScript } from './workerScripts';
@@ -22,6 +23,11 @@ export interface PageDecoderOptions {
   script?: string | null;
   /** The worker ends after this long without a page (default 30 s): its heap is not kept for a relist that may never come. */
   idleMs?: number;
+  /**
+   * A worker that holds pages and answers none for this long (default 60 s; a page takes tens of
+   * milliseconds) is taken for hung: it is ended like a dead one, and its pages go on.
+   */
+  answerTimeoutMs?: number;
 }
 
 /** After this many worker deaths in a row (no page answered between them), pages are read on this thread for good. */
@@ -53,12 +59,16 @@ export class PageDecoder {
   private failuresInARow = 0;
   private readonly script: string | undefined;
   private readonly idleMs: number;
+  private readonly answerTimeoutMs: number;
+  /** Armed while the worker holds pages; moved on by each answer. */
+  private answerTimer: ReturnType<typeof setTimeout> | undefined;
   /** What happened to the pages (tests, the benchmark, the extension API's listPages()). */
   readonly stats = { offThread: 0, inThread: 0, workerStarts: 0, workerFailures: 0 };
 
   constructor(options: PageDecoderOptions = {}) {
     this.script = options.script === null ? undefined : options.script ?? findWorkerScript('listWorker.js');
     this.idleMs = options.idleMs ?? 30_000;
+    this.answerTimeoutMs = options.answerTimeoutMs ?? 60_000;
   }
 
   /** A worker thread is running now. */
@@ -109,7 +119,10 @@ export class PageDecoder {
     this.idleTimer = undefined;
     const id = this.nextId++;
     this.pending.set(id, p);
-    if (this.pending.size === 1) worker.ref(); // a plain Node process (the CLI, tests) waits for the answer
+    if (this.pending.size === 1) {
+      worker.ref(); // a plain Node process (the CLI, tests) waits for the answer
+      this.awaitAnswer(worker);
+    }
     // The bytes are copied, not transferred: they stay here until the answer, for a worker that
     // dies. A small body may be a view of Node's shared buffer pool: only its own bytes go.
     const bytes = p.bytes.byteLength === p.bytes.buffer.byteLength ? p.bytes : new Uint8Array(p.bytes);
@@ -194,6 +207,8 @@ export class PageDecoder {
     if (!p) return; // abandoned
     this.pending.delete(m.id);
     this.failuresInARow = 0;
+    if (this.pending.size > 0) this.awaitAnswer(worker);
+    else this.clearAnswerTimer();
     if ('page' in m) {
       this.stats.offThread++;
       const page = m.page;
@@ -206,7 +221,23 @@ export class PageDecoder {
     if (this.pending.size === 0) this.idle(worker);
   }
 
+  /** (Re)arms the deadline for the worker's next answer. */
+  private awaitAnswer(worker: Worker): void {
+    this.clearAnswerTimer();
+    this.answerTimer = setTimeout(() => {
+      this.answerTimer = undefined;
+      if (this.worker === worker && this.pending.size > 0) this.lost(worker);
+    }, this.answerTimeoutMs);
+    (this.answerTimer as { unref?: () => void }).unref?.();
+  }
+
+  private clearAnswerTimer(): void {
+    if (this.answerTimer) clearTimeout(this.answerTimer);
+    this.answerTimer = undefined;
+  }
+
   private idle(worker: Worker): void {
+    this.clearAnswerTimer();
     worker.unref();
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(() => {
@@ -220,6 +251,7 @@ export class PageDecoder {
   private lost(worker: Worker): void {
     if (worker !== this.worker) return;
     this.worker = undefined;
+    this.clearAnswerTimer();
     // Ended for good: after a 'messageerror' it would still run (and, ref'd, keep a process alive).
     worker.unref();
     void worker.terminate();
@@ -231,6 +263,7 @@ export class PageDecoder {
   }
 
   private stopWorker(): void {
+    this.clearAnswerTimer();
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
     const worker = this.worker;

@@ -183,6 +183,29 @@ suites('PageDecoder on the list worker thread', { timeout: 30_000 }, () => {
     }
   });
 
+  test('a worker that hangs (no answer within answerTimeoutMs) is ended like a dead one; after three, its pages are read here', async () => {
+    const d = new PageDecoder({ script: stub(''), answerTimeoutMs: 100 }); // never answers
+    try {
+      const [a, b] = await Promise.all([d.decode(nodesPage(3), NODE), d.decode(nodesPage(1), NODE)]);
+      assert.deepEqual([a.records.length, b.records.length], [3, 1]);
+      assert.deepEqual(d.stats, { offThread: 0, inThread: 2, workerStarts: 3, workerFailures: 3 });
+      assert.equal(d.running, false);
+    } finally {
+      d.dispose();
+    }
+  });
+
+  test('a worker that answers within answerTimeoutMs is not taken for hung, however many pages it reads in turn', async () => {
+    const d = new PageDecoder({ script: script(), answerTimeoutMs: 10_000 });
+    try {
+      const pages = await Promise.all(Array.from({ length: 20 }, () => d.decode(nodesPage(100), NODE)));
+      assert.equal(pages.length, 20);
+      assert.deepEqual(d.stats, { offThread: 20, inThread: 0, workerStarts: 1, workerFailures: 0 });
+    } finally {
+      d.dispose();
+    }
+  });
+
   test('a worker script that does not load: every page is read on this thread, and after three tries the worker is not started again', async () => {
     const d = new PageDecoder({ script: '/nonexistent/listWorker.js' });
     try {
