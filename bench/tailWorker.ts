@@ -1,13 +1,14 @@
 // Tail Logs' reading cost, without the lab: 50 log streams at 1,000 lines/s each (CRI-style lines
 // with nanosecond timestamps, from the same generator as the 200 MiB log), served over plain HTTP
-// by a child process, and followed by WorkerTailSession (its worker thread reads, de-duplicates,
-// filters and formats; this thread only takes the batches). The figure is this process's CPU
+// (or HTTPS with KUBEMARK_BENCH_TLS=1, a self-signed certificate) by a child process, and
+// followed by WorkerTailSession (its worker thread reads, de-duplicates, filters and formats;
+// this thread only takes the batches). The figure is this process's CPU
 // time per second of streams (both threads); the anchor is a plain Node http client reading the
 // same 50 streams and counting their lines, in the same process, right after.
-//   node out/bench/tailWorker.js [seconds]
+//   [KUBEMARK_BENCH_TLS=1] [KUBEMARK_BENCH_LINE_WRITES=1] node out/bench/tailWorker.js [seconds]
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { genCert } from '../test/unit/selfSignedCert';
 import { AddressInfo } from 'node:net';
@@ -89,16 +90,18 @@ async function window(seconds: number, lines: () => number): Promise<{ cpu: numb
 export async function benchTailWorker(seconds = 10, lineChunks = false, tls = false): Promise<TailWorkerBench> {
   const { WorkerTailSession } = await import('../src/cluster/tailWorker');
   const tlsDir = tls ? mkdtempSync(join(tmpdir(), 'kubemark-bench-tls-')) : undefined;
-  const ca = tlsDir ? genCert(tlsDir, 'server').cert : undefined;
-  const child: ChildProcess = fork(join(__dirname, 'tailWorker.js'), ['serve'], { stdio: 'inherit', env: { ...process.env, KUBEMARK_BENCH_LINE_WRITES: lineChunks ? '1' : '0', ...(tlsDir ? { KUBEMARK_BENCH_TLS_DIR: tlsDir } : {}) } });
+  let child: ChildProcess | undefined;
   try {
+    const ca = tlsDir ? genCert(tlsDir, 'server').cert : undefined;
+    child = fork(join(__dirname, 'tailWorker.js'), ['serve'], { stdio: 'inherit', env: { ...process.env, KUBEMARK_BENCH_LINE_WRITES: lineChunks ? '1' : '0', KUBEMARK_BENCH_TLS_DIR: tlsDir ?? '' } });
+    const server = child;
     const port = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('the log server gave no port in 30 s')), 30_000);
-      child.once('message', (m: { port: number }) => {
+      server.once('message', (m: { port: number }) => {
         clearTimeout(timer);
         resolve(m.port);
       });
-      child.once('exit', (code) => reject(new Error(`the log server exited (${code})`)));
+      server.once('exit', (code) => reject(new Error(`the log server exited (${code})`)));
     });
     const targets = Array.from({ length: PODS }, (_, i) => ({ namespace: 'bench', pod: `hollow-node-${i}`, container: 'hollow-kubelet' }));
     const path = (t: (typeof targets)[number]) => `/api/v1/namespaces/${t.namespace}/pods/${t.pod}/log`;
@@ -148,7 +151,8 @@ export async function benchTailWorker(seconds = 10, lineChunks = false, tls = fa
     }
     return { seconds, lineChunks, tls, workerCpuMsPerSecond: ours.cpu, workerLinesPerSecond: ours.lps, plainCpuMsPerSecond: plain.cpu, plainLinesPerSecond: plain.lps };
   } finally {
-    child.kill();
+    child?.kill();
+    if (tlsDir) rmSync(tlsDir, { recursive: true, force: true });
   }
 }
 

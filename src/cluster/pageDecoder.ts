@@ -2,10 +2,10 @@
 // bytes to that thread and resolves with its slim records, so that JSON.parse of a page of 500
 // nodes (1.4 MiB) and its garbage stay off the extension host's thread (issue 11). One worker,
 // started on first need and ended after a while without pages. A page is never lost to the
-// worker: if it dies (a crash, a memory limit) or hangs (no answer for a minute) the pages it
-// held go to a new one; if it is missing from the build, or died MAX_FAILURES times in a row
-// (MAX_DEATHS in all), pages are read on this thread for the rest of the session, one per turn
-// of the event loop. No vscode.
+// worker: if it dies (a crash, a memory limit) or hangs (a minute without any answer while it
+// holds pages) the pages it held go to a new one; if it is missing from the build, or died
+// MAX_FAILURES times in a row (MAX_DEATHS in all), pages are read on this thread for the rest of
+// the session, one per turn of the event loop. No vscode.
 import { Worker } from 'node:worker_threads';
 import { DecodedPage, PageShape, decodePage } from './pageShapes';
 import { findWorkerScript } from './workerScripts';
@@ -62,6 +62,8 @@ export class PageDecoder {
   private readonly answerTimeoutMs: number;
   /** Armed while the worker holds pages; moved on by each answer. */
   private answerTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Answers received from the current worker (abandoned pages' included): the deadline's evidence of life. */
+  private answers = 0;
   /** What happened to the pages (tests, the benchmark, the extension API's listPages()). */
   readonly stats = { offThread: 0, inThread: 0, workerStarts: 0, workerFailures: 0 };
 
@@ -191,6 +193,7 @@ export class PageDecoder {
     }
     this.stats.workerStarts++;
     this.worker = worker;
+    this.answers = 0;
     worker.unref();
     worker.on('message', (m: ListWorkerReply) => this.received(worker, m));
     // 'error' (an exception on that thread) is followed by 'exit'; either ends it here, once.
@@ -203,12 +206,14 @@ export class PageDecoder {
 
   private received(worker: Worker, m: ListWorkerReply): void {
     if (worker !== this.worker) return;
+    // Any answer shows the worker alive, an abandoned page's too: the deadline moves on.
+    this.answers++;
+    this.failuresInARow = 0;
+    if (this.pending.size > 0) this.awaitAnswer(worker);
     const p = this.pending.get(m.id);
     if (!p) return; // abandoned
     this.pending.delete(m.id);
-    this.failuresInARow = 0;
-    if (this.pending.size > 0) this.awaitAnswer(worker);
-    else this.clearAnswerTimer();
+    if (this.pending.size === 0) this.clearAnswerTimer();
     if ('page' in m) {
       this.stats.offThread++;
       const page = m.page;
@@ -224,9 +229,14 @@ export class PageDecoder {
   /** (Re)arms the deadline for the worker's next answer. */
   private awaitAnswer(worker: Worker): void {
     this.clearAnswerTimer();
+    const seen = this.answers;
     this.answerTimer = setTimeout(() => {
       this.answerTimer = undefined;
-      if (this.worker === worker && this.pending.size > 0) this.lost(worker);
+      // After a stall of this thread the timer runs before the answers already queued are
+      // delivered: look again after them (setImmediate comes after the messages' poll phase).
+      setImmediate(() => {
+        if (this.worker === worker && this.pending.size > 0 && this.answers === seen) this.lost(worker);
+      });
     }, this.answerTimeoutMs);
     (this.answerTimer as { unref?: () => void }).unref?.();
   }

@@ -82,11 +82,7 @@ export class DashboardController implements vscode.Disposable {
           watch: session.watch,
           explain: (err) => session.explain(err, 'watch node leases in kube-node-lease'),
         });
-        leases.onChange((c) => {
-          if (c.type === 'reset') for (const [name, t] of leases.items) this.model.observeLease(name, t || undefined);
-          else if (c.type === 'upsert') this.model.observeLease(c.key.split('/').pop()!, c.value || undefined);
-          else if (c.type === 'delete') this.model.forgetLease(c.key.split('/').pop()!);
-        });
+        leases.onChange((c) => this.model.applyLeaseChange(c, leases.items));
         leases.start();
         this.leases = leases;
       }

@@ -124,6 +124,19 @@ export class DashboardModel {
     this.renew.delete(name);
   }
 
+  /**
+   * A change of the Lease store (`kube-node-lease/<name>` keys, renew times in ms): a relist
+   * replaces every Lease (those gone since are forgotten), an update or a delete touches one.
+   * One key form for all three, so a renewal after a relist updates the Lease, not a second entry.
+   */
+  applyLeaseChange(c: { type: 'reset' } | { type: 'upsert'; key: string; value: number } | { type: 'delete'; key: string } | { type: 'state' }, items: ReadonlyMap<string, number>): void {
+    if (c.type === 'reset') {
+      this.renew.clear();
+      for (const [key, t] of items) this.observeLease(key, t || undefined);
+    } else if (c.type === 'upsert') this.observeLease(c.key, c.value || undefined);
+    else if (c.type === 'delete') this.forgetLease(c.key);
+  }
+
   get leaseCount(): number {
     return this.renew.size;
   }

@@ -195,12 +195,28 @@ suites('PageDecoder on the list worker thread', { timeout: 30_000 }, () => {
     }
   });
 
-  test('a worker that answers within answerTimeoutMs is not taken for hung, however many pages it reads in turn', async () => {
-    const d = new PageDecoder({ script: script(), answerTimeoutMs: 10_000 });
+  test('a worker that answers within answerTimeoutMs is not taken for hung, however long it takes for all its pages', async () => {
+    // 50 ms a page, 20 pages: about 1 s in all, twice the deadline, each answer well within it.
+    const d = new PageDecoder({ script: stub(`
+      const end = Date.now() + 50; while (Date.now() < end);
+      require('node:worker_threads').parentPort.postMessage({ id: m.id, page: { keys: [], records: [] } });
+    `), answerTimeoutMs: 500 });
     try {
-      const pages = await Promise.all(Array.from({ length: 20 }, () => d.decode(nodesPage(100), NODE)));
-      assert.equal(pages.length, 20);
+      const started = Date.now();
+      await Promise.all(Array.from({ length: 20 }, () => d.decode(nodesPage(1), NODE)));
+      assert.ok(Date.now() - started > 500, 'the pages took longer than the deadline in all');
       assert.deepEqual(d.stats, { offThread: 20, inThread: 0, workerStarts: 1, workerFailures: 0 });
+    } finally {
+      d.dispose();
+    }
+  });
+
+  test('no deadline runs while the worker holds no page (an idle worker is not taken for hung)', async () => {
+    const d = new PageDecoder({ script: script(), answerTimeoutMs: 50, idleMs: 600_000 });
+    try {
+      await d.decode(nodesPage(2), NODE);
+      assert.equal((d as unknown as { answerTimer: unknown }).answerTimer, undefined);
+      assert.equal(d.running, true);
     } finally {
       d.dispose();
     }

@@ -132,6 +132,24 @@ describe('dashboard model', () => {
     assert.equal((m.rollout as { t100?: number }).t100, 8000);
   });
 
+  test('Lease store changes: renewals after a relist update the listed Leases (no second entry); a relist forgets Leases gone since', () => {
+    const m = new DashboardModel();
+    const items = new Map([['kube-node-lease/a', 1_000], ['kube-node-lease/b', 2_000], ['kube-node-lease/c', 3_000]]);
+    m.applyLeaseChange({ type: 'reset' }, items);
+    assert.equal(m.leaseCount, 3);
+    for (const [key] of items) m.applyLeaseChange({ type: 'upsert', key, value: 9_000 }, items);
+    assert.equal(m.leaseCount, 3, 'the renewals updated the three Leases');
+    m.applyLeaseChange({ type: 'delete', key: 'kube-node-lease/a' }, items);
+    assert.equal(m.leaseCount, 2);
+    m.applyLeaseChange({ type: 'upsert', key: 'kube-node-lease/d', value: 0 }, items);
+    assert.equal(m.leaseCount, 2, 'a Lease without a renew time is not counted');
+    m.applyLeaseChange({ type: 'state' }, items);
+    m.applyLeaseChange({ type: 'reset' }, new Map([['kube-node-lease/b', 10_000]]));
+    assert.equal(m.leaseCount, 1, 'the relist forgot c');
+    m.sample(input(0), 12_000);
+    assert.deepEqual(m.snapshot().heartbeat.counts, [1, 0, 0, 0, 0, 0, 0, 0], 'b, renewed 2 s before');
+  });
+
   test('heartbeat histogram from Lease renew times: counts, stale, p50', () => {
     const m = new DashboardModel();
     const now = 100_000;
