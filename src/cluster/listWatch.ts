@@ -10,8 +10,6 @@ import { KubemarkError } from '../core/errors';
 import type { DecodedPage } from './pageShapes';
 import { keyOf } from './pageShapes';
 
-export { keyOf };
-
 export interface ListPage {
   items: unknown[];
   metadata?: { resourceVersion?: string; _continue?: string; continue?: string };

@@ -78,10 +78,6 @@ export class PageDecoder {
     return this.worker !== undefined;
   }
 
-  get isDisposed(): boolean {
-    return this.disposed;
-  }
-
   /**
    * The page's kept objects, slimmed, with their keys and the list's metadata. Rejects when the
    * bytes are not a list (invalid JSON, another kind of answer), with the reason; with an
