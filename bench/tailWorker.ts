@@ -68,6 +68,8 @@ export interface TailWorkerBench {
   /** This process's CPU (user + system, all threads), ms per second, following with WorkerTailSession. */
   workerCpuMsPerSecond: number;
   workerLinesPerSecond: number;
+  /** Lines the run wrote to its sink a second (shown, after the filter and the cap on shown lines). */
+  shownLinesPerSecond: number;
   /** The same for the plain http client that only reads and counts lines. */
   plainCpuMsPerSecond: number;
   plainLinesPerSecond: number;
@@ -124,10 +126,19 @@ export async function benchTailWorker(seconds = 10, lineChunks = false, tls = fa
       containers: [{ name: 'hollow-kubelet', ready: true, restarts: 0, state: 'Running' }], restarts: 0, created: new Date().toISOString(), deleting: false,
     });
     const pods = { get: pod, onChange: () => ({ dispose: () => undefined }) };
-    const run = new WorkerTailSession(source, targets, { append: () => undefined }, pods, {}).start();
+    let shown = 0;
+    const countShown = (text: string) => {
+      shown++;
+      for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) shown++;
+    };
+    const run = new WorkerTailSession(source, targets, { append: countShown, replace: countShown }, pods, {}).start();
     let ours: { cpu: number; lps: number };
+    let shownPerSecond = 0;
     try {
+      const shown0 = shown;
+      const t0 = performance.now();
       ours = await window(seconds, () => run.summary().linesSeen);
+      shownPerSecond = ((shown - shown0) * 1000) / (performance.now() - t0);
       if (run.openStreams() !== PODS) throw new Error(`only ${run.openStreams()} of ${PODS} streams open`);
     } finally {
       run.stop();
@@ -149,7 +160,7 @@ export async function benchTailWorker(seconds = 10, lineChunks = false, tls = fa
       for (const r of requests) r.destroy();
       agent.destroy();
     }
-    return { seconds, lineChunks, tls, workerCpuMsPerSecond: ours.cpu, workerLinesPerSecond: ours.lps, plainCpuMsPerSecond: plain.cpu, plainLinesPerSecond: plain.lps };
+    return { seconds, lineChunks, tls, workerCpuMsPerSecond: ours.cpu, workerLinesPerSecond: ours.lps, shownLinesPerSecond: shownPerSecond, plainCpuMsPerSecond: plain.cpu, plainLinesPerSecond: plain.lps };
   } finally {
     child?.kill();
     if (tlsDir) rmSync(tlsDir, { recursive: true, force: true });

@@ -8,8 +8,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import * as os from 'node:os';
 import { PodLookup, TailSession, TailSource } from './tailSession';
 import { PodRecord } from './records';
-import { StreamHandle, StreamHandlers, openStream, requestOptions } from './httpStream';
-import { TlsAgents } from './tlsAgents';
+import { StreamHandle, StreamHandlers } from './httpStream';
+import { SecureContexts, openFollow } from './followStream';
 import { classify } from './errors';
 import { FromWorker, LogWorkerInit, ToWorker, fromPortableError } from './logWorkerProtocol';
 
@@ -50,8 +50,12 @@ class PodMirror implements PodLookup {
   }
 }
 
-/** One keep-alive agent per TLS identity: a rotated client certificate gets a new one. */
-const agents = new TlsAgents();
+/**
+ * One TLS context per identity: a rotated client certificate gets a new one. Each follow has a
+ * connection of its own, read off its socket (followStream.ts: node:http's per-chunk work was
+ * most of this thread's time, as an apiserver sends a log line a chunk).
+ */
+const contexts = new SecureContexts();
 
 let nextId = 1;
 const waiting = new Map<number, (m: Extract<ToWorker, { t: 'request' }>) => void>();
@@ -66,13 +70,7 @@ const source: TailSource = {
       waiting.set(id, (m) => {
         if (aborted) return;
         if (!m.request) return h.onClose(fromPortableError(m.error ?? { message: 'no request options' }));
-        let agent;
-        try {
-          agent = m.request.protocol === 'https:' ? agents.for(m.request.tls) : undefined;
-        } catch (err) {
-          return h.onClose(err); // the run is stopping: its agents are gone
-        }
-        inner = openStream(requestOptions(m.request, agent), h);
+        inner = openFollow(m.request, h, contexts);
       });
       post({ t: 'request?', id, path, query });
       return {
@@ -106,7 +104,7 @@ port.on('message', (m: ToWorker) => {
     pods?.update(m.records);
   } else if (m.t === 'stop') {
     tail.stop();
-    agents.dispose();
+    contexts.dispose();
     post({ t: 'stopped', summary: tail.summary() });
   }
 });

@@ -138,6 +138,17 @@ function timestampEnd(b: Buffer, ls: number, nl: number): number {
   return -1;
 }
 
+/** Bytes [a0, a1) of a against [b0, b1) of b, as strings of latin1 compare: -1, 0 or 1. */
+function compareBytes(a: Buffer, a0: number, a1: number, b: Buffer, b0: number, b1: number): number {
+  const n = Math.min(a1 - a0, b1 - b0);
+  for (let i = 0; i < n; i++) {
+    const d = (a[a0 + i] as number) - (b[b0 + i] as number);
+    if (d !== 0) return d < 0 ? -1 : 1;
+  }
+  const d = a1 - a0 - (b1 - b0);
+  return d === 0 ? 0 : d < 0 ? -1 : 1;
+}
+
 /**
  * The normalised timestamp that bytes [start, end) of a line are (the `timestamps=true` prefix),
  * or undefined when they are not one (the line is then shown whole, as it came).
@@ -166,7 +177,9 @@ class Follower {
    */
   private queued: Buffer[] = [];
   private drainScheduled = false;
-  private lastTs: string | undefined;
+  /** The last shown line's timestamp (normal form) as bytes: see lastTs. */
+  private readonly lastTsBytes = Buffer.alloc(MAX_TIMESTAMP);
+  private lastTsLength = 0;
   /** Texts of the lines shown with timestamp lastTs (see data()). */
   private readonly seenAtLast = new Set<string>();
   /** The last shown line's text, [start, end) of `pendingIn`, not yet in seenAtLast. */
@@ -255,7 +268,9 @@ class Follower {
   /**
    * Strips each complete line's timestamp, skips what was already shown (lines older than the
    * last one shown, or as old and with a text already shown) and hands the rest to the filter
-   * as one byte chunk, so that its fast path classifies them.
+   * as one byte chunk, so that its fast path classifies them. The chunk is this follower's own
+   * (a socket's bytes, or their copy): the kept lines are moved up over the timestamps in place,
+   * and a timestamp in the normal form is compared as bytes, with no string a line.
    */
   private data(chunk: Buffer): void {
     const all = this.rest !== undefined ? Buffer.concat([this.rest, chunk]) : chunk;
@@ -263,7 +278,6 @@ class Follower {
     // An unfinished line waits for its end; if the stream breaks first it is read again whole.
     this.rest = last + 1 < all.length ? Buffer.from(all.subarray(last + 1)) : undefined;
     if (last < 0) return;
-    const out = Buffer.allocUnsafe(last + 1);
     let w = 0;
     let ls = 0;
     while (ls <= last) {
@@ -271,15 +285,24 @@ class Follower {
       let textStart = ls;
       const sp = timestampEnd(all, ls, nl);
       if (sp > ls) {
-        const ts = timestampAt(all, ls, sp);
-        if (ts !== undefined) {
+        // The line's timestamp in the normal form: its own bytes, or (another form) a copy normalised.
+        let tb: Buffer | undefined = all;
+        let ts0 = ls;
+        let ts1 = sp;
+        if (!isNormalAt(all, ls, sp)) {
+          const ts = timestampAt(all, ls, sp);
+          tb = ts === undefined ? undefined : Buffer.from(ts, 'latin1');
+          ts0 = 0;
+          ts1 = tb?.length ?? 0;
+        }
+        if (tb !== undefined) {
           textStart = sp + 1;
-          const lastTs = this.lastTs;
-          if (lastTs !== undefined && ts <= lastTs) {
-            if (ts < lastTs) {
-              ls = nl + 1;
-              continue; // already shown
-            }
+          const cmp = this.lastTsLength === 0 ? 1 : compareBytes(tb, ts0, ts1, this.lastTsBytes, 0, this.lastTsLength);
+          if (cmp < 0) {
+            ls = nl + 1;
+            continue; // already shown
+          }
+          if (cmp === 0) {
             this.settlePending();
             const text = all.toString('utf8', textStart, nl);
             if (this.seenAtLast.has(text)) {
@@ -288,20 +311,33 @@ class Follower {
             }
             this.seenAtLast.add(text);
           } else {
-            this.seenAtLast.clear();
-            this.lastTs = ts;
-            // Its text is only needed if a line with the same timestamp follows.
+            if (this.seenAtLast.size > 0) this.seenAtLast.clear();
+            this.setLastTs(tb, ts0, ts1);
+            // Its text is only needed if a line with the same timestamp follows: where it is
+            // moved to, below (what is written later goes after it).
             this.pendingIn = all;
-            this.pendingStart = textStart;
-            this.pendingEnd = nl;
+            this.pendingStart = w;
+            this.pendingEnd = w + (nl - textStart);
           }
         }
       }
-      w += all.copy(out, w, textStart, nl + 1);
+      if (w !== textStart) all.copyWithin(w, textStart, nl + 1);
+      w += nl + 1 - textStart;
       ls = nl + 1;
     }
     this.settlePending();
-    if (w > 0) this.s.linesFrom(this.source, out.subarray(0, w));
+    if (w > 0) this.s.linesFrom(this.source, all.subarray(0, w));
+  }
+
+  /** The last shown line's timestamp (normal form), or undefined before the first. */
+  private get lastTs(): string | undefined {
+    return this.lastTsLength === 0 ? undefined : this.lastTsBytes.toString('latin1', 0, this.lastTsLength);
+  }
+
+  private setLastTs(b: Buffer | undefined, start = 0, end = 0): void {
+    const n = Math.min(end - start, this.lastTsBytes.length);
+    for (let i = 0; i < n; i++) this.lastTsBytes[i] = b![start + i] as number;
+    this.lastTsLength = n;
   }
 
   private settlePending(): void {
@@ -405,7 +441,7 @@ class Follower {
     if (pod!.uid !== this.uid) {
       // A new pod of the same name: everything it wrote is new.
       this.uid = pod!.uid;
-      this.lastTs = undefined;
+      this.setLastTs(undefined);
       this.seenAtLast.clear();
       this.s.note(`── ${this.source}: new pod; following from its start`);
       this.troubleShown = false;
