@@ -63,11 +63,17 @@ export interface TailOptions {
   /** A stream with no bytes for this long is reconnected (a hung connection). */
   idleTimeoutMs?: number;
   tailLines?: number;
+  /** How often the lines read are written to the sink, and the counts given (default 500 ms). */
   flushMs?: number;
   summaryMs?: number;
-  /** Lines shown per flush, beyond which other lines are only counted (default 100: 500 a second). */
+  /** Lines shown a second (all sources together), beyond which lines are only counted (default 100). */
+  maxLinesPerSecond?: number;
+  /** Error lines shown a second on top of those (default 100): a burst of info never hides an error. */
+  maxErrorsPerSecond?: number;
+  /** The clock of the per-second caps (tests; default Date.now). */
+  now?: () => number;
+  /** The same caps per flush instead (tests): they take the place of the per-second ones. */
   maxLinesPerFlush?: number;
-  /** Error lines shown per flush on top of those (default 100): a burst of info never hides an error. */
   maxErrorsPerFlush?: number;
   /** The counts changed (for a status bar). */
   onCounts?(summary: LogFilterSummary): void;
@@ -479,14 +485,14 @@ export class TailSession implements TailRun {
   private droppedErrors = 0;
   /** Lines passed or flagged but not shown (bursts), over the whole run. */
   private notShown = 0;
-  private shownInFlush = 0;
+  private shownInWindow = 0;
   /** Scrollback: the header, the last writes (about scrollbackLines lines), lines in the view below the header, lines removed. */
   private header: string[] = [];
   private readonly recent: Array<{ text: string; lines: number }> = [];
   private recentLines = 0;
   private contentLines = 0;
   private removed = 0;
-  private errorsInFlush = 0;
+  private errorsInWindow = 0;
   private flushTimer: ReturnType<typeof setInterval> | undefined;
   private summaryTimer: ReturnType<typeof setInterval> | undefined;
   private podSub: { dispose(): void } | undefined;
@@ -497,8 +503,18 @@ export class TailSession implements TailRun {
   readonly done = new Promise<void>((r) => (this.resolveDone = r));
   readonly tailLines: number;
   readonly idleTimeoutMs: number;
-  private readonly maxLinesPerFlush: number;
-  private readonly maxErrorsPerFlush: number;
+  /** Lines, and error lines on top, shown in a cap's window (a second, or a flush: capsPerFlush). */
+  private readonly maxShown: number;
+  private readonly maxErrorsShown: number;
+  private readonly capsPerFlush: boolean;
+  /** When the cap's current window started (Date.now()). */
+  private capWindowStart = 0;
+  /** How the note of lines not shown words the caps. */
+  private readonly capWords: { lines: string; errors: string };
+  /** How often the lines read are written (default 500 ms). */
+  private get flushMs(): number {
+    return this.options.flushMs ?? 500;
+  }
 
   constructor(
     readonly session: TailSource,
@@ -512,13 +528,18 @@ export class TailSession implements TailRun {
     this.followers = targets.map((t) => new Follower(this, t));
     this.tailLines = options.tailLines ?? 200;
     this.idleTimeoutMs = options.idleTimeoutMs ?? 120_000;
-    // 500 lines a second (plus as many errors) is more than anyone reads, and the default
-    // scrollback (5,000 lines) then holds at least five seconds of a burst. Each line shown costs
-    // the extension host: VS Code writes it to the channel's file, syncs the visible output back
-    // as a document and hands that to other extensions (a CPU profile at 50 pods: about 10 %
-    // less host time than at 500 per flush).
-    this.maxLinesPerFlush = options.maxLinesPerFlush ?? 100;
-    this.maxErrorsPerFlush = options.maxErrorsPerFlush ?? 100;
+    // 100 lines a second (plus as many errors) is already more than anyone reads, and every line
+    // shown costs the editor: VS Code writes it to the channel's file, renders the output and
+    // syncs it back as a document to other extensions. At 50 pods the window's processes used
+    // ~0.4 of a core to show 500 lines a second (docs/benchmarks.md); the rest is counted.
+    // The caps hold for a second (the first flush a second or more after the last reset starts
+    // a new one), or for each flush when a test gives them per flush.
+    this.capsPerFlush = options.maxLinesPerFlush !== undefined || options.maxErrorsPerFlush !== undefined;
+    this.maxShown = options.maxLinesPerFlush ?? options.maxLinesPerSecond ?? 100;
+    this.maxErrorsShown = options.maxErrorsPerFlush ?? options.maxErrorsPerSecond ?? 100;
+    this.capWords = this.capsPerFlush
+      ? { lines: `${this.maxShown} at once`, errors: `${this.maxErrorsShown} errors shown at once` }
+      : { lines: `${options.maxLinesPerSecond ?? 100} a second`, errors: `${options.maxErrorsPerSecond ?? 100} errors shown a second` };
   }
 
   get problems(): readonly PatternProblem[] {
@@ -572,7 +593,7 @@ export class TailSession implements TailRun {
       'Known kubemark noise is suppressed and counted; errors are marked ✖. Stop with "Kubemark: Stop Tailing Logs".',
     ];
     for (const h of this.header) this.sink.append(h);
-    this.flushTimer = unref(setInterval(() => this.flush(), this.options.flushMs ?? 200));
+    this.flushTimer = unref(setInterval(() => this.flush(), this.flushMs));
     this.summaryTimer = unref(setInterval(() => this.writeSummary(), this.options.summaryMs ?? 30_000));
     this.podSub = this.pods?.onChange(() => {
       for (const f of this.followers) f.check();
@@ -588,15 +609,15 @@ export class TailSession implements TailRun {
   }
 
   /**
-   * Shown lines are capped per flush: beyond maxLinesPerFlush (a burst no one reads: 50 pods at
+   * Shown lines are capped (a second): beyond maxShown (a burst no one reads: 50 pods at
    * 1,000 lines/s) lines are only counted, and one line says how many; error lines have a cap
    * of their own on top, so that a burst of info never hides an error. Decided before the line
    * is formatted, so that a hint is only taken as shown when its line is.
    */
   private readonly onLine = (c: ClassifiedLine): void => {
     if (c.kind === 'noise') return;
-    if (this.shownInFlush < this.maxLinesPerFlush) this.shownInFlush++;
-    else if (c.kind === 'error' && this.errorsInFlush < this.maxErrorsPerFlush) this.errorsInFlush++;
+    if (this.shownInWindow < this.maxShown) this.shownInWindow++;
+    else if (c.kind === 'error' && this.errorsInWindow < this.maxErrorsShown) this.errorsInWindow++;
     else {
       this.dropped++;
       if (c.kind === 'error') this.droppedErrors++;
@@ -618,14 +639,18 @@ export class TailSession implements TailRun {
     if (this.buffer.length === 0 && this.dropped === 0) return;
     let text = this.buffer.join('\n');
     if (this.dropped > 0) {
-      const errors = this.droppedErrors > 0 ? `, ${this.droppedErrors} of them error${this.droppedErrors === 1 ? '' : 's'} past the ${this.maxErrorsPerFlush} errors shown at once` : '';
-      text += `${text ? '\n' : ''}… ${this.dropped} line${this.dropped === 1 ? '' : 's'} not shown (more than ${this.maxLinesPerFlush} at once${errors}; all were classified and counted)`;
+      const errors = this.droppedErrors > 0 ? `, ${this.droppedErrors} of them error${this.droppedErrors === 1 ? '' : 's'} past the ${this.capWords.errors}` : '';
+      text += `${text ? '\n' : ''}… ${this.dropped} line${this.dropped === 1 ? '' : 's'} not shown (more than ${this.capWords.lines}${errors}; all were classified and counted)`;
     }
     this.buffer = [];
     this.dropped = 0;
     this.droppedErrors = 0;
-    this.shownInFlush = 0;
-    this.errorsInFlush = 0;
+    const now = (this.options.now ?? Date.now)();
+    if (this.capsPerFlush || now - this.capWindowStart >= 1000) {
+      this.capWindowStart = now;
+      this.shownInWindow = 0;
+      this.errorsInWindow = 0;
+    }
     this.write(text);
   }
 

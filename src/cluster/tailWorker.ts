@@ -132,7 +132,7 @@ export class WorkerTailSession implements TailRun {
   start(): this {
     // The plain-data options go to the worker as they are; the callbacks and the credentials'
     // deadline stay on this side.
-    const { onCounts: _onCounts, credentialsTimeoutMs: _credentials, extraPatterns, scrollbackLines, ...plain } = this.options;
+    const { onCounts: _onCounts, credentialsTimeoutMs: _credentials, now: _now, extraPatterns, scrollbackLines, ...plain } = this.options;
     const init: LogWorkerInit = {
       context: this.session.context,
       ...(this.session.server ? { server: this.session.server } : {}),

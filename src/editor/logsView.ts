@@ -19,6 +19,15 @@ export interface WrittenText {
   replaced?: boolean;
 }
 
+/** The setting kubemark.logs.maxLinesPerSecond as the run takes it (lines and errors alike); a bad value is the default. */
+function shownPerSecond(n: number): { maxLinesPerSecond: number; maxErrorsPerSecond: number } {
+  const v = Number.isFinite(n) && n >= 1 ? Math.min(Math.round(n), 10_000) : 100;
+  return { maxLinesPerSecond: v, maxErrorsPerSecond: v };
+}
+
+/** The status bar's counts change at most this often (each change is drawn by the window). */
+const STATUS_EVERY_MS = 1_000;
+
 export class LogsController implements vscode.Disposable {
   readonly channel = vscode.window.createOutputChannel('Kubemark Logs');
   private readonly status = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Left, 99);
@@ -32,6 +41,8 @@ export class LogsController implements vscode.Disposable {
   private stops = 0;
   private disposed = false;
   private starting: Promise<unknown> = Promise.resolve();
+  private statusTimer: ReturnType<typeof setTimeout> | undefined;
+  private pendingStatus: { s: LogFilterSummary; n: number } | undefined;
 
   constructor(private readonly log: Log) {
     this.status.command = 'kubemark.stopLogs';
@@ -79,6 +90,7 @@ export class LogsController implements vscode.Disposable {
       extraPatterns,
       idleTimeoutMs,
       scrollbackLines: vscode.workspace.getConfiguration('kubemark').get<number>('logs.scrollbackLines', 5000),
+      ...shownPerSecond(vscode.workspace.getConfiguration('kubemark').get<number>('logs.maxLinesPerSecond', 100)),
       onCounts: (s) => {
         if (this.current === tail) this.updateStatus(s, targets.length);
       },
@@ -96,12 +108,33 @@ export class LogsController implements vscode.Disposable {
     });
     channel.show(true);
     void vscode.commands.executeCommand('setContext', 'kubemark.tailing', true);
+    // A new run's counts at once, not after the last run's second.
+    if (this.statusTimer) clearTimeout(this.statusTimer);
+    this.statusTimer = undefined;
     this.updateStatus(tail.summary(), targets.length);
     this.status.show();
     return tail;
   }
 
+  /**
+   * The counts in the status bar: at once the first time and after a quiet second, else once a
+   * second with the latest counts (a run gives them with every batch of lines).
+   */
   private updateStatus(s: LogFilterSummary, n: number): void {
+    this.pendingStatus = { s, n };
+    if (this.statusTimer) return;
+    this.drawStatus();
+    this.statusTimer = setTimeout(() => {
+      this.statusTimer = undefined;
+      if (this.pendingStatus) this.updateStatus(this.pendingStatus.s, this.pendingStatus.n);
+    }, STATUS_EVERY_MS);
+  }
+
+  private drawStatus(): void {
+    const p = this.pendingStatus;
+    this.pendingStatus = undefined;
+    if (!p) return;
+    const { s, n } = p;
     this.status.text = `$(output) ${n} log${n === 1 ? '' : 's'} · ${s.suppressed} suppressed · ${s.errors} error${s.errors === 1 ? '' : 's'}`;
     this.status.tooltip = `${formatSummary(s)}\nClick to stop tailing.`;
   }
@@ -124,6 +157,7 @@ export class LogsController implements vscode.Disposable {
   dispose(): void {
     this.stop();
     this.disposed = true;
+    if (this.statusTimer) clearTimeout(this.statusTimer);
     this.status.dispose();
     this.channel.dispose();
     this.wrote.dispose();

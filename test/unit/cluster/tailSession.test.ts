@@ -119,6 +119,32 @@ describe('TailSession', () => {
     assert.ok(out.some((l) => /^── .*24 lines shown \(17 of the lines and errors only counted: bursts\)|17 of the lines and errors only counted/.test(l)), out.join('\n'));
   });
 
+  test('the default caps hold for a second, not a flush: short flushes show no more, and the next second shows again', async () => {
+    const logs = new FakeLogs();
+    const out: string[] = [];
+    let clock = 10_000;
+    const t = start(logs, new Pods(running('u1')), out, { flushMs: 10, maxLinesPerSecond: 5, maxErrorsPerSecond: 1, now: () => clock });
+    for (let k = 0; k < 4; k++) {
+      // Four writes, each read in a flush of its own (10 ms apart), within the first second (the clock stands still).
+      let text = '';
+      for (let i = 0; i < 5; i++) text += `${ts(1, k * 10 + i + 1)} I1201 info ${k}.${i}\n`;
+      if (k === 3) text += `${ts(1, 40)} E1201 10:00:01.000000   7 x.go:1] trouble a\n${ts(1, 41)} E1201 10:00:01.000000   7 x.go:1] trouble b\n`;
+      logs.send(logs.last, text);
+      await until(`write ${k} read`, () => t.summary().linesSeen === (k + 1) * 5 + (k === 3 ? 2 : 0));
+    }
+    await until('the last note', () => out.some((l) => l.includes('not shown') && l.includes('error')));
+    const shown = lines(out);
+    assert.deepEqual(shown.filter((l) => l.startsWith('I1201')), ['I1201 info 0.0', 'I1201 info 0.1', 'I1201 info 0.2', 'I1201 info 0.3', 'I1201 info 0.4'], 'five lines in the second, over several flushes');
+    assert.deepEqual(shown.filter((l) => l.startsWith('✖')), ['✖ E1201 10:00:01.000000   7 x.go:1] trouble a'], 'one error on top');
+    assert.ok(out.some((l) => /^… \d+ lines? not shown \(more than 5 a second(, 1 of them error past the 1 errors shown a second)?; all were classified and counted\)$/.test(l)), out.join('\n'));
+    assert.equal(t.summary().notShown, 16);
+    // A second later the cap is new: the next line is shown.
+    clock += 1000;
+    logs.send(logs.last, `${ts(2, 1)} I1201 next second\n`);
+    await until('the next second\'s line', () => lines(out).includes('I1201 next second'));
+    t.stop();
+  });
+
   test('a hint whose error line was not shown is shown with the next one', async () => {
     const logs = new FakeLogs();
     const out: string[] = [];
