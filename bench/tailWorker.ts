@@ -127,9 +127,9 @@ export async function benchTailWorker(seconds = 10, lineChunks = false, tls = fa
     });
     const pods = { get: pod, onChange: () => ({ dispose: () => undefined }) };
     let shown = 0;
+    // Log lines only: not the run's own notes ("… N lines not shown", "── summary").
     const countShown = (text: string) => {
-      shown++;
-      for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) shown++;
+      for (const l of text.split('\n')) if (!l.startsWith('… ') && !l.startsWith('── ')) shown++;
     };
     const run = new WorkerTailSession(source, targets, { append: countShown, replace: countShown }, pods, {}).start();
     let ours: { cpu: number; lps: number };

@@ -5,8 +5,9 @@
 // 1,000 lines/s are 50,000 chunks a second. With node:http each chunk also goes through the
 // parser's callbacks, an IncomingMessage stream and its 'data' event; a plain client reading
 // those streams used ~113 ms of CPU a second on this machine, against ~40 ms for the same TLS
-// sockets read here (bench/tailWorker.ts, docs/benchmarks.md). Only the log worker's follows
-// use it: requests, lists and watches stay on node:http.
+// sockets read here (a throwaway client on bench/tailWorker.ts's HTTPS streams; the bench's own
+// rows are in docs/benchmarks.md). Only the log worker's follows use it: requests, lists and
+// watches stay on node:http.
 //
 // No @kubernetes/client-node, no vscode: the log worker bundles this file. The request is made
 // of what the extension host applied (PortableRequest); it holds credentials and never goes to
@@ -26,9 +27,17 @@ export function resetError(): Error {
   return Object.assign(new Error('The connection was reset (ECONNRESET)'), { code: 'ECONNRESET' });
 }
 
-/** An answer that is not HTTP/1.1 as this reader knows it. */
-export function protocolError(what: string): Error {
-  return Object.assign(new Error(`The server's answer is not readable HTTP/1.1 (${what})`), { code: 'HPE_INVALID' });
+/** An answer that is not HTTP/1.1 as this reader knows it (errors.ts words it for the user). */
+export class HttpProtocolError extends Error {
+  readonly code = 'HPE_INVALID';
+  constructor(what: string) {
+    super(`The server's answer is not readable HTTP/1.1 (${what})`);
+    this.name = 'HttpProtocolError';
+  }
+}
+
+function protocolError(what: string): HttpProtocolError {
+  return new HttpProtocolError(what);
 }
 
 // As node:http checks them (its checkIsHttpToken and checkInvalidHeaderChar).
@@ -45,6 +54,7 @@ function headerError(code: string, message: string): Error {
  * value with a line break (a credential plugin's output): the message names the header only.
  */
 export function requestHead(p: PortableRequest): string {
+  if (!TOKEN.test(p.method)) throw headerError('ERR_INVALID_HTTP_TOKEN', 'Method must be a valid HTTP token');
   if (INVALID_PATH.test(p.path)) throw headerError('ERR_UNESCAPED_CHARACTERS', 'Request path contains unescaped characters');
   const lines: string[] = [];
   let host = false;
@@ -103,9 +113,23 @@ export class ResponseReader {
 
   feed(chunk: Buffer): void {
     let b = chunk;
+    /** Where the end of the head may be, in b (not again in what was searched before). */
+    let headFrom = 0;
     if (this.held) {
-      b = Buffer.concat([this.held, chunk]);
+      const held = this.held;
       this.held = undefined;
+      if (this.state !== 'head') {
+        // A line split across reads: finish it from the start of this chunk, without copying the rest.
+        const e = chunk.indexOf(10);
+        if (e >= 0 && e + 1 < chunk.length) {
+          this.feed(Buffer.concat([held, chunk.subarray(0, e + 1)]));
+          this.feed(chunk.subarray(e + 1));
+          return;
+        }
+      } else {
+        headFrom = Math.max(0, held.length - 3);
+      }
+      b = Buffer.concat([held, chunk]);
     }
     let p = 0;
     while (p < b.length && !this.stopped) {
@@ -113,10 +137,11 @@ export class ResponseReader {
         case 'done':
           return; // bytes after the answer: this reader's caller closes the connection
         case 'head': {
-          const e = b.indexOf('\r\n\r\n', p, 'latin1');
+          const e = b.indexOf('\r\n\r\n', Math.max(p, headFrom), 'latin1');
           if (e < 0) return this.hold(b, p, MAX_HEAD, 'a head longer than 64 KiB');
           const text = b.toString('latin1', p, e);
           p = e + 4;
+          headFrom = 0;
           this.head(text);
           break;
         }
@@ -192,14 +217,20 @@ export class ResponseReader {
     const m = /^HTTP\/1\.[01] (\d{3})(?: |$)/.exec(lines[0] ?? '');
     if (!m) throw protocolError('no HTTP/1.x status line');
     const status = Number(m[1]);
+    // node:http answers a 101 it did not ask for by closing; this reader cannot read what follows.
+    if (status === 101) throw protocolError('101 Switching Protocols to a request that asked for no upgrade');
     const headers = new Map<string, string>();
     for (const line of lines.slice(1)) {
+      // A bare CR or LF, or a folded line (obsolete), could hide a header: refused, as node:http does.
+      if (/[\r\n]/.test(line)) throw protocolError('a bare CR or LF in the head');
+      if (line.startsWith(' ') || line.startsWith('\t')) throw protocolError('a folded header line');
       const colon = line.indexOf(':');
-      if (colon <= 0) throw protocolError('a header line without a name');
-      const name = line.slice(0, colon).trim().toLowerCase();
+      const name = colon > 0 ? line.slice(0, colon) : '';
+      if (!TOKEN.test(name)) throw protocolError('a header line without a valid name');
       const value = line.slice(colon + 1).trim();
-      const before = headers.get(name);
-      headers.set(name, before === undefined ? value : `${before}, ${value}`);
+      const key = name.toLowerCase();
+      const before = headers.get(key);
+      headers.set(key, before === undefined ? value : `${before}, ${value}`);
     }
     if (status >= 100 && status < 200) return; // 100 Continue and the like: the answer follows
     const te = headers.get('transfer-encoding');
@@ -231,7 +262,8 @@ function chunkSize(b: Buffer, p: number, e: number): number {
     const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
     if (d < 0) break;
     n = n * 16 + d;
-    if (++digits > 12) throw protocolError('a chunk larger than 256 TiB');
+    digits++;
+    if (n > 2 ** 48) throw protocolError('a chunk larger than 256 TiB');
   }
   if (digits === 0) throw protocolError('a chunk-size line with no size');
   // What may follow the digits: whitespace, an extension (';…'), the CR of the line end.
@@ -245,14 +277,36 @@ function chunkSize(b: Buffer, p: number, e: number): number {
 
 /**
  * TLS contexts by identity (CA, client certificate and key), compared by value as TlsAgents does:
- * each follow reuses the context of its identity, and a rotated certificate gets a new one.
+ * each follow reuses the context of its identity, and a rotated certificate gets a new one. The
+ * last TLS session of each server is kept for the identity, so that 50 follows starting again
+ * (after an apiserver restart) resume it instead of a full handshake each, as https.Agent did.
  * After dispose() none is handed out.
  */
 export class SecureContexts {
-  private current: { tls: PortableTls; context: tls.SecureContext } | undefined;
+  private current: { tls: PortableTls; context: tls.SecureContext; sessions: Map<string, Buffer> } | undefined;
   private disposed = false;
 
   for(t: PortableTls): tls.SecureContext {
+    return this.entry(t).context;
+  }
+
+  /** The last session of this server for this identity, if any. */
+  session(t: PortableTls, server: string): Buffer | undefined {
+    return this.current && sameTls(this.current.tls, t) ? this.current.sessions.get(server) : undefined;
+  }
+
+  remember(t: PortableTls, server: string, session: Buffer): void {
+    if (!this.current || !sameTls(this.current.tls, t)) return;
+    if (this.current.sessions.size >= 16 && !this.current.sessions.has(server)) this.current.sessions.clear();
+    this.current.sessions.set(server, session);
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.current = undefined;
+  }
+
+  private entry(t: PortableTls): { context: tls.SecureContext } {
     if (this.disposed) throw new Error('The connection to the cluster was closed.');
     if (!this.current || !sameTls(this.current.tls, t)) {
       const context = tls.createSecureContext({
@@ -260,14 +314,9 @@ export class SecureContexts {
         ...(t.cert ? { cert: t.cert } : {}),
         ...(t.key ? { key: t.key } : {}),
       });
-      this.current = { tls: t, context };
+      this.current = { tls: t, context, sessions: new Map() };
     }
-    return this.current.context;
-  }
-
-  dispose(): void {
-    this.disposed = true;
-    this.current = undefined;
+    return this.current;
   }
 }
 
@@ -314,15 +363,23 @@ export function openFollow(p: PortableRequest, h: StreamHandlers, contexts: Secu
     if (p.protocol === 'http:') {
       socket = net.connect({ host: p.hostname, port });
     } else if (p.protocol === 'https:') {
+      // As https.Agent: SNI with a host name (not an IP), the certificate checked against the
+      // kubeconfig's tls-server-name or else the host; rejectUnauthorized only when the
+      // kubeconfig says (NODE_TLS_REJECT_UNAUTHORIZED applies otherwise); no ALPN.
       const servername = p.tls.servername ?? (net.isIP(p.hostname) ? undefined : p.hostname);
-      socket = tls.connect({
+      const server = `${p.hostname}:${port}:${servername ?? ''}`;
+      const secureContext = contexts.for(p.tls);
+      const session = contexts.session(p.tls, server);
+      const tlsSocket = tls.connect({
         host: p.hostname,
         port,
-        secureContext: contexts.for(p.tls),
+        secureContext,
         ...(servername ? { servername } : {}),
-        rejectUnauthorized: p.tls.rejectUnauthorized !== false,
-        ALPNProtocols: ['http/1.1'],
+        ...(p.tls.rejectUnauthorized !== undefined ? { rejectUnauthorized: p.tls.rejectUnauthorized } : {}),
+        ...(session ? { session } : {}),
       });
+      tlsSocket.on('session', (s: Buffer) => contexts.remember(p.tls, server, s));
+      socket = tlsSocket;
     } else {
       throw new Error(`A log follow over ${p.protocol} is not supported (http: or https: only)`);
     }
@@ -332,13 +389,16 @@ export function openFollow(p: PortableRequest, h: StreamHandlers, contexts: Secu
       try {
         reader.feed(b);
       } catch (err) {
+        // An answer it cannot read ends the follow; an exception of a handler (a bug) is thrown
+        // on, as node:http's 'data' event would (the worker then says the log reader failed).
+        if (!(err instanceof HttpProtocolError)) throw err;
         close(err);
       }
     });
     socket.on('end', () => close(reader.closed() ? undefined : resetError()));
     socket.on('error', (err) => close(err));
     socket.on('close', () => close(reader.closed() ? undefined : resetError()));
-    socket.write(head);
+    socket.write(head, 'latin1');
   } catch (err) {
     // Bad input (a malformed key or CA, a header value with a line break): this stream's error,
     // said as every other end is, after this call returns.

@@ -14,6 +14,10 @@ export class HttpError extends Error {
 export interface StreamHandlers {
   /** The server answered 200: the stream is open. */
   onOpen?(): void;
+  /**
+   * Body bytes. The chunk is the receiver's from then on (the log follower moves lines within it):
+   * a producer never reuses or reads it again.
+   */
   onData(chunk: Buffer): void;
   /** Exactly once, unless abort() was called first: undefined for a clean end, else the error. */
   onClose(err?: unknown): void;

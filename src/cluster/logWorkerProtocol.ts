@@ -7,7 +7,7 @@ import type { PortableRequest } from './httpStream';
 import type { LogTarget, TailOptions } from './tailSession';
 
 /** The TailOptions that are plain data (no callbacks), as the worker gets them. */
-export type WorkerTailOptions = Omit<TailOptions, 'onCounts' | 'credentialsTimeoutMs' | 'extraPatterns'> & { extraPatterns: readonly unknown[] };
+export type WorkerTailOptions = Omit<TailOptions, 'onCounts' | 'credentialsTimeoutMs' | 'extraPatterns' | 'now'> & { extraPatterns: readonly unknown[] };
 
 /** workerData of a log worker. */
 export interface LogWorkerInit {

@@ -70,7 +70,7 @@ export interface TailOptions {
   maxLinesPerSecond?: number;
   /** Error lines shown a second on top of those (default 100): a burst of info never hides an error. */
   maxErrorsPerSecond?: number;
-  /** The clock of the per-second caps (tests; default Date.now). */
+  /** The clock of the per-second caps, in ms (tests; default performance.now, which never goes back). */
   now?: () => number;
   /** The same caps per flush instead (tests): they take the place of the per-second ones. */
   maxLinesPerFlush?: number;
@@ -507,7 +507,7 @@ export class TailSession implements TailRun {
   private readonly maxShown: number;
   private readonly maxErrorsShown: number;
   private readonly capsPerFlush: boolean;
-  /** When the cap's current window started (Date.now()). */
+  /** When the cap's current window started (the clock's ms). */
   private capWindowStart = 0;
   /** How the note of lines not shown words the caps. */
   private readonly capWords: { lines: string; errors: string };
@@ -537,9 +537,10 @@ export class TailSession implements TailRun {
     this.capsPerFlush = options.maxLinesPerFlush !== undefined || options.maxErrorsPerFlush !== undefined;
     this.maxShown = options.maxLinesPerFlush ?? options.maxLinesPerSecond ?? 100;
     this.maxErrorsShown = options.maxErrorsPerFlush ?? options.maxErrorsPerSecond ?? 100;
+    const errors = (n: number) => `${n} error${n === 1 ? '' : 's'} shown`;
     this.capWords = this.capsPerFlush
-      ? { lines: `${this.maxShown} at once`, errors: `${this.maxErrorsShown} errors shown at once` }
-      : { lines: `${options.maxLinesPerSecond ?? 100} a second`, errors: `${options.maxErrorsPerSecond ?? 100} errors shown a second` };
+      ? { lines: `${this.maxShown} at once`, errors: `${errors(this.maxErrorsShown)} at once` }
+      : { lines: `${this.maxShown} a second`, errors: `${errors(this.maxErrorsShown)} a second` };
   }
 
   get problems(): readonly PatternProblem[] {
@@ -605,6 +606,11 @@ export class TailSession implements TailRun {
   /** Complete log lines of one source (timestamps already removed), as bytes ending with a newline. */
   linesFrom(source: string, lines: Buffer): void {
     if (this.stopped) return;
+    // A new second of the caps starts with the first lines read in it, also after a quiet spell.
+    if (!this.capsPerFlush) {
+      const now = this.now();
+      if (now - this.capWindowStart >= 1000 || now < this.capWindowStart) this.newCapWindow(now);
+    }
     this.filter.write(lines, source, this.onLine);
   }
 
@@ -645,13 +651,18 @@ export class TailSession implements TailRun {
     this.buffer = [];
     this.dropped = 0;
     this.droppedErrors = 0;
-    const now = (this.options.now ?? Date.now)();
-    if (this.capsPerFlush || now - this.capWindowStart >= 1000) {
-      this.capWindowStart = now;
-      this.shownInWindow = 0;
-      this.errorsInWindow = 0;
-    }
+    if (this.capsPerFlush) this.newCapWindow(0);
     this.write(text);
+  }
+
+  private newCapWindow(now: number): void {
+    this.capWindowStart = now;
+    this.shownInWindow = 0;
+    this.errorsInWindow = 0;
+  }
+
+  private now(): number {
+    return this.options.now ? this.options.now() : performance.now();
   }
 
   private writeSummary(): void {

@@ -135,8 +135,11 @@ export class LogsController implements vscode.Disposable {
     this.pendingStatus = undefined;
     if (!p) return;
     const { s, n } = p;
-    this.status.text = `$(output) ${n} log${n === 1 ? '' : 's'} · ${s.suppressed} suppressed · ${s.errors} error${s.errors === 1 ? '' : 's'}`;
-    this.status.tooltip = `${formatSummary(s)}\nClick to stop tailing.`;
+    const text = `$(output) ${n} log${n === 1 ? '' : 's'} · ${s.suppressed} suppressed · ${s.errors} error${s.errors === 1 ? '' : 's'}`;
+    const tooltip = `${formatSummary(s)}\nClick to stop tailing.`;
+    // Each change is drawn by the window: none when nothing changed.
+    if (text !== this.status.text) this.status.text = text;
+    if (tooltip !== this.status.tooltip) this.status.tooltip = tooltip;
   }
 
   /** Stop Tailing Logs: ends the run, and any Tail Logs still waiting to start. */
@@ -149,6 +152,9 @@ export class LogsController implements vscode.Disposable {
     const tail = this.current;
     if (!tail) return;
     this.current = undefined;
+    if (this.statusTimer) clearTimeout(this.statusTimer);
+    this.statusTimer = undefined;
+    this.pendingStatus = undefined;
     tail.stop();
     void vscode.commands.executeCommand('setContext', 'kubemark.tailing', false);
     this.status.hide();

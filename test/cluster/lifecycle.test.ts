@@ -91,7 +91,7 @@ describeWithLab('hollow-node lifecycle against the lab', () => {
       [{ namespace: NS, pod: `${NAME}-0`, container: 'hollow-kubelet' }, { namespace: NS, pod: `${NAME}-0`, container: 'hollow-proxy' }],
       { append: (t) => shown.push(...t.split('\n')) },
       pods,
-      { tailLines: 5000, flushMs: 50 },
+      { tailLines: 5000, flushMs: 50, maxLinesPerSecond: 100_000 },
     ).start();
     try {
       await waitFor('kubemark lines and suppressed noise from both streams', () => shown.some((l) => /Version:|hollow/i.test(l)) && tail.summary().suppressed > 0 && tail.openStreams() === 2, 120_000);

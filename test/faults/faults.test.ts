@@ -141,7 +141,7 @@ describeWithLab('faults: the live layer heals', () => {
   test('(d) a hollow kubelet process killed: its log follow resumes with no duplicate line', async () => {
     const out: string[] = [];
     const pods = { get: (ns: string, pod: string) => w.pods.items.get(`${ns}/${pod}`), onChange: (l: () => void) => w.pods.onChange(l) };
-    const tail = new WorkerTailSession(workers, [{ namespace: NS, pod: `${NAME}-0`, container: 'hollow-kubelet' }], { append: (t) => { written.push(t); out.push(...t.split('\n')); } }, pods, { flushMs: 50, tailLines: 1000 }).start();
+    const tail = new WorkerTailSession(workers, [{ namespace: NS, pod: `${NAME}-0`, container: 'hollow-kubelet' }], { append: (t) => { written.push(t); out.push(...t.split('\n')); } }, pods, { flushMs: 50, tailLines: 1000, maxLinesPerSecond: 100_000 }).start();
     try {
       await waitFor('log lines', () => klogLines(out).length > 5, 60_000).catch((e) => {
         throw new Error(`${e.message}; streams open ${tail.openStreams()}, pod known ${w.pods.items.has(`${NS}/${NAME}-0`)}, seen ${tail.summary().linesSeen}, last written: ${out.slice(-6).join(' | ')}`);
@@ -163,7 +163,7 @@ describeWithLab('faults: the live layer heals', () => {
   test('(e) a log stream cut by stopping the workers apiserver: Tail Logs continues after the restart', async () => {
     const out: string[] = [];
     const pods = { get: (ns: string, pod: string) => w.pods.items.get(`${ns}/${pod}`), onChange: (l: () => void) => w.pods.onChange(l) };
-    const tail = new WorkerTailSession(workers, [{ namespace: NS, pod: `${NAME}-1`, container: 'hollow-kubelet' }], { append: (t) => { written.push(t); out.push(...t.split('\n')); } }, pods, { flushMs: 50, tailLines: 1000 }).start();
+    const tail = new WorkerTailSession(workers, [{ namespace: NS, pod: `${NAME}-1`, container: 'hollow-kubelet' }], { append: (t) => { written.push(t); out.push(...t.split('\n')); } }, pods, { flushMs: 50, tailLines: 1000, maxLinesPerSecond: 100_000 }).start();
     try {
       // A hollow kubelet in steady state writes mostly known noise: lines seen (shown or counted) are what is followed.
       await waitFor('log lines', () => tail.summary().linesSeen > 0 && tail.openStreams() === 1, 60_000).catch((e) => {

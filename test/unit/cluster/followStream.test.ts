@@ -98,11 +98,21 @@ describe('ResponseReader: an HTTP/1.1 answer off a socket', () => {
       'HTTP/1.1 200 OK\r\nContent-Length: 1, 2\r\n\r\n',
       `HTTP/1.1 200 OK\r\nX: ${'y'.repeat(70_000)}`,
       `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${'1'.repeat(5000)}`,
+      'HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\n',
+      'HTTP/1.1 200 OK\r\nContent-Type: x\nTransfer-Encoding: chunked\r\n\r\n',
+      'HTTP/1.1 200 OK\r\nX-A: 1\r\n  folded\r\n\r\n',
+      'HTTP/1.1 200 OK\r\nBad Name: 1\r\n\r\n',
     ];
     for (const text of bad) {
       const { r } = reader();
       assert.throws(() => r.feed(Buffer.from(text)), (e: NodeJS.ErrnoException) => e.code === 'HPE_INVALID' && /not readable HTTP\/1\.1/.test(e.message), text.slice(0, 60));
     }
+  });
+
+  test('Transfer-Encoding wins over Content-Length; leading zeros of a chunk size are no digits too many', () => {
+    const { r, got } = reader();
+    r.feed(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 100\r\nTransfer-Encoding: chunked\r\n\r\n00000000000003\r\nabc\r\n0\r\n\r\n'));
+    assert.deepEqual(got, { heads: [200], body: 'abc', completes: 1 });
   });
 
   test('stop() from an event ends the reading: no event after it', () => {
@@ -315,6 +325,58 @@ describe('openFollow against real local servers', () => {
     assert.equal(b.r.opened, 0);
   });
 
+  test('HTTPS name checks as https.Agent: a host name not in the certificate is refused; tls-server-name is used for SNI and the check; rejectUnauthorized: false accepts', async () => {
+    const named = genCert(dir, 'named', 'DNS:api.test');
+    const other = genCert(dir, 'other2');
+    let sni: string | undefined;
+    const port = await listen(https.createServer({ cert: named.cert, key: named.key }, (req, res) => {
+      sni = (req.socket as import('node:tls').TLSSocket).servername || undefined;
+      res.writeHead(200);
+      res.end('named\n');
+    }));
+    const ipOnly = genCert(dir, 'iponly');
+    const ipPort = await listen(https.createServer({ cert: ipOnly.cert, key: ipOnly.key }, (_req, res) => res.end('x')));
+    // localhost is not in a certificate for IP 127.0.0.1 only.
+    const a = recorder();
+    follow(portable(ipPort, { protocol: 'https:', hostname: 'localhost', tls: { ca: ipOnly.cert } }), a.h);
+    await until('the end', () => a.r.closes.length === 1);
+    assert.equal((a.r.closes[0] as NodeJS.ErrnoException).code, 'ERR_TLS_CERT_ALTNAME_INVALID');
+    // The kubeconfig's tls-server-name: the name sent (SNI) and checked, though the address is an IP.
+    const b = recorder();
+    follow(portable(port, { protocol: 'https:', tls: { ca: named.cert, servername: 'api.test' } }), b.h);
+    await until('the end', () => b.r.closes.length === 1);
+    assert.deepEqual(b.r.closes, ['clean']);
+    assert.equal(sni, 'api.test');
+    // An IP with no tls-server-name: no SNI, and the certificate (DNS:api.test only) does not name it.
+    const c = recorder();
+    follow(portable(port, { protocol: 'https:', tls: { ca: named.cert } }), c.h);
+    await until('the end', () => c.r.closes.length === 1);
+    assert.equal((c.r.closes[0] as NodeJS.ErrnoException).code, 'ERR_TLS_CERT_ALTNAME_INVALID');
+    // insecure-skip-tls-verify: any certificate.
+    const d = recorder();
+    follow(portable(port, { protocol: 'https:', tls: { ca: other.cert, rejectUnauthorized: false } }), d.h);
+    await until('the end', () => d.r.closes.length === 1);
+    assert.deepEqual(d.r.closes, ['clean']);
+    assert.equal(d.r.data, 'named\n');
+  });
+
+  test('a reconnect with the same identity resumes the TLS session', async () => {
+    const server = genCert(dir, 'resume');
+    const reused: boolean[] = [];
+    const port = await listen(https.createServer({ cert: server.cert, key: server.key }, (req, res) => {
+      reused.push((req.socket as import('node:tls').TLSSocket).isSessionReused());
+      res.end('x\n');
+    }));
+    const contexts = new SecureContexts();
+    for (let i = 0; i < 2; i++) {
+      const { r, h } = recorder();
+      follow(portable(port, { protocol: 'https:', tls: { ca: server.cert } }), h, contexts);
+      await until('the end', () => r.closes.length === 1);
+      assert.deepEqual(r.closes, ['clean']);
+    }
+    assert.deepEqual(reused, [false, true]);
+  });
+
   test('bad input (a key that is not a key, a header with a line break) is said through onClose, after the call, with nothing sent', async () => {
     let connections = 0;
     const port = await listen(net.createServer((s) => {
@@ -329,7 +391,11 @@ describe('openFollow against real local servers', () => {
       await until('the end', () => r.closes.length === 1);
       assert.ok(r.closes[0] instanceof Error);
     }
-    assert.equal(connections, 0);
+    // A probe connection of our own: once the server has taken it, it would have taken a stray one first.
+    const probe = net.connect(port, '127.0.0.1');
+    await until('the probe taken', () => connections >= 1);
+    probe.destroy();
+    assert.equal(connections, 1, 'no connection but the probe');
   });
 
   test('after dispose() no TLS context is handed out: a follow then ends with an error', async () => {

@@ -119,29 +119,43 @@ describe('TailSession', () => {
     assert.ok(out.some((l) => /^── .*24 lines shown \(17 of the lines and errors only counted: bursts\)|17 of the lines and errors only counted/.test(l)), out.join('\n'));
   });
 
-  test('the default caps hold for a second, not a flush: short flushes show no more, and the next second shows again', async () => {
+  test('the default caps hold for a second, not a flush: short flushes show no more; at +1 s, and after a quiet spell, lines show again', async () => {
     const logs = new FakeLogs();
     const out: string[] = [];
     let clock = 10_000;
     const t = start(logs, new Pods(running('u1')), out, { flushMs: 10, maxLinesPerSecond: 5, maxErrorsPerSecond: 1, now: () => clock });
+    let n = 0;
+    const send = async (text: string, lines: number) => {
+      logs.send(logs.last, text);
+      n += lines;
+      await until(`line ${n} read`, () => t.summary().linesSeen === n);
+    };
+    // The clock stands still: four writes (several flushes of 10 ms go by) in one second of the caps.
     for (let k = 0; k < 4; k++) {
-      // Four writes, each read in a flush of its own (10 ms apart), within the first second (the clock stands still).
       let text = '';
       for (let i = 0; i < 5; i++) text += `${ts(1, k * 10 + i + 1)} I1201 info ${k}.${i}\n`;
       if (k === 3) text += `${ts(1, 40)} E1201 10:00:01.000000   7 x.go:1] trouble a\n${ts(1, 41)} E1201 10:00:01.000000   7 x.go:1] trouble b\n`;
-      logs.send(logs.last, text);
-      await until(`write ${k} read`, () => t.summary().linesSeen === (k + 1) * 5 + (k === 3 ? 2 : 0));
+      await send(text, k === 3 ? 7 : 5);
     }
-    await until('the last note', () => out.some((l) => l.includes('not shown') && l.includes('error')));
-    const shown = lines(out);
-    assert.deepEqual(shown.filter((l) => l.startsWith('I1201')), ['I1201 info 0.0', 'I1201 info 0.1', 'I1201 info 0.2', 'I1201 info 0.3', 'I1201 info 0.4'], 'five lines in the second, over several flushes');
-    assert.deepEqual(shown.filter((l) => l.startsWith('✖')), ['✖ E1201 10:00:01.000000   7 x.go:1] trouble a'], 'one error on top');
-    assert.ok(out.some((l) => /^… \d+ lines? not shown \(more than 5 a second(, 1 of them error past the 1 errors shown a second)?; all were classified and counted\)$/.test(l)), out.join('\n'));
+    await until('the note', () => out.some((l) => l.includes('not shown') && l.includes('error')));
+    const info = () => lines(out).filter((l) => l.startsWith('I1201'));
+    assert.deepEqual(info(), ['I1201 info 0.0', 'I1201 info 0.1', 'I1201 info 0.2', 'I1201 info 0.3', 'I1201 info 0.4'], 'five lines in the second, over several flushes');
+    assert.deepEqual(lines(out).filter((l) => l.startsWith('✖')), ['✖ E1201 10:00:01.000000   7 x.go:1] trouble a'], 'one error on top');
+    assert.ok(out.some((l) => /^… \d+ lines? not shown \(more than 5 a second(, 1 of them error past the 1 error shown a second)?; all were classified and counted\)$/.test(l)), out.join('\n'));
     assert.equal(t.summary().notShown, 16);
-    // A second later the cap is new: the next line is shown.
-    clock += 1000;
-    logs.send(logs.last, `${ts(2, 1)} I1201 next second\n`);
-    await until('the next second\'s line', () => lines(out).includes('I1201 next second'));
+    clock += 999;
+    await send(`${ts(2, 1)} I1201 still the same second\n`, 1);
+    assert.equal(t.summary().notShown, 17, 'at +999 ms the cap still holds');
+    clock += 1;
+    await send(`${ts(2, 2)} I1201 next second\n`, 1);
+    await until('the next second\'s line', () => info().includes('I1201 next second'));
+    // Fill that second, then a quiet spell with no lines (flushes with nothing to write), then one line.
+    let burst = '';
+    for (let i = 0; i < 10; i++) burst += `${ts(2, 10 + i)} I1201 burst ${i}\n`;
+    await send(burst, 10);
+    clock += 60_000;
+    await send(`${ts(3, 1)} I1201 after a quiet minute\n`, 1);
+    await until('the line after the quiet spell', () => info().includes('I1201 after a quiet minute'));
     t.stop();
   });
 
@@ -343,7 +357,8 @@ describe('TailSession', () => {
   test('chunks of one turn are read together; a close or a stop reads those not yet read', async () => {
     const logs = new FakeLogs();
     const out: string[] = [];
-    const t = start(logs, new Pods(running('u1')), out);
+    // More than 100 lines within a second: no cap here (this test is about reading).
+    const t = start(logs, new Pods(running('u1')), out, { maxLinesPerSecond: 10_000 });
     let writes = 0;
     const write = t.filter.write.bind(t.filter);
     t.filter.write = (chunk, source, onLine) => {
