@@ -5,7 +5,7 @@
 // this thread only takes the batches). The figure is this process's CPU
 // time per second of streams (both threads); the anchor is a plain Node http client reading the
 // same 50 streams and counting their lines, in the same process, right after.
-//   [KUBEMARK_BENCH_TLS=1] [KUBEMARK_BENCH_LINE_WRITES=1] node out/bench/tailWorker.js [seconds]
+//   [KUBEMARK_BENCH_TLS=1] [KUBEMARK_BENCH_LINE_WRITES=1 | KUBEMARK_BENCH_TRICKLE=1] node out/bench/tailWorker.js [seconds]
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -46,6 +46,18 @@ function serve(): void {
   // With KUBEMARK_BENCH_TLS_DIR, HTTPS with the certificate there (as an apiserver serves).
   const srv = tls ? https.createServer({ cert: readFileSync(join(tls, 'server.crt')), key: readFileSync(join(tls, 'server.key')) }, handler) : http.createServer(handler);
   srv.listen(0, '127.0.0.1', () => process.send?.({ port: (srv.address() as AddressInfo).port }));
+  if (process.env.KUBEMARK_BENCH_TRICKLE === '1') {
+    // As the lab's apiserver passes a followed log on: a line at a time, spread over the second
+    // (every 2 ms, 2 lines a stream, a write and an HTTP chunk each).
+    setInterval(() => {
+      const iso = new Date().toISOString().slice(0, 23);
+      for (const [res, st] of streams) {
+        for (let j = 0; j < 2; j++) res.write(`${iso}${String(st.seq++ % 1_000_000).padStart(6, '0')}Z ${pool[k++ % pool.length]}\n`);
+      }
+    }, 2);
+    process.on('disconnect', () => process.exit(0));
+    return;
+  }
   setInterval(() => {
     const iso = new Date().toISOString().slice(0, 23);
     for (const [res, st] of streams) {
@@ -65,6 +77,8 @@ export interface TailWorkerBench {
   lineChunks: boolean;
   /** HTTPS (a self-signed certificate, as the lab's apiservers), else plain HTTP. */
   tls: boolean;
+  /** A line at a time, spread over each second (KUBEMARK_BENCH_TRICKLE), as the lab's apiserver passes them on. */
+  trickle: boolean;
   /** This process's CPU (user + system, all threads), ms per second, following with WorkerTailSession. */
   workerCpuMsPerSecond: number;
   workerLinesPerSecond: number;
@@ -89,13 +103,13 @@ async function window(seconds: number, lines: () => number): Promise<{ cpu: numb
   return { cpu: (c.user + c.system) / 1000 / s, lps: (lines() - l0) / s };
 }
 
-export async function benchTailWorker(seconds = 10, lineChunks = false, tls = false): Promise<TailWorkerBench> {
+export async function benchTailWorker(seconds = 10, lineChunks = false, tls = false, trickle = false): Promise<TailWorkerBench> {
   const { WorkerTailSession } = await import('../src/cluster/tailWorker');
   const tlsDir = tls ? mkdtempSync(join(tmpdir(), 'kubemark-bench-tls-')) : undefined;
   let child: ChildProcess | undefined;
   try {
     const ca = tlsDir ? genCert(tlsDir, 'server').cert : undefined;
-    child = fork(join(__dirname, 'tailWorker.js'), ['serve'], { stdio: 'inherit', env: { ...process.env, KUBEMARK_BENCH_LINE_WRITES: lineChunks ? '1' : '0', KUBEMARK_BENCH_TLS_DIR: tlsDir ?? '' } });
+    child = fork(join(__dirname, 'tailWorker.js'), ['serve'], { stdio: 'inherit', env: { ...process.env, KUBEMARK_BENCH_LINE_WRITES: lineChunks ? '1' : '0', KUBEMARK_BENCH_TRICKLE: trickle ? '1' : '0', KUBEMARK_BENCH_TLS_DIR: tlsDir ?? '' } });
     const server = child;
     const port = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('the log server gave no port in 30 s')), 30_000);
@@ -160,7 +174,7 @@ export async function benchTailWorker(seconds = 10, lineChunks = false, tls = fa
       for (const r of requests) r.destroy();
       agent.destroy();
     }
-    return { seconds, lineChunks, tls, workerCpuMsPerSecond: ours.cpu, workerLinesPerSecond: ours.lps, shownLinesPerSecond: shownPerSecond, plainCpuMsPerSecond: plain.cpu, plainLinesPerSecond: plain.lps };
+    return { seconds, lineChunks, tls, trickle, workerCpuMsPerSecond: ours.cpu, workerLinesPerSecond: ours.lps, shownLinesPerSecond: shownPerSecond, plainCpuMsPerSecond: plain.cpu, plainLinesPerSecond: plain.lps };
   } finally {
     child?.kill();
     if (tlsDir) rmSync(tlsDir, { recursive: true, force: true });
@@ -170,7 +184,7 @@ export async function benchTailWorker(seconds = 10, lineChunks = false, tls = fa
 if (/tailWorker\.js$/.test(process.argv[1] ?? '')) {
   if (process.argv[2] === 'serve') serve();
   else {
-    benchTailWorker(Number(process.argv[2] ?? 10), process.env.KUBEMARK_BENCH_LINE_WRITES === '1', process.env.KUBEMARK_BENCH_TLS === '1').then((r) => console.log(JSON.stringify(r)), (err: unknown) => {
+    benchTailWorker(Number(process.argv[2] ?? 10), process.env.KUBEMARK_BENCH_LINE_WRITES === '1', process.env.KUBEMARK_BENCH_TLS === '1', process.env.KUBEMARK_BENCH_TRICKLE === '1').then((r) => console.log(JSON.stringify(r)), (err: unknown) => {
       console.error(err);
       process.exitCode = 1;
     });

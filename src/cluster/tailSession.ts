@@ -530,8 +530,8 @@ export class TailSession implements TailRun {
     this.idleTimeoutMs = options.idleTimeoutMs ?? 120_000;
     // 100 lines a second (plus as many errors) is already more than anyone reads, and every line
     // shown costs the editor: VS Code writes it to the channel's file, renders the output and
-    // syncs it back as a document to other extensions. At 50 pods the window's processes used
-    // ~0.4 of a core to show 500 lines a second (docs/benchmarks.md); the rest is counted.
+    // syncs it back as a document to other extensions. At 50 pods the window's processes (in code-server)
+    // used about half a core to show 400–500 lines a second, a quarter at 100 (docs/benchmarks.md).
     // The caps hold for a second (the first flush a second or more after the last reset starts
     // a new one), or for each flush when a test gives them per flush.
     this.capsPerFlush = options.maxLinesPerFlush !== undefined || options.maxErrorsPerFlush !== undefined;
