@@ -48,11 +48,12 @@ function serve(): void {
   srv.listen(0, '127.0.0.1', () => process.send?.({ port: (srv.address() as AddressInfo).port }));
   if (process.env.KUBEMARK_BENCH_TRICKLE === '1') {
     // As the lab's apiserver passes a followed log on: a line at a time, spread over the second
-    // (every 2 ms, 2 lines a stream, a write and an HTTP chunk each).
+    // (every 2 ms, RATE / 500 lines a stream, a write and an HTTP chunk each; a loaded machine
+    // reaches less than RATE: the rows print the rate read).
     setInterval(() => {
       const iso = new Date().toISOString().slice(0, 23);
       for (const [res, st] of streams) {
-        for (let j = 0; j < 2; j++) res.write(`${iso}${String(st.seq++ % 1_000_000).padStart(6, '0')}Z ${pool[k++ % pool.length]}\n`);
+        for (let j = 0; j < (RATE * 2) / 1000; j++) res.write(`${iso}${String(st.seq++ % 1_000_000).padStart(6, '0')}Z ${pool[k++ % pool.length]}\n`);
       }
     }, 2);
     process.on('disconnect', () => process.exit(0));

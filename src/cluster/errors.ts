@@ -57,7 +57,8 @@ export function classify(err: unknown, ctx: ErrorContext): KubemarkError {
   if (TLS.test(text)) {
     return new KubemarkError(`TLS to ${where} failed: the server's certificate is not trusted by the certificate authority in your kubeconfig. Check certificate-authority-data for this cluster.`, detail);
   }
-  if (typeof e?.code === 'string' && e.code.startsWith('HPE_')) {
+  const code = typeof e?.code === 'string' ? e.code : typeof e?.cause?.code === 'string' ? e.cause.code : '';
+  if (code.startsWith('HPE_')) {
     // The server answered, but not in HTTP a client can read (a proxy or another service on that
     // address): followStream.ts's HttpProtocolError, node:http's parser errors (HPE_…).
     return new KubemarkError(`${where} answered${ctx.action ? ` while trying to ${ctx.action}` : ''} with something that is not readable HTTP. Check that the server in your kubeconfig is the apiserver itself, not a proxy or another service, then retry.`, detail);

@@ -214,6 +214,7 @@ export class ResponseReader {
 
   private head(text: string): void {
     const lines = text.split('\r\n');
+    if (/[\r\n]/.test(lines[0] ?? '')) throw protocolError('a bare CR or LF in the head');
     const m = /^HTTP\/1\.[01] (\d{3})(?: |$)/.exec(lines[0] ?? '');
     if (!m) throw protocolError('no HTTP/1.x status line');
     const status = Number(m[1]);
@@ -221,9 +222,9 @@ export class ResponseReader {
     if (status === 101) throw protocolError('101 Switching Protocols to a request that asked for no upgrade');
     const headers = new Map<string, string>();
     for (const line of lines.slice(1)) {
-      // A bare CR or LF, or a folded line (obsolete), could hide a header: refused, as node:http does.
+      // A bare CR or LF could hide a header: refused, as node:http does. A folded line (obsolete,
+      // starting with a space) has no token for a name: refused below.
       if (/[\r\n]/.test(line)) throw protocolError('a bare CR or LF in the head');
-      if (line.startsWith(' ') || line.startsWith('\t')) throw protocolError('a folded header line');
       const colon = line.indexOf(':');
       const name = colon > 0 ? line.slice(0, colon) : '';
       if (!TOKEN.test(name)) throw protocolError('a header line without a valid name');
@@ -299,6 +300,10 @@ export class SecureContexts {
     if (!this.current || !sameTls(this.current.tls, t)) return;
     if (this.current.sessions.size >= 16 && !this.current.sessions.has(server)) this.current.sessions.clear();
     this.current.sessions.set(server, session);
+  }
+
+  forget(t: PortableTls, server: string): void {
+    if (this.current && sameTls(this.current.tls, t)) this.current.sessions.delete(server);
   }
 
   dispose(): void {
@@ -379,6 +384,8 @@ export function openFollow(p: PortableRequest, h: StreamHandlers, contexts: Secu
         ...(session ? { session } : {}),
       });
       tlsSocket.on('session', (s: Buffer) => contexts.remember(p.tls, server, s));
+      // As https.Agent: a session that ended in an error is not offered again.
+      tlsSocket.once('error', () => contexts.forget(p.tls, server));
       socket = tlsSocket;
     } else {
       throw new Error(`A log follow over ${p.protocol} is not supported (http: or https: only)`);

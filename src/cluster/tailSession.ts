@@ -386,7 +386,7 @@ class Follower {
     }
     if (err && !this.troubleShown) {
       const msg = err instanceof Error ? this.s.session.explain(err, `follow logs of ${this.source}`).message : String(err);
-      this.s.note(`── ${this.source}: ${msg}; following again`);
+      this.s.note(`── ${this.source}: ${msg.replace(/\.$/, '')}; following again`);
       this.troubleShown = true;
     } else if (!err && !idle && this.opened && this.s.pods && !this.containerRunning(pod)) {
       // A clean end with the container stopped: wait until it runs again.
@@ -531,9 +531,9 @@ export class TailSession implements TailRun {
     // 100 lines a second (plus as many errors) is already more than anyone reads, and every line
     // shown costs the editor: VS Code writes it to the channel's file, renders the output and
     // syncs it back as a document to other extensions. At 50 pods the window's processes (in code-server)
-    // used about half a core to show 400–500 lines a second, a quarter at 100 (docs/benchmarks.md).
-    // The caps hold for a second (the first flush a second or more after the last reset starts
-    // a new one), or for each flush when a test gives them per flush.
+    // used about half a core to show 350–500 lines a second, a quarter at 100 (docs/benchmarks.md).
+    // The caps hold for a one-second window (the first lines read a second or more after the
+    // window began start the next), or for each flush when a test gives them per flush.
     this.capsPerFlush = options.maxLinesPerFlush !== undefined || options.maxErrorsPerFlush !== undefined;
     this.maxShown = options.maxLinesPerFlush ?? options.maxLinesPerSecond ?? 100;
     this.maxErrorsShown = options.maxErrorsPerFlush ?? options.maxErrorsPerSecond ?? 100;

@@ -103,6 +103,9 @@ export class LogsController implements vscode.Disposable {
     void tail.done.then(() => {
       if (this.current !== tail) return;
       this.current = undefined;
+      if (this.statusTimer) clearTimeout(this.statusTimer);
+      this.statusTimer = undefined;
+      this.pendingStatus = undefined;
       void vscode.commands.executeCommand('setContext', 'kubemark.tailing', false);
       this.status.hide();
     });

@@ -100,6 +100,7 @@ describe('ResponseReader: an HTTP/1.1 answer off a socket', () => {
       `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${'1'.repeat(5000)}`,
       'HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\n',
       'HTTP/1.1 200 OK\r\nContent-Type: x\nTransfer-Encoding: chunked\r\n\r\n',
+      'HTTP/1.1 200 OK\nTransfer-Encoding: chunked\r\n\r\n',
       'HTTP/1.1 200 OK\r\nX-A: 1\r\n  folded\r\n\r\n',
       'HTTP/1.1 200 OK\r\nBad Name: 1\r\n\r\n',
     ];
@@ -153,6 +154,7 @@ describe('requestHead', () => {
     });
     assert.throws(() => requestHead(portable(1, { headers: { 'Bad Name': 'x' } })), (e: NodeJS.ErrnoException) => e.code === 'ERR_INVALID_HTTP_TOKEN');
     assert.throws(() => requestHead(portable(1, { path: '/a b' })), (e: NodeJS.ErrnoException) => e.code === 'ERR_UNESCAPED_CHARACTERS');
+    assert.throws(() => requestHead(portable(1, { method: 'GE T' })), (e: NodeJS.ErrnoException) => e.code === 'ERR_INVALID_HTTP_TOKEN');
   });
 });
 
@@ -334,11 +336,9 @@ describe('openFollow against real local servers', () => {
       res.writeHead(200);
       res.end('named\n');
     }));
-    const ipOnly = genCert(dir, 'iponly');
-    const ipPort = await listen(https.createServer({ cert: ipOnly.cert, key: ipOnly.key }, (_req, res) => res.end('x')));
-    // localhost is not in a certificate for IP 127.0.0.1 only.
+    // A name the certificate does not hold (tls-server-name other.test): refused.
     const a = recorder();
-    follow(portable(ipPort, { protocol: 'https:', hostname: 'localhost', tls: { ca: ipOnly.cert } }), a.h);
+    follow(portable(port, { protocol: 'https:', tls: { ca: named.cert, servername: 'other.test' } }), a.h);
     await until('the end', () => a.r.closes.length === 1);
     assert.equal((a.r.closes[0] as NodeJS.ErrnoException).code, 'ERR_TLS_CERT_ALTNAME_INVALID');
     // The kubeconfig's tls-server-name: the name sent (SNI) and checked, though the address is an IP.
@@ -349,9 +349,14 @@ describe('openFollow against real local servers', () => {
     assert.equal(sni, 'api.test');
     // An IP with no tls-server-name: no SNI, and the certificate (DNS:api.test only) does not name it.
     const c = recorder();
+    const sniSeen: Array<string | false | null> = [];
+    const onSecure = (sock: import('node:tls').TLSSocket) => sniSeen.push(sock.servername);
+    (servers[servers.length - 1] as https.Server).on('secureConnection', onSecure);
     follow(portable(port, { protocol: 'https:', tls: { ca: named.cert } }), c.h);
     await until('the end', () => c.r.closes.length === 1);
     assert.equal((c.r.closes[0] as NodeJS.ErrnoException).code, 'ERR_TLS_CERT_ALTNAME_INVALID');
+    (servers[servers.length - 1] as https.Server).off('secureConnection', onSecure);
+    assert.ok(sniSeen.every((x) => !x), `no SNI for an IP address (${JSON.stringify(sniSeen)})`);
     // insecure-skip-tls-verify: any certificate.
     const d = recorder();
     follow(portable(port, { protocol: 'https:', tls: { ca: other.cert, rejectUnauthorized: false } }), d.h);
@@ -377,10 +382,50 @@ describe('openFollow against real local servers', () => {
     assert.deepEqual(reused, [false, true]);
   });
 
-  test('bad input (a key that is not a key, a header with a line break) is said through onClose, after the call, with nothing sent', async () => {
-    let connections = 0;
+  test('the head goes out as latin1, as node:http writes it: é is one byte', async () => {
+    let head: Buffer | undefined;
     const port = await listen(net.createServer((s) => {
-      connections++;
+      const parts: Buffer[] = [];
+      s.on('data', (b: Buffer) => {
+        parts.push(b);
+        const all = Buffer.concat(parts);
+        if (all.includes('\r\n\r\n')) {
+          head = all;
+          s.end('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n');
+        }
+      });
+    }));
+    const { r, h } = recorder();
+    follow(portable(port, { headers: { 'X-Name': 'é' } }), h);
+    await until('the end', () => r.closes.length === 1);
+    assert.ok(head?.includes(Buffer.from('X-Name: \xe9\r\n', 'latin1')), head?.toString('latin1'));
+  });
+
+  test('an exception in a handler is thrown on (not taken for the server\'s error), and the follow is not closed by it', async () => {
+    const port = await listen(http.createServer((_req, res) => {
+      res.writeHead(200);
+      res.write('boom\n');
+    }));
+    const thrown = new Promise<unknown>((resolve) => {
+      const listeners = process.listeners('uncaughtException');
+      process.removeAllListeners('uncaughtException');
+      process.once('uncaughtException', (err) => {
+        for (const l of listeners) process.on('uncaughtException', l);
+        resolve(err);
+      });
+    });
+    const closes: unknown[] = [];
+    const handle = follow(portable(port), { onData: () => { throw new Error('a bug in the reader'); }, onClose: (e) => closes.push(e ?? 'clean') });
+    const err = await thrown;
+    assert.match(String((err as Error).message), /a bug in the reader/);
+    assert.deepEqual(closes, [], 'not closed as if the server had failed');
+    handle.abort();
+  });
+
+  test('bad input (a key that is not a key, a header with a line break) is said through onClose, after the call, with nothing sent', async () => {
+    const accepted: number[] = [];
+    const port = await listen(net.createServer((s) => {
+      accepted.push(s.remotePort ?? -1);
       s.destroy();
     }));
     for (const p of [portable(port, { protocol: 'https:', tls: { key: Buffer.from('not a key'), cert: Buffer.from('not a cert') } }), portable(port, { headers: { Authorization: 'Bearer x\ny' } })]) {
@@ -391,11 +436,14 @@ describe('openFollow against real local servers', () => {
       await until('the end', () => r.closes.length === 1);
       assert.ok(r.closes[0] instanceof Error);
     }
-    // A probe connection of our own: once the server has taken it, it would have taken a stray one first.
+    // A probe connection of our own, made after: once the server has taken it, it would have
+    // taken a stray one first. Only the probe's port may be there.
     const probe = net.connect(port, '127.0.0.1');
-    await until('the probe taken', () => connections >= 1);
+    probe.on('error', () => undefined);
+    await new Promise((r) => probe.once('connect', r));
+    await until('the probe taken', () => accepted.includes(probe.localPort ?? -2));
+    assert.deepEqual(accepted, [probe.localPort], 'no connection but the probe');
     probe.destroy();
-    assert.equal(connections, 1, 'no connection but the probe');
   });
 
   test('after dispose() no TLS context is handed out: a follow then ends with an error', async () => {

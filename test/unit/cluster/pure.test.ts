@@ -22,6 +22,16 @@ describe('error messages say what to do next', () => {
     assert.match(classify(new Error('self-signed certificate in certificate chain'), ctx).message, /TLS to lab-masters .* failed/);
     assert.match(classify({ code: 404, body: {} }, { ...ctx, action: 'read pod kubemark/x' }).message, /Not found in lab-masters .* while trying to read pod kubemark\/x/);
   });
+
+  test('an answer that is not readable HTTP (the follow reader\'s, node:http\'s, or wrapped as a cause) is said so; TLS errors stay TLS errors', async () => {
+    const { HttpProtocolError } = await import('../../../src/cluster/followStream');
+    const notHttp = /^lab-masters \(https:\/\/10\.0\.0\.1:6443\) answered while trying to follow logs of p\/c with something that is not readable HTTP\. Check that the server in your kubeconfig is the apiserver itself/;
+    const follow = { ...ctx, action: 'follow logs of p/c' };
+    assert.match(classify(new HttpProtocolError('no HTTP/1.x status line'), follow).message, notHttp);
+    assert.match(classify(Object.assign(new Error('Parse Error: Expected HTTP/'), { code: 'HPE_INVALID_CONSTANT' }), follow).message, notHttp);
+    assert.match(classify(new TypeError('fetch failed', { cause: Object.assign(new Error('Parse Error'), { code: 'HPE_INVALID_CONSTANT' }) }), follow).message, notHttp);
+    assert.match(classify(Object.assign(new Error('Hostname/IP does not match certificate\'s altnames'), { code: 'ERR_TLS_CERT_ALTNAME_INVALID' }), follow).message, /^TLS to lab-masters/);
+  });
 });
 
 describe('preflight pieces', () => {

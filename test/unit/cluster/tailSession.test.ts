@@ -119,7 +119,7 @@ describe('TailSession', () => {
     assert.ok(out.some((l) => /^── .*24 lines shown \(17 of the lines and errors only counted: bursts\)|17 of the lines and errors only counted/.test(l)), out.join('\n'));
   });
 
-  test('the default caps hold for a second, not a flush: short flushes show no more; at +1 s, and after a quiet spell, lines show again', async () => {
+  test('the per-second caps hold for a second, not a flush: short flushes show no more; at +1 s, and after a quiet spell, lines show again', async () => {
     const logs = new FakeLogs();
     const out: string[] = [];
     let clock = 10_000;
@@ -141,7 +141,11 @@ describe('TailSession', () => {
     const info = () => lines(out).filter((l) => l.startsWith('I1201'));
     assert.deepEqual(info(), ['I1201 info 0.0', 'I1201 info 0.1', 'I1201 info 0.2', 'I1201 info 0.3', 'I1201 info 0.4'], 'five lines in the second, over several flushes');
     assert.deepEqual(lines(out).filter((l) => l.startsWith('✖')), ['✖ E1201 10:00:01.000000   7 x.go:1] trouble a'], 'one error on top');
-    assert.ok(out.some((l) => /^… \d+ lines? not shown \(more than 5 a second(, 1 of them error past the 1 error shown a second)?; all were classified and counted\)$/.test(l)), out.join('\n'));
+    // Flushes every 10 ms: how the writes fall into batches varies, the notes' sum does not.
+    const notes = out.filter((l) => l.startsWith('… '));
+    assert.match(notes.find((l) => l.includes('error')) ?? '', /^… \d+ lines not shown \(more than 5 a second, 1 of them error past the 1 error shown a second; all were classified and counted\)$/);
+    assert.ok(notes.every((l) => /^… \d+ lines? not shown \(more than 5 a second[,;]/.test(l)), notes.join('\n'));
+    assert.equal(notes.reduce((n, l) => n + Number(/^… (\d+)/.exec(l)![1]), 0), 16);
     assert.equal(t.summary().notShown, 16);
     clock += 999;
     await send(`${ts(2, 1)} I1201 still the same second\n`, 1);
@@ -156,6 +160,18 @@ describe('TailSession', () => {
     clock += 60_000;
     await send(`${ts(3, 1)} I1201 after a quiet minute\n`, 1);
     await until('the line after the quiet spell', () => info().includes('I1201 after a quiet minute'));
+    t.stop();
+  });
+
+  test('the note of lines not shown counts errors in the plural', async () => {
+    const logs = new FakeLogs();
+    const out: string[] = [];
+    const t = start(logs, new Pods(running('u1')), out, { flushMs: 10, maxLinesPerSecond: 1, maxErrorsPerSecond: 2, now: () => 5_000 });
+    let text = `${ts(1, 1)} I1201 shown\n`;
+    for (let i = 0; i < 5; i++) text += `${ts(1, 10 + i)} E1201 10:00:01.000000   7 x.go:1] trouble ${i}\n`;
+    logs.send(logs.last, text);
+    await until('the note', () => out.some((l) => l.startsWith('… ')));
+    assert.equal(out.find((l) => l.startsWith('… ')), '… 3 lines not shown (more than 1 a second, 3 of them errors past the 2 errors shown a second; all were classified and counted)');
     t.stop();
   });
 
