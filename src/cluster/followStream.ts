@@ -14,7 +14,7 @@
 // a log or a message (an invalid header is named, its value is not).
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { PortableRequest, PortableTls, StreamHandle, StreamHandlers, bodyError } from './httpStream';
+import { PortableRequest, PortableTls, StreamHandle, StreamHandlers, bodyError, resetError } from './httpStream';
 import { sameTls } from './tlsAgents';
 
 /** A longer head, chunk-size line or trailer is not an apiserver's: the answer is refused. */
@@ -22,10 +22,6 @@ const MAX_HEAD = 64 * 1024;
 const MAX_LINE = 4 * 1024;
 /** What is kept of an error answer's body (its Status message). */
 const MAX_ERROR_BODY = 1024 * 1024;
-
-export function resetError(): Error {
-  return Object.assign(new Error('The connection was reset (ECONNRESET)'), { code: 'ECONNRESET' });
-}
 
 /** An answer that is not HTTP/1.1 as this reader knows it (errors.ts words it for the user). */
 export class HttpProtocolError extends Error {

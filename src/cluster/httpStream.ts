@@ -55,6 +55,11 @@ function transport(o: https.RequestOptions): typeof https | typeof http {
   return o.protocol === 'http:' ? http : https;
 }
 
+/** A connection cut before its answer was complete (a reset, or a close inside a body). */
+export function resetError(): Error {
+  return Object.assign(new Error('The connection was reset (ECONNRESET)'), { code: 'ECONNRESET' });
+}
+
 export function bodyError(status: number, text: string): HttpError {
   // An empty body is no body (errors.ts then words the status itself).
   let body: unknown = text.trim() ? text : undefined;
@@ -128,9 +133,9 @@ export function openStream(o: https.RequestOptions | Promise<https.RequestOption
         res.on('end', () => close());
         res.on('error', (err) => close(err));
         // A reset socket may only say 'aborted'/'close' without 'end'.
-        res.on('aborted', () => close(Object.assign(new Error('The connection was reset (ECONNRESET)'), { code: 'ECONNRESET' })));
+        res.on('aborted', () => close(resetError()));
         res.on('close', () => {
-          if (!res.complete) close(Object.assign(new Error('The connection was reset (ECONNRESET)'), { code: 'ECONNRESET' }));
+          if (!res.complete) close(resetError());
           else close();
         });
       });
